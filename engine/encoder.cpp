@@ -1,0 +1,211 @@
+#include "ordo/encoder.h"
+
+#include <omp.h>
+
+#include <string>
+
+#include "layers/batch.h"
+#include "layers/embeddings.h"
+#include "layers/encoder_block.h"
+#include "layers/pooling.h"
+#include "ops/dnnl_context.h"
+#include "ordo/error.h"
+
+namespace ordo {
+namespace {
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+void expect_shape(const TensorView& view, const std::vector<int64_t>& shape, const std::string& name) {
+  if (view.empty()) throw Error("encoder weight '" + name + "' is missing");
+  if (view.shape != shape) {
+    throw Error("encoder weight '" + name + "' has shape " + shape_string(view.shape) +
+                ", expected " + shape_string(shape));
+  }
+}
+
+void expect_optional_pair(const TensorView& weight, const TensorView& bias, int64_t size,
+                          const std::string& name) {
+  if (weight.empty() && bias.empty()) return;
+  expect_shape(weight, {size}, name + " weight");
+  expect_shape(bias, {size}, name + " bias");
+}
+
+// The engine's own safety net: model loaders check shapes against their file names first.
+void validate(const EncoderSpec& spec) {
+  const int64_t h = spec.hidden_size, f = spec.intermediate_size;
+  if (h <= 0 || spec.num_heads <= 0 || f <= 0 || spec.vocab_size <= 0) {
+    throw Error("encoder sizes must be positive (hidden " + std::to_string(h) + ", heads " +
+                std::to_string(spec.num_heads) + ", intermediate " + std::to_string(f) +
+                ", vocabulary " + std::to_string(spec.vocab_size) + ")");
+  }
+  if (h % spec.num_heads != 0) {
+    throw Error("hidden size " + std::to_string(h) + " is not divisible by " +
+                std::to_string(spec.num_heads) + " attention heads");
+  }
+  if (spec.layers.empty()) throw Error("encoder has no layers");
+  if (!(spec.layer_norm_eps > 0.0f)) throw Error("layer_norm_eps must be positive");
+  expect_shape(spec.word_embeddings, {spec.vocab_size, h}, "word_embeddings");
+  if (!spec.token_type_embeddings.empty() &&
+      (spec.token_type_embeddings.shape.size() != 2 || spec.token_type_embeddings.shape[1] != h ||
+       spec.token_type_embeddings.shape[0] < 1)) {
+    throw Error("encoder weight 'token_type_embeddings' has shape " +
+                shape_string(spec.token_type_embeddings.shape) + ", expected [types, " +
+                std::to_string(h) + "]");
+  }
+  expect_optional_pair(spec.embedding_norm_weight, spec.embedding_norm_bias, h, "embedding norm");
+  expect_optional_pair(spec.final_norm_weight, spec.final_norm_bias, h, "final norm");
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const LayerWeights& w = spec.layers[i];
+    const std::string layer = "layer " + std::to_string(i) + " ";
+    expect_shape(w.query_weight, {h, h}, layer + "query weight");
+    expect_shape(w.query_bias, {h}, layer + "query bias");
+    expect_shape(w.key_weight, {h, h}, layer + "key weight");
+    expect_shape(w.key_bias, {h}, layer + "key bias");
+    expect_shape(w.value_weight, {h, h}, layer + "value weight");
+    expect_shape(w.value_bias, {h}, layer + "value bias");
+    expect_shape(w.attention_output_weight, {h, h}, layer + "attention output weight");
+    expect_shape(w.attention_output_bias, {h}, layer + "attention output bias");
+    expect_shape(w.attention_norm_weight, {h}, layer + "attention norm weight");
+    expect_shape(w.attention_norm_bias, {h}, layer + "attention norm bias");
+    expect_shape(w.ffn_input_weight, {f, h}, layer + "ffn input weight");
+    expect_shape(w.ffn_input_bias, {f}, layer + "ffn input bias");
+    expect_shape(w.ffn_output_weight, {h, f}, layer + "ffn output weight");
+    expect_shape(w.ffn_output_bias, {h}, layer + "ffn output bias");
+    expect_shape(w.ffn_norm_weight, {h}, layer + "ffn norm weight");
+    expect_shape(w.ffn_norm_bias, {h}, layer + "ffn norm bias");
+  }
+}
+
+}  // namespace
+
+struct Encoder::Impl {
+  Impl(EncoderSpec encoder_spec, const EncoderOptions& options)
+      : spec((validate(encoder_spec), std::move(encoder_spec))),
+        embeddings(spec, layers::PositionalEncoding::create(
+                             options.position_kind.value_or(spec.position_kind), spec.hidden_size,
+                             spec.position_embeddings, spec.position_offset)) {
+    for (const LayerWeights& weights : spec.layers) blocks.emplace_back(weights, spec);
+  }
+
+  EncoderSpec spec;
+  layers::Embeddings embeddings;
+  std::vector<layers::EncoderBlock> blocks;
+  mutable ops::OpCache ops;
+};
+
+Encoder::Encoder(EncoderSpec spec, EncoderOptions options)
+    : impl_(std::make_unique<Impl>(std::move(spec), options)) {
+  // The first execution of a GEMM JIT-compiles its kernels (~19 ms): pay that at load.
+  const int64_t limit = max_positions();
+  const int64_t warmup_tokens = limit > 0 && limit < 8 ? limit : 8;
+  forward(EncoderInput{{std::vector<int32_t>(static_cast<size_t>(warmup_tokens), 0)}, {}});
+}
+
+Encoder::~Encoder() = default;
+Encoder::Encoder(Encoder&&) noexcept = default;
+Encoder& Encoder::operator=(Encoder&&) noexcept = default;
+
+int64_t Encoder::hidden_size() const { return impl_->spec.hidden_size; }
+int64_t Encoder::num_layers() const { return static_cast<int64_t>(impl_->spec.layers.size()); }
+int64_t Encoder::num_heads() const { return impl_->spec.num_heads; }
+PositionKind Encoder::position_kind() const {
+  return impl_->embeddings.positional_encoding().kind();
+}
+int64_t Encoder::max_positions() const {
+  return impl_->embeddings.positional_encoding().max_positions();
+}
+
+EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& options) const {
+  const EncoderSpec& spec = impl_->spec;
+  const int64_t hidden = spec.hidden_size;
+  const layers::BatchLayout layout(input.ids);
+  impl_->embeddings.validate(input, layout);
+
+  // Scratch lives per thread: concurrent calls never share it, and a thread's steady state
+  // reuses it without allocating.
+  thread_local layers::Workspace workspace;
+  dnnl::stream stream(ops::cpu_engine());
+  layers::ForwardContext context{stream, layout, impl_->ops, workspace};
+
+  const auto batch = static_cast<int64_t>(layout.lengths.size());
+  const int64_t longest = layout.longest;
+  EncoderOutput output;
+  output.lengths = layout.lengths;
+  auto padded_hidden = [&](const float* x) {
+    stream.wait();
+    Tensor padded({batch, longest, hidden});
+    layers::unpack(x, layout, hidden, padded.data());
+    return padded;
+  };
+
+  float* x = workspace.hidden.reserve(static_cast<size_t>(layout.total_tokens * hidden));
+  impl_->embeddings.forward(context, input, x);
+  if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
+
+  for (const layers::EncoderBlock& block : impl_->blocks) {
+    Tensor* attentions = nullptr;
+    if (options.output_attentions) {
+      output.attentions.emplace_back(std::vector<int64_t>{batch, spec.num_heads, longest, longest});
+      attentions = &output.attentions.back();
+    }
+    block.forward(context, x, attentions);
+    if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
+  }
+  if (!spec.final_norm_weight.empty()) {
+    const auto norm = impl_->ops.layer_norm(layout.total_tokens, hidden, spec.layer_norm_eps);
+    // hidden_states[layers] stays the last block's output before this norm, as in Hugging
+    // Face's pre-LN models; last_hidden_state is after it.
+    (*norm)(stream, x, x, spec.final_norm_weight.data, spec.final_norm_bias.data);
+  }
+  output.last_hidden_state = padded_hidden(x);
+  output.pooled = Tensor({batch, hidden});
+  layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
+  return output;
+}
+
+void set_num_threads(int threads) {
+  if (threads < 1) throw Error("thread count must be at least 1, got " + std::to_string(threads));
+  omp_set_num_threads(threads);
+}
+
+const char* to_string(PositionKind kind) {
+  switch (kind) {
+    case PositionKind::none: return "none";
+    case PositionKind::sinusoidal: return "sinusoidal";
+    case PositionKind::sinusoidal_blocked: return "sinusoidal-blocked";
+    case PositionKind::learned: return "learned";
+  }
+  return "?";
+}
+
+PositionKind parse_position_kind(const std::string& name) {
+  for (PositionKind kind : {PositionKind::none, PositionKind::sinusoidal,
+                            PositionKind::sinusoidal_blocked, PositionKind::learned}) {
+    if (name == to_string(kind)) return kind;
+  }
+  throw Error("unknown positional encoding '" + name +
+              "' (expected none, sinusoidal, sinusoidal-blocked or learned)");
+}
+
+const char* to_string(Pooling pooling) {
+  switch (pooling) {
+    case Pooling::cls: return "cls";
+    case Pooling::mean: return "mean";
+    case Pooling::max: return "max";
+  }
+  return "?";
+}
+
+Pooling parse_pooling(const std::string& name) {
+  for (Pooling pooling : {Pooling::cls, Pooling::mean, Pooling::max}) {
+    if (name == to_string(pooling)) return pooling;
+  }
+  throw Error("unknown pooling '" + name + "' (expected cls, mean or max)");
+}
+
+}  // namespace ordo

@@ -1,0 +1,112 @@
+#pragma once
+// The generic Transformer encoder: what a model family fills in (EncoderSpec), how to run it
+// (Encoder::forward) and what comes out (EncoderOutput). No Hugging Face names appear here.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ordo/tensor.h"
+
+namespace ordo {
+
+enum class Activation { gelu, gelu_tanh, relu, silu };
+enum class PositionKind { none, sinusoidal, sinusoidal_blocked, learned };
+enum class NormPlacement { post, pre };  // post: LN(x + f(x)) (BERT); pre: x + f(LN(x))
+enum class Pooling { cls, mean, max };
+
+const char* to_string(PositionKind kind);
+PositionKind parse_position_kind(const std::string& name);  // "none", "sinusoidal", ...
+const char* to_string(Pooling pooling);
+Pooling parse_pooling(const std::string& name);
+
+// Weights of one encoder block, each in PyTorch's [out][in] order.
+struct LayerWeights {
+  TensorView query_weight, query_bias;  // [hidden, hidden], [hidden]
+  TensorView key_weight, key_bias;
+  TensorView value_weight, value_bias;
+  TensorView attention_output_weight, attention_output_bias;  // [hidden, hidden], [hidden]
+  TensorView attention_norm_weight, attention_norm_bias;      // LayerNorm around attention
+  TensorView ffn_input_weight, ffn_input_bias;                // [intermediate, hidden]
+  TensorView ffn_output_weight, ffn_output_bias;              // [hidden, intermediate]
+  TensorView ffn_norm_weight, ffn_norm_bias;                  // LayerNorm around the FFN
+};
+
+// Everything the engine needs to run one encoder. Views point into `storage`.
+struct EncoderSpec {
+  int64_t hidden_size = 0;
+  int64_t num_heads = 0;
+  int64_t intermediate_size = 0;
+  int64_t vocab_size = 0;
+  Activation activation = Activation::gelu;
+  float layer_norm_eps = 1e-12f;
+  NormPlacement norm_placement = NormPlacement::post;
+
+  PositionKind position_kind = PositionKind::learned;
+  int64_t position_offset = 0;  // position of the first token (RoBERTa: pad_token_id + 1)
+  float embedding_scale = 1.0f;  // multiplies word embeddings (Marian: sqrt(hidden))
+
+  TensorView word_embeddings;        // [vocab, hidden]
+  TensorView position_embeddings;    // [max_positions, hidden], learned kind only
+  TensorView token_type_embeddings;  // [type_vocab, hidden], may be empty
+  TensorView embedding_norm_weight, embedding_norm_bias;  // may be empty
+  TensorView final_norm_weight, final_norm_bias;          // pre-LN models; may be empty
+  std::vector<LayerWeights> layers;
+
+  std::shared_ptr<const void> storage;  // keeps the mapped checkpoint alive
+};
+
+struct EncoderOptions {
+  // Run the weights under another positional encoding than the checkpoint's (the
+  // comparison ordo exists for). `learned` needs a position table in the checkpoint.
+  std::optional<PositionKind> position_kind;
+};
+
+struct EncoderInput {
+  std::vector<std::vector<int32_t>> ids;          // one sequence per batch row, no padding
+  std::vector<std::vector<int32_t>> token_types;  // empty, or one row per sequence (same length)
+};
+
+struct ForwardOptions {
+  bool output_hidden_states = false;  // costs a copy per layer when on, nothing when off
+  bool output_attentions = false;
+  Pooling pooling = Pooling::mean;
+  bool normalize = false;  // L2-normalise the pooled vectors
+};
+
+struct EncoderOutput {
+  std::vector<int64_t> lengths;     // real tokens per sequence
+  Tensor last_hidden_state;         // [batch, longest, hidden], padded rows are zero
+  std::vector<Tensor> hidden_states;  // layers + 1 tensors like last_hidden_state (on request)
+  std::vector<Tensor> attentions;   // per layer [batch, heads, longest, longest] (on request)
+  Tensor pooled;                    // [batch, hidden]
+};
+
+class Encoder {
+ public:
+  explicit Encoder(EncoderSpec spec, EncoderOptions options = {});
+  ~Encoder();
+  Encoder(Encoder&&) noexcept;
+  Encoder& operator=(Encoder&&) noexcept;
+
+  // Thread-safe: one Encoder may serve many threads at once.
+  EncoderOutput forward(const EncoderInput& input, const ForwardOptions& options = {}) const;
+
+  int64_t hidden_size() const;
+  int64_t num_layers() const;
+  int64_t num_heads() const;
+  PositionKind position_kind() const;
+  // Largest number of tokens per sequence, or 0 when positions are unbounded.
+  int64_t max_positions() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sets the number of OpenMP threads ordo (and oneDNN inside it) uses. Call before loading:
+// oneDNN's GEMM captures the thread count when a primitive is created.
+void set_num_threads(int threads);
+
+}  // namespace ordo

@@ -1,0 +1,37 @@
+#pragma once
+// One row-major float tensor type for results, and a non-owning view for weights.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ordo {
+
+// A read-only view of float data owned elsewhere (a memory-mapped checkpoint or a
+// buffer the loader keeps alive). Matrices keep PyTorch's [out][in] order.
+struct TensorView {
+  const float* data = nullptr;
+  std::vector<int64_t> shape;
+
+  bool empty() const { return data == nullptr; }
+  int64_t numel() const;
+};
+
+// An owning, zero-initialised, row-major float tensor.
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::vector<int64_t> shape);
+
+  const std::vector<int64_t>& shape() const { return shape_; }
+  int64_t dim(size_t axis) const { return shape_.at(axis); }
+  int64_t numel() const { return static_cast<int64_t>(values_.size()); }
+  float* data() { return values_.data(); }
+  const float* data() const { return values_.data(); }
+  TensorView view() const { return TensorView{values_.data(), shape_}; }
+
+ private:
+  std::vector<int64_t> shape_;
+  std::vector<float> values_;
+};
+
+}  // namespace ordo

@@ -1,0 +1,37 @@
+#include "layers/batch.h"
+
+#include <new>
+#include <string>
+
+#include "ordo/error.h"
+
+namespace ordo::layers {
+
+BatchLayout::BatchLayout(const std::vector<std::vector<int32_t>>& ids) {
+  if (ids.empty()) throw Error("input batch is empty");
+  for (size_t s = 0; s < ids.size(); ++s) {
+    const auto length = static_cast<int64_t>(ids[s].size());
+    if (length == 0) throw Error("input sequence " + std::to_string(s) + " has no tokens");
+    lengths.push_back(length);
+    first_row.push_back(total_tokens);
+    if (!runs.empty() && runs.back().length == length) {
+      ++runs.back().count;
+    } else {
+      runs.push_back({static_cast<int64_t>(s), 1, length, total_tokens});
+    }
+    total_tokens += length;
+    if (length > longest) longest = length;
+  }
+}
+
+float* AlignedBuffer::reserve(size_t count) {
+  if (count <= capacity_ && data_) return data_.get();
+  constexpr size_t kAlignment = 64;
+  const size_t bytes = ((count * sizeof(float) + kAlignment - 1) / kAlignment) * kAlignment;
+  data_.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes == 0 ? kAlignment : bytes)));
+  if (!data_) throw std::bad_alloc();
+  capacity_ = count;
+  return data_.get();
+}
+
+}  // namespace ordo::layers

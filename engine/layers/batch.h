@@ -1,0 +1,66 @@
+#pragma once
+// How a batch of sequences of different lengths is laid out during the forward pass, and the
+// scratch memory it runs in. Token-wise work (projections, FFN, layer norm, residuals) runs on
+// the packed real tokens [total_tokens, hidden]; attention runs per group of equal-length
+// sequences. Padding exists only in the outputs handed back to the caller.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "ops/op_cache.h"
+
+namespace ordo::layers {
+
+struct BatchLayout {
+  struct Run {  // consecutive sequences of the same length: one batched attention call
+    int64_t first_sequence = 0;
+    int64_t count = 0;
+    int64_t length = 0;
+    int64_t first_row = 0;
+  };
+
+  explicit BatchLayout(const std::vector<std::vector<int32_t>>& ids);
+
+  std::vector<int64_t> lengths;
+  std::vector<int64_t> first_row;  // packed row of each sequence's first token
+  std::vector<Run> runs;
+  int64_t total_tokens = 0;
+  int64_t longest = 0;
+};
+
+// A float buffer aligned for SIMD loads; grows, never shrinks, so a thread's steady state
+// allocates nothing.
+class AlignedBuffer {
+ public:
+  float* reserve(size_t count);
+  float* data() const { return data_.get(); }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
+  size_t capacity_ = 0;
+};
+
+struct Workspace {
+  AlignedBuffer hidden;         // [tokens, hidden], the residual stream
+  AlignedBuffer normed;         // [tokens, hidden], pre-LN input to a sublayer
+  AlignedBuffer qkv;            // [tokens, 3 * hidden]
+  AlignedBuffer context;        // [tokens, hidden]
+  AlignedBuffer intermediate;   // [tokens, intermediate]
+  AlignedBuffer probabilities;  // [run batch, heads, length, length]
+};
+
+// What one forward call carries through the layers.
+struct ForwardContext {
+  dnnl::stream& stream;
+  const BatchLayout& layout;
+  ops::OpCache& ops;
+  Workspace& workspace;
+};
+
+}  // namespace ordo::layers

@@ -1,0 +1,102 @@
+#include "layers/encoder_block.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace ordo::layers {
+
+EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
+    : weights_(weights),
+      hidden_size_(spec.hidden_size),
+      num_heads_(spec.num_heads),
+      head_dim_(spec.hidden_size / spec.num_heads),
+      intermediate_size_(spec.intermediate_size),
+      activation_(spec.activation),
+      layer_norm_eps_(spec.layer_norm_eps),
+      norm_placement_(spec.norm_placement) {
+  const int64_t h = hidden_size_;
+  qkv_weight_.resize(static_cast<size_t>(3 * h * h));
+  qkv_bias_.resize(static_cast<size_t>(3 * h));
+  const float query_scale = 1.0f / std::sqrt(static_cast<float>(head_dim_));
+  const TensorView* parts[3][2] = {{&weights.query_weight, &weights.query_bias},
+                                   {&weights.key_weight, &weights.key_bias},
+                                   {&weights.value_weight, &weights.value_bias}};
+  for (int part = 0; part < 3; ++part) {
+    const float scale = part == 0 ? query_scale : 1.0f;
+    const float* w = parts[part][0]->data;
+    const float* b = parts[part][1]->data;
+    float* w_out = qkv_weight_.data() + part * h * h;
+    float* b_out = qkv_bias_.data() + part * h;
+    for (int64_t i = 0; i < h * h; ++i) w_out[i] = w[i] * scale;
+    for (int64_t i = 0; i < h; ++i) b_out[i] = b[i] * scale;
+  }
+}
+
+void EncoderBlock::layer_norm(ForwardContext& context, const float* src, float* dst,
+                              const TensorView& gamma, const TensorView& beta) const {
+  const auto norm = context.ops.layer_norm(context.layout.total_tokens, hidden_size_, layer_norm_eps_);
+  (*norm)(context.stream, src, dst, gamma.data, beta.data);
+}
+
+void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* attentions) const {
+  const BatchLayout& layout = context.layout;
+  const int64_t tokens = layout.total_tokens;
+  Workspace& ws = context.workspace;
+  float* qkv = ws.qkv.reserve(static_cast<size_t>(tokens * 3 * hidden_size_));
+  float* attended = ws.context.reserve(static_cast<size_t>(tokens * hidden_size_));
+
+  const auto projection = context.ops.linear(hidden_size_, 3 * hidden_size_, std::nullopt,
+                                             ops::Linear::Output::overwrite);
+  (*projection)(context.stream, input, tokens, qkv_weight_.data(), qkv_bias_.data(), qkv);
+
+  for (const BatchLayout::Run& run : layout.runs) {
+    const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_);
+    float* probabilities = ws.probabilities.reserve(static_cast<size_t>(attention->probabilities_size()));
+    (*attention)(context.stream, qkv + run.first_row * 3 * hidden_size_, probabilities,
+                 attended + run.first_row * hidden_size_);
+    if (attentions == nullptr) continue;
+    context.stream.wait();
+    // [count, heads, length, length] -> rows of the padded [batch, heads, longest, longest].
+    const int64_t longest = layout.longest;
+    for (int64_t s = 0; s < run.count; ++s) {
+      for (int64_t head = 0; head < num_heads_; ++head) {
+        for (int64_t q = 0; q < run.length; ++q) {
+          const float* from = probabilities + ((s * num_heads_ + head) * run.length + q) * run.length;
+          float* to = attentions->data() +
+                      (((run.first_sequence + s) * num_heads_ + head) * longest + q) * longest;
+          std::memcpy(to, from, static_cast<size_t>(run.length) * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions) const {
+  const int64_t tokens = context.layout.total_tokens;
+  const bool pre_norm = norm_placement_ == NormPlacement::pre;
+  float* normed = pre_norm ? context.workspace.normed.reserve(static_cast<size_t>(tokens * hidden_size_)) : nullptr;
+  const auto accumulate = ops::Linear::Output::accumulate;
+
+  // Residual 1: x (+)= attention output projection, through the matmul's `sum` post-op.
+  if (pre_norm) layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
+  attend(context, pre_norm ? normed : x, attentions);
+  const auto output_projection = context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
+  (*output_projection)(context.stream, context.workspace.context.data(), tokens,
+                       weights_.attention_output_weight.data, weights_.attention_output_bias.data, x);
+  if (!pre_norm) layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
+
+  // Residual 2: x (+)= act(x W1 + b1) W2 + b2.
+  if (pre_norm) layer_norm(context, x, normed, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
+  float* intermediate = context.workspace.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
+  const auto ffn_input = context.ops.linear(hidden_size_, intermediate_size_, activation_,
+                                            ops::Linear::Output::overwrite);
+  (*ffn_input)(context.stream, pre_norm ? normed : x, tokens, weights_.ffn_input_weight.data,
+               weights_.ffn_input_bias.data, intermediate);
+  const auto ffn_output = context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
+  (*ffn_output)(context.stream, intermediate, tokens, weights_.ffn_output_weight.data,
+                weights_.ffn_output_bias.data, x);
+  if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
+}
+
+}  // namespace ordo::layers

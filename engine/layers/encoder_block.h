@@ -1,0 +1,37 @@
+#pragma once
+// One Transformer encoder block (post-LN as in BERT, pre-LN as an option):
+//   post-LN: x = LN1(x + Attention(x));      x = LN2(x + FFN(x))
+//   pre-LN:  x = x + Attention(LN1(x));      x = x + FFN(LN2(x))
+// where Attention(x) = softmax(q k^T / sqrt(d_head)) v Wo + bo per head, with q, k, v from
+// one fused projection, and FFN(x) = act(x W1 + b1) W2 + b2.
+#include <vector>
+
+#include "layers/batch.h"
+
+namespace ordo::layers {
+
+class EncoderBlock {
+ public:
+  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec);
+
+  // Updates the packed hidden states x [tokens, hidden] in place. When `attentions` is not
+  // null it receives this layer's probabilities as [batch, heads, longest, longest].
+  void forward(ForwardContext& context, float* x, Tensor* attentions) const;
+
+ private:
+  void attend(ForwardContext& context, const float* input, Tensor* attentions) const;
+  void layer_norm(ForwardContext& context, const float* src, float* dst, const TensorView& gamma,
+                  const TensorView& beta) const;
+
+  LayerWeights weights_;
+  int64_t hidden_size_, num_heads_, head_dim_, intermediate_size_;
+  Activation activation_;
+  float layer_norm_eps_;
+  NormPlacement norm_placement_;
+  // Q, K and V projections stacked as one [3 * hidden, hidden] matrix, with 1/sqrt(d_head)
+  // folded into the Q rows and bias: one matmul instead of three, and no scaling pass.
+  std::vector<float> qkv_weight_;
+  std::vector<float> qkv_bias_;
+};
+
+}  // namespace ordo::layers

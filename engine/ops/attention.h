@@ -1,0 +1,31 @@
+#pragma once
+// Scaled dot-product attention for `batch` sequences of the same `length`, stored back to
+// back in the fused projection buffer qkv [batch * length, 3 * hidden] (Q already scaled by
+// 1/sqrt(head_dim) at load). Q, K^T and V are strided views of qkv: nothing is copied.
+//   probabilities = softmax(Q K^T)         [batch, heads, length, length]
+//   context       = probabilities V        written as [batch * length, hidden]
+// Padding never reaches this op: the encoder groups sequences by length, so no mask is needed
+// and no work is spent on padded keys.
+#include "ops/dnnl_context.h"
+
+namespace ordo::ops {
+
+class Attention {
+ public:
+  Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim);
+
+  void operator()(dnnl::stream& stream, const float* qkv, float* probabilities,
+                  float* context) const;
+
+  int64_t probabilities_size() const { return batch_ * heads_ * length_ * length_; }
+
+ private:
+  int64_t batch_, length_, heads_, head_dim_;
+  dnnl::memory::desc query_desc_, key_transposed_desc_, value_desc_;
+  dnnl::memory::desc scores_desc_, context_desc_;
+  dnnl::matmul scores_;
+  dnnl::softmax_v2_forward softmax_;
+  dnnl::matmul weighted_values_;
+};
+
+}  // namespace ordo::ops

@@ -1,0 +1,22 @@
+#pragma once
+// Layer normalisation over the last axis of [rows, features] (in place when src == dst).
+// oneDNN's layer norm needs fixed dimensions, so one instance exists per row count.
+#include "ops/dnnl_context.h"
+
+namespace ordo::ops {
+
+class LayerNorm {
+ public:
+  LayerNorm(int64_t rows, int64_t features, float epsilon);
+
+  // src, dst [rows, features]; gamma, beta [features].
+  void operator()(dnnl::stream& stream, const float* src, float* dst, const float* gamma,
+                  const float* beta) const;
+
+ private:
+  dnnl::memory::desc data_desc_;
+  dnnl::memory::desc parameter_desc_;
+  dnnl::layer_normalization_forward primitive_;
+};
+
+}  // namespace ordo::ops

@@ -1,0 +1,44 @@
+#include "ops/op_cache.h"
+
+namespace ordo::ops {
+
+template <class Op, class Key, class Make>
+std::shared_ptr<const Op> OpCache::find_or_make(std::map<Key, std::shared_ptr<const Op>>& ops,
+                                                const Key& key, Make make) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = ops.find(key);
+  if (found != ops.end()) return found->second;
+  if (ops.size() >= kMaxEntriesPerKind) ops.clear();
+  auto op = make();
+  ops.emplace(key, op);
+  return op;
+}
+
+std::shared_ptr<const Linear> OpCache::linear(int64_t in_features, int64_t out_features,
+                                              std::optional<Activation> activation,
+                                              Linear::Output output) {
+  const int activation_key = activation ? static_cast<int>(*activation) : -1;
+  return find_or_make(linears_,
+                      std::make_tuple(in_features, out_features, activation_key,
+                                      static_cast<int>(output)),
+                      [&] {
+                        return std::make_shared<const Linear>(in_features, out_features,
+                                                              activation, output);
+                      });
+}
+
+std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t features,
+                                                     float epsilon) {
+  return find_or_make(layer_norms_, std::make_tuple(rows, features, epsilon), [&] {
+    return std::make_shared<const LayerNorm>(rows, features, epsilon);
+  });
+}
+
+std::shared_ptr<const Attention> OpCache::attention(int64_t batch, int64_t length, int64_t heads,
+                                                    int64_t head_dim) {
+  return find_or_make(attentions_, std::make_tuple(batch, length, heads, head_dim), [&] {
+    return std::make_shared<const Attention>(batch, length, heads, head_dim);
+  });
+}
+
+}  // namespace ordo::ops

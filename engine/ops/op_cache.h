@@ -1,0 +1,41 @@
+#pragma once
+// Primitives are created once per shape and reused (creating one costs ~0.6 ms per layer,
+// running it costs microseconds). Linear ops take a runtime row count, so a handful serve a
+// whole model; layer norm and attention need fixed dimensions and are keyed by shape.
+// Thread-safe; entries are shared_ptrs so that eviction never pulls an op from under a caller.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <tuple>
+
+#include "ops/attention.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
+
+namespace ordo::ops {
+
+class OpCache {
+ public:
+  std::shared_ptr<const Linear> linear(int64_t in_features, int64_t out_features,
+                                       std::optional<Activation> activation, Linear::Output output);
+  std::shared_ptr<const LayerNorm> layer_norm(int64_t rows, int64_t features, float epsilon);
+  std::shared_ptr<const Attention> attention(int64_t batch, int64_t length, int64_t heads,
+                                             int64_t head_dim);
+
+ private:
+  // Bounds memory when an application feeds endlessly varied shapes.
+  static constexpr size_t kMaxEntriesPerKind = 512;
+
+  template <class Op, class Key, class Make>
+  std::shared_ptr<const Op> find_or_make(std::map<Key, std::shared_ptr<const Op>>& ops,
+                                         const Key& key, Make make);
+
+  std::mutex mutex_;
+  std::map<std::tuple<int64_t, int64_t, int, int>, std::shared_ptr<const Linear>> linears_;
+  std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const Attention>>
+      attentions_;
+};
+
+}  // namespace ordo::ops

@@ -1,0 +1,66 @@
+#include "checkpoint.h"
+
+#include "ordo/error.h"
+
+namespace ordo::models {
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+Checkpoint::Checkpoint(const std::filesystem::path& directory) {
+  const auto path = directory / "model.safetensors";
+  if (!std::filesystem::exists(path)) {
+    std::string hint;
+    if (std::filesystem::exists(directory / "model.safetensors.index.json")) {
+      hint = " (sharded checkpoints are not supported yet)";
+    } else if (std::filesystem::exists(directory / "pytorch_model.bin")) {
+      hint = " (pytorch_model.bin is not read: convert it to safetensors first)";
+    }
+    throw Error(path.string() + ": file not found" + hint);
+  }
+  file_ = std::make_shared<io::SafetensorsFile>(path);
+}
+
+TensorView Checkpoint::tensor(const std::string& name, const std::vector<int64_t>& shape,
+                              const std::string& why) const {
+  if (!file_->contains(name)) {
+    throw Error(file_->path().string() + ": tensor '" + name + "' is missing (" + why + ")");
+  }
+  const auto& info = file_->info(name);
+  if (info.shape != shape) {
+    throw Error(file_->path().string() + ": tensor '" + name + "' has shape " +
+                shape_string(info.shape) + " but the config requires " + shape_string(shape) +
+                " (" + why + ")");
+  }
+  return file_->f32(name);
+}
+
+int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit) {
+  const int64_t value = config.integer(field);
+  if (value < 1 || value > limit) {
+    config.fail(field, "must be between 1 and " + std::to_string(limit) + ", got " +
+                           std::to_string(value));
+  }
+  return value;
+}
+
+int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit,
+                       int64_t fallback) {
+  return config.has(field) ? positive_field(config, field, limit) : fallback;
+}
+
+Activation parse_activation(const io::JsonFile& config, const std::string& field,
+                            const std::string& fallback) {
+  const std::string name = config.string(field, fallback);
+  if (name == "gelu") return Activation::gelu;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Activation::gelu_tanh;
+  if (name == "relu") return Activation::relu;
+  if (name == "silu" || name == "swish") return Activation::silu;
+  config.fail(field, "has unsupported activation \"" + name +
+                         "\" (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, silu, swish)");
+}
+
+}  // namespace ordo::models

@@ -1,0 +1,43 @@
+#pragma once
+// Reading a Hugging Face checkpoint directory: shared by every model family.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "io/json_file.h"
+#include "io/safetensors.h"
+#include "ordo/encoder.h"
+
+namespace ordo::models {
+
+// A model directory's weights, with errors that name the file and the tensor.
+class Checkpoint {
+ public:
+  // Opens <directory>/model.safetensors (the only weight format ordo reads).
+  explicit Checkpoint(const std::filesystem::path& directory);
+
+  const io::SafetensorsFile& file() const { return *file_; }
+  std::shared_ptr<const void> storage() const { return file_; }
+  bool contains(const std::string& name) const { return file_->contains(name); }
+
+  // The named tensor as F32, checked against `shape`; `why` says which config fields set it.
+  TensorView tensor(const std::string& name, const std::vector<int64_t>& shape,
+                    const std::string& why) const;
+
+ private:
+  std::shared_ptr<io::SafetensorsFile> file_;
+};
+
+std::string shape_string(const std::vector<int64_t>& shape);
+
+// Reads an integer config field that must lie in [1, limit]; the limit stops absurd values
+// (a config claiming 2^40 layers) before anything is allocated.
+int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit);
+int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit,
+                       int64_t fallback);
+
+// Hugging Face `hidden_act` / `activation` names.
+Activation parse_activation(const io::JsonFile& config, const std::string& field,
+                            const std::string& fallback);
+
+}  // namespace ordo::models

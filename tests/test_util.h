@@ -1,0 +1,60 @@
+#pragma once
+// Shared helpers for tests that run fixture models.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/safetensors.h"
+#include "model.h"
+#include "ordo/encoder.h"
+#include "ordo/error.h"
+
+namespace ordo::test {
+
+inline std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(ORDO_FIXTURES_DIR) / name;
+}
+
+// The batch stored in a fixture's reference.safetensors, without its padding.
+struct ReferenceBatch {
+  EncoderInput input;
+  int64_t batch = 0, longest = 0;
+};
+
+inline ReferenceBatch reference_batch(const io::SafetensorsFile& reference) {
+  ReferenceBatch out;
+  const auto& shape = reference.info("input_ids").shape;
+  out.batch = shape.at(0);
+  out.longest = shape.at(1);
+  const auto ids = reference.i64("input_ids");
+  const auto mask = reference.i64("attention_mask");
+  const auto types = reference.i64("token_type_ids");
+  for (int64_t b = 0; b < out.batch; ++b) {
+    std::vector<int32_t> row_ids, row_types;
+    for (int64_t t = 0; t < out.longest; ++t) {
+      if (mask[b * out.longest + t] == 0) continue;
+      row_ids.push_back(static_cast<int32_t>(ids[b * out.longest + t]));
+      row_types.push_back(static_cast<int32_t>(types[b * out.longest + t]));
+    }
+    out.input.ids.push_back(row_ids);
+    out.input.token_types.push_back(row_types);
+  }
+  return out;
+}
+
+inline float max_abs_difference(const float* a, const float* b, int64_t count) {
+  float worst = 0.0f;
+  for (int64_t i = 0; i < count; ++i) {
+    const float d = std::fabs(a[i] - b[i]);
+    if (!(d <= worst)) worst = d;  // NaN propagates as a failure
+  }
+  return worst;
+}
+
+inline Encoder load_fixture(const std::string& name, EncoderOptions options = {}) {
+  return Encoder(models::load_model(fixture(name)).spec, options);
+}
+
+}  // namespace ordo::test

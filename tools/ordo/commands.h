@@ -1,0 +1,13 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ordo::cli {
+
+extern const char* const kEncodeHelp;
+extern const char* const kBenchHelp;
+
+int run_encode(const std::vector<std::string>& arguments);
+int run_bench(const std::vector<std::string>& arguments);
+
+}  // namespace ordo::cli

@@ -1,0 +1,46 @@
+#include "common.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "ordo/error.h"
+
+namespace ordo::cli {
+
+std::filesystem::path default_model_directory() {
+  const std::string name = "ordo-sinusoidal";
+  if (const char* override_dir = std::getenv("ORDO_MODELS_DIR"); override_dir && *override_dir) {
+    return std::filesystem::path(override_dir) / name;
+  }
+  std::error_code error;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const auto installed = executable.parent_path().parent_path() / "share" / "ordo" / "models" / name;
+    if (std::filesystem::is_directory(installed)) return installed;
+  }
+  return std::filesystem::path(ORDO_SOURCE_MODELS_DIR) / name;
+}
+
+LoadedEncoder load_encoder(const Args& args) {
+  const int threads = args.integer("--threads", 0, 1, 1024);
+  if (threads > 0) set_num_threads(threads);
+  std::optional<PositionKind> pe;
+  if (const auto name = args.value("--pe")) {
+    try {
+      pe = parse_position_kind(*name);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--pe: ") + e.what());
+    }
+  }
+  const auto directory = args.value("--model") ? std::filesystem::path(*args.value("--model"))
+                                               : default_model_directory();
+  const auto start = std::chrono::steady_clock::now();
+  models::LoadedModel model = models::load_model(directory);
+  Encoder encoder(model.spec, EncoderOptions{pe});
+  const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+  return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
+}
+
+}  // namespace ordo::cli

@@ -1,0 +1,32 @@
+#pragma once
+// What every `ordo` command shares: finding and loading a model, threads, exit codes.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "args.h"
+#include "model.h"
+#include "ordo/encoder.h"
+
+namespace ordo::cli {
+
+constexpr int kExitRuntimeError = 1;
+constexpr int kExitUsageError = 2;
+
+// The options every model-running command accepts.
+inline const std::set<std::string> kModelOptions = {"--model", "--pe", "--threads"};
+
+// The bundled sinusoidal model: $ORDO_MODELS_DIR, then <prefix>/share/ordo/models beside the
+// installed binary, then the source tree's models/ (a build that was not installed).
+std::filesystem::path default_model_directory();
+
+struct LoadedEncoder {
+  models::LoadedModel model;
+  Encoder encoder;
+  double load_ms = 0.0;
+};
+
+// Applies --threads, loads --model (or the default) and applies --pe.
+LoadedEncoder load_encoder(const Args& args);
+
+}  // namespace ordo::cli

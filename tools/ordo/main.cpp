@@ -1,0 +1,70 @@
+// The `ordo` command line. Exit status: 0 success, 1 runtime error, 2 usage error; errors go
+// to stderr and nothing is printed to stdout.
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "common.h"
+#include "ordo/error.h"
+
+namespace {
+
+const char* const kHelp = R"(usage: ordo <command> [options]
+
+ordo runs Transformer encoders on the CPU and shows what word order does to attention.
+
+commands:
+  encode   token ids -> hidden states (.npy or JSON)
+  bench    time the forward pass
+
+`ordo <command> --help` describes each command.
+)";
+
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+  const char* const* help;
+};
+
+const Command kCommands[] = {
+    {"encode", ordo::cli::run_encode, &ordo::cli::kEncodeHelp},
+    {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> arguments(argv + 1, argv + argc);
+  if (arguments.empty()) {
+    std::cerr << kHelp;
+    return ordo::cli::kExitUsageError;
+  }
+  if (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help") {
+    std::cout << kHelp;
+    return 0;
+  }
+  for (const Command& command : kCommands) {
+    if (arguments[0] != command.name) continue;
+    const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+    for (const std::string& argument : rest) {
+      if (argument == "--help" || argument == "-h") {
+        std::cout << *command.help;
+        return 0;
+      }
+    }
+    try {
+      return command.run(rest);
+    } catch (const ordo::cli::UsageError& e) {
+      std::cerr << "ordo " << command.name << ": " << e.what() << "\n(see 'ordo " << command.name
+                << " --help')\n";
+      return ordo::cli::kExitUsageError;
+    } catch (const std::exception& e) {
+      std::cerr << "ordo " << command.name << ": error: " << e.what() << '\n';
+      return ordo::cli::kExitRuntimeError;
+    }
+  }
+  std::cerr << "ordo: unknown command '" << arguments[0] << "'\n\n" << kHelp;
+  return ordo::cli::kExitUsageError;
+}
