@@ -20,7 +20,8 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
-void expect_shape(const TensorView& view, const std::vector<int64_t>& shape, const std::string& name) {
+void expect_shape(const TensorView& view, const std::vector<int64_t>& shape,
+                  const std::string& name) {
   if (view.empty()) throw Error("encoder weight '" + name + "' is missing");
   if (view.shape != shape) {
     throw Error("encoder weight '" + name + "' has shape " + shape_string(view.shape) +
@@ -110,9 +111,15 @@ Encoder::~Encoder() = default;
 Encoder::Encoder(Encoder&&) noexcept = default;
 Encoder& Encoder::operator=(Encoder&&) noexcept = default;
 
-int64_t Encoder::hidden_size() const { return impl_->spec.hidden_size; }
-int64_t Encoder::num_layers() const { return static_cast<int64_t>(impl_->spec.layers.size()); }
-int64_t Encoder::num_heads() const { return impl_->spec.num_heads; }
+int64_t Encoder::hidden_size() const {
+  return impl_->spec.hidden_size;
+}
+int64_t Encoder::num_layers() const {
+  return static_cast<int64_t>(impl_->spec.layers.size());
+}
+int64_t Encoder::num_heads() const {
+  return impl_->spec.num_heads;
+}
 PositionKind Encoder::position_kind() const {
   return impl_->embeddings.positional_encoding().kind();
 }
@@ -175,10 +182,14 @@ void set_num_threads(int threads) {
 
 const char* to_string(PositionKind kind) {
   switch (kind) {
-    case PositionKind::none: return "none";
-    case PositionKind::sinusoidal: return "sinusoidal";
-    case PositionKind::sinusoidal_blocked: return "sinusoidal-blocked";
-    case PositionKind::learned: return "learned";
+    case PositionKind::none:
+      return "none";
+    case PositionKind::sinusoidal:
+      return "sinusoidal";
+    case PositionKind::sinusoidal_blocked:
+      return "sinusoidal-blocked";
+    case PositionKind::learned:
+      return "learned";
   }
   return "?";
 }
@@ -194,9 +205,12 @@ PositionKind parse_position_kind(const std::string& name) {
 
 const char* to_string(Pooling pooling) {
   switch (pooling) {
-    case Pooling::cls: return "cls";
-    case Pooling::mean: return "mean";
-    case Pooling::max: return "max";
+    case Pooling::cls:
+      return "cls";
+    case Pooling::mean:
+      return "mean";
+    case Pooling::max:
+      return "max";
   }
   return "?";
 }

@@ -13,7 +13,9 @@ static int64_t count_elements(const std::vector<int64_t>& shape) {
   return count;
 }
 
-int64_t TensorView::numel() const { return count_elements(shape); }
+int64_t TensorView::numel() const {
+  return count_elements(shape);
+}
 
 Tensor::Tensor(std::vector<int64_t> shape)
     : shape_(std::move(shape)), values_(static_cast<size_t>(count_elements(shape_)), 0.0f) {}

@@ -52,7 +52,8 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
   spec.norm_placement =
       config.boolean("ordo_pre_layer_norm", false) ? NormPlacement::pre : NormPlacement::post;
 
-  const std::string prefix = checkpoint.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  const std::string prefix =
+      checkpoint.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
   const int64_t h = spec.hidden_size, f = spec.intermediate_size;
   const std::string hidden_why = "hidden_size " + std::to_string(h);
   auto vector = [&](const std::string& name) { return checkpoint.tensor(name, {h}, hidden_why); };
@@ -62,9 +63,9 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
   };
 
   const std::string embeddings = prefix + "embeddings.";
-  spec.word_embeddings = checkpoint.tensor(embeddings + "word_embeddings.weight",
-                                           {spec.vocab_size, h},
-                                           "vocab_size " + std::to_string(spec.vocab_size) + ", " + hidden_why);
+  spec.word_embeddings =
+      checkpoint.tensor(embeddings + "word_embeddings.weight", {spec.vocab_size, h},
+                        "vocab_size " + std::to_string(spec.vocab_size) + ", " + hidden_why);
   if (spec.position_kind == PositionKind::learned) {
     const int64_t positions = positive_field(config, "max_position_embeddings", kMaxPositions);
     spec.position_embeddings = checkpoint.tensor(
@@ -74,15 +75,19 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
   const int64_t types = config.integer("type_vocab_size", 2);
   if (types < 0 || types > 1024) config.fail("type_vocab_size", "must be between 0 and 1024");
   if (types > 0) {
-    spec.token_type_embeddings = checkpoint.tensor(embeddings + "token_type_embeddings.weight", {types, h},
-                                                   "type_vocab_size " + std::to_string(types));
+    spec.token_type_embeddings =
+        checkpoint.tensor(embeddings + "token_type_embeddings.weight", {types, h},
+                          "type_vocab_size " + std::to_string(types));
   }
   norm(embeddings + "LayerNorm", spec.embedding_norm_weight, spec.embedding_norm_bias);
 
   for (int64_t i = 0; i < layers; ++i) {
     const std::string layer = prefix + "encoder.layer." + std::to_string(i) + ".";
-    const std::string square_why = hidden_why + ", layer " + std::to_string(i) + " of " + std::to_string(layers);
-    auto square = [&](const std::string& name) { return checkpoint.tensor(name, {h, h}, square_why); };
+    const std::string square_why =
+        hidden_why + ", layer " + std::to_string(i) + " of " + std::to_string(layers);
+    auto square = [&](const std::string& name) {
+      return checkpoint.tensor(name, {h, h}, square_why);
+    };
     LayerWeights w;
     w.query_weight = square(layer + "attention.self.query.weight");
     w.query_bias = vector(layer + "attention.self.query.bias");

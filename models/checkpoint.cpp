@@ -41,8 +41,8 @@ TensorView Checkpoint::tensor(const std::string& name, const std::vector<int64_t
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit) {
   const int64_t value = config.integer(field);
   if (value < 1 || value > limit) {
-    config.fail(field, "must be between 1 and " + std::to_string(limit) + ", got " +
-                           std::to_string(value));
+    config.fail(
+        field, "must be between 1 and " + std::to_string(limit) + ", got " + std::to_string(value));
   }
   return value;
 }

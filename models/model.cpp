@@ -14,7 +14,8 @@ LoadedModel load_model(const std::filesystem::path& directory) {
   model.directory = directory;
   model.model_type = config.string("model_type", "bert");
   if (model.model_type != "bert") {
-    config.fail("model_type", "has unsupported value \"" + model.model_type + "\" (supported: bert)");
+    config.fail("model_type",
+                "has unsupported value \"" + model.model_type + "\" (supported: bert)");
   }
   const Checkpoint checkpoint(directory);
   model.spec = load_bert(checkpoint, config);

@@ -36,7 +36,8 @@ CliRun ordo(const std::vector<std::string>& arguments) {
   ScratchDir scratch;
   std::string command = quote(ORDO_CLI_PATH);
   for (const auto& argument : arguments) command += " " + quote(argument);
-  command += " >" + quote((scratch.path() / "out").string()) + " 2>" + quote((scratch.path() / "err").string());
+  command += " >" + quote((scratch.path() / "out").string()) + " 2>" +
+             quote((scratch.path() / "err").string());
   const int raw = std::system(command.c_str());
   CliRun run;
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -48,7 +49,8 @@ CliRun ordo(const std::vector<std::string>& arguments) {
 const std::string kModel = fixture("learned_gelu").string();
 
 TEST(Cli, EncodeJsonHasTheDocumentedFields) {
-  const CliRun run = ordo({"encode", "--model", kModel, "--ids", "5,17,42", "--ids", "3,4", "--json"});
+  const CliRun run =
+      ordo({"encode", "--model", kModel, "--ids", "5,17,42", "--ids", "3,4", "--json"});
   ASSERT_EQ(run.status, 0) << run.err;
   const auto document = nlohmann::json::parse(run.out);
   EXPECT_EQ(document["shape"], nlohmann::json({2, 3, 32}));
@@ -56,21 +58,23 @@ TEST(Cli, EncodeJsonHasTheDocumentedFields) {
   EXPECT_EQ(document["pe"], "learned");
   ASSERT_EQ(document["last_hidden_state"].size(), 2u);
   // The padded third row of the second sequence is zero.
-  for (const auto& value : document["last_hidden_state"][1][2]) EXPECT_EQ(value.template get<float>(), 0.0f);
+  for (const auto& value : document["last_hidden_state"][1][2])
+    EXPECT_EQ(value.template get<float>(), 0.0f);
   EXPECT_EQ(document["pooled"][0].size(), 32u);
 }
 
 TEST(Cli, EncodeNpyMatchesTheEngine) {
   ScratchDir scratch;
   const auto path = scratch.path() / "out.npy";
-  const CliRun run = ordo({"encode", "--model", kModel, "--ids", "5,17,42", "--ids", "3,4", "--pe", "none",
-                        "--npy", path.string()});
+  const CliRun run = ordo({"encode", "--model", kModel, "--ids", "5,17,42", "--ids", "3,4", "--pe",
+                           "none", "--npy", path.string()});
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_TRUE(run.out.empty());
   const std::string bytes = read_file(path);
   ASSERT_GE(bytes.size(), 128u);
   EXPECT_EQ(bytes.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
-  const size_t header_length = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+  const size_t header_length =
+      static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
   EXPECT_EQ((10 + header_length) % 64, 0u);
   const std::string header = bytes.substr(10, header_length);
   EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos) << header;
@@ -106,18 +110,23 @@ TEST(Cli, UsageErrorsExitTwo) {
   expect_error({"encode", "--model", kModel, "--json"}, 2, "--ids");
   expect_error({"encode", "--model", kModel, "--ids", "1,2"}, 2, "--npy FILE or --json");
   expect_error({"encode", "--model", kModel, "--ids", "1,x", "--json"}, 2, "'x'");
-  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--bogus"}, 2, "unknown option '--bogus'");
-  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--pe", "rotary"}, 2, "rotary");
-  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--threads", "0"}, 2, "--threads");
-  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--threads", "99999999999"}, 2, "--threads");
+  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--bogus"}, 2,
+               "unknown option '--bogus'");
+  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--pe", "rotary"}, 2,
+               "rotary");
+  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--threads", "0"}, 2,
+               "--threads");
+  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--threads", "99999999999"},
+               2, "--threads");
   expect_error({"encode", "--model"}, 2, "needs a value");
 }
 
 TEST(Cli, RuntimeErrorsExitOne) {
-  expect_error({"encode", "--model", "/nonexistent/model", "--ids", "1,2", "--json"}, 1, "/nonexistent/model");
+  expect_error({"encode", "--model", "/nonexistent/model", "--ids", "1,2", "--json"}, 1,
+               "/nonexistent/model");
   expect_error({"encode", "--model", kModel, "--ids", "1,2,999", "--json"}, 1, "id 999");
-  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--npy", "/nonexistent/dir/out.npy"}, 1,
-               "/nonexistent/dir/out.npy");
+  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--npy", "/nonexistent/dir/out.npy"},
+               1, "/nonexistent/dir/out.npy");
   std::string long_input = "1";
   for (int i = 0; i < 40; ++i) long_input += ",1";
   expect_error({"encode", "--model", kModel, "--ids", long_input, "--json"}, 1, "41 tokens");

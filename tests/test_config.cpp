@@ -34,14 +34,16 @@ class ModelDir {
 };
 
 // Loads `directory` and expects an ordo::Error whose message holds every one of `words`.
-void expect_load_error(const std::filesystem::path& directory, const std::vector<std::string>& words) {
+void expect_load_error(const std::filesystem::path& directory,
+                       const std::vector<std::string>& words) {
   try {
     models::load_model(directory);
     ADD_FAILURE() << "loading succeeded; expected an error mentioning " << words.front();
   } catch (const Error& e) {
     const std::string message = e.what();
     for (const std::string& word : words) {
-      EXPECT_NE(message.find(word), std::string::npos) << "message lacks '" << word << "': " << message;
+      EXPECT_NE(message.find(word), std::string::npos)
+          << "message lacks '" << word << "': " << message;
     }
   }
 }
@@ -77,23 +79,36 @@ TEST(Config, EnormousMaxPositionEmbeddingsFailsWithoutAllocating) {
   dir.edit([](auto& c) { c["max_position_embeddings"] = 1LL << 50; });
   expect_load_error(dir.path(), {"max_position_embeddings", "between 1 and"});
   dir.edit([](auto& c) { c["max_position_embeddings"] = 100000; });
-  expect_load_error(dir.path(), {"embeddings.position_embeddings.weight", "[40, 32]", "[100000, 32]"});
+  expect_load_error(dir.path(),
+                    {"embeddings.position_embeddings.weight", "[40, 32]", "[100000, 32]"});
 }
 
 TEST(Config, SizesContradictingTheTensorsAreNamed) {
   ModelDir dir;
-  dir.edit([](auto& c) { c["hidden_size"] = 48; c["num_attention_heads"] = 4; });
-  expect_load_error(dir.path(), {"model.safetensors", "embeddings.word_embeddings.weight", "[97, 32]", "[97, 48]"});
-  dir.edit([](auto& c) { c["hidden_size"] = 32; c["intermediate_size"] = 65; });
-  expect_load_error(dir.path(), {"encoder.layer.0.intermediate.dense.weight", "[64, 32]", "[65, 32]"});
-  dir.edit([](auto& c) { c["intermediate_size"] = 64; c["vocab_size"] = 98; });
+  dir.edit([](auto& c) {
+    c["hidden_size"] = 48;
+    c["num_attention_heads"] = 4;
+  });
+  expect_load_error(dir.path(), {"model.safetensors", "embeddings.word_embeddings.weight",
+                                 "[97, 32]", "[97, 48]"});
+  dir.edit([](auto& c) {
+    c["hidden_size"] = 32;
+    c["intermediate_size"] = 65;
+  });
+  expect_load_error(dir.path(),
+                    {"encoder.layer.0.intermediate.dense.weight", "[64, 32]", "[65, 32]"});
+  dir.edit([](auto& c) {
+    c["intermediate_size"] = 64;
+    c["vocab_size"] = 98;
+  });
   expect_load_error(dir.path(), {"word_embeddings", "vocab_size 98"});
 }
 
 TEST(Config, MissingTensorIsNamed) {
   ModelDir dir;
   dir.edit([](auto& c) { c["num_hidden_layers"] = 3; });
-  expect_load_error(dir.path(), {"model.safetensors", "encoder.layer.2.attention.self.query.weight", "missing"});
+  expect_load_error(
+      dir.path(), {"model.safetensors", "encoder.layer.2.attention.self.query.weight", "missing"});
 }
 
 TEST(Config, UnsupportedPositionEmbeddingTypeNamed) {
@@ -112,7 +127,10 @@ TEST(Config, WrongFieldTypeNamed) {
   ModelDir dir;
   dir.edit([](auto& c) { c["hidden_size"] = "thirty-two"; });
   expect_load_error(dir.path(), {"config.json", "hidden_size", "integer"});
-  dir.edit([](auto& c) { c["hidden_size"] = 32; c["layer_norm_eps"] = -1.0; });
+  dir.edit([](auto& c) {
+    c["hidden_size"] = 32;
+    c["layer_norm_eps"] = -1.0;
+  });
   expect_load_error(dir.path(), {"layer_norm_eps"});
 }
 
@@ -165,7 +183,8 @@ TEST(Config, BadIdsAndTypesAreNamed) {
   try {
     encoder.forward({{{1, 2}, {3, 4, 500}}, {}});
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("sequence 1, token 2: id 500"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("sequence 1, token 2: id 500"), std::string::npos)
+        << e.what();
   }
 }
 

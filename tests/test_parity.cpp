@@ -27,7 +27,8 @@ TEST_P(Parity, MatchesPyTorch) {
 
   const TensorView expected = reference.f32("last_hidden_state");
   ASSERT_EQ(output.last_hidden_state.shape(), expected.shape);
-  const float last = max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel());
+  const float last =
+      max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel());
   EXPECT_LE(last, kTolerance) << name << " last_hidden_state";
 
   const TensorView hidden_states = reference.f32("hidden_states");  // [L+1, B, T, H]
@@ -36,8 +37,9 @@ TEST_P(Parity, MatchesPyTorch) {
   for (size_t l = 0; l < output.hidden_states.size(); ++l) {
     const int64_t count = output.hidden_states[l].numel();
     ASSERT_EQ(count * hidden_states.shape[0], hidden_states.numel());
-    worst_hidden = std::max(worst_hidden, max_abs_difference(output.hidden_states[l].data(),
-                                                             hidden_states.data + l * count, count));
+    worst_hidden = std::max(
+        worst_hidden,
+        max_abs_difference(output.hidden_states[l].data(), hidden_states.data + l * count, count));
   }
   EXPECT_LE(worst_hidden, kTolerance) << name << " hidden_states";
 
@@ -47,8 +49,9 @@ TEST_P(Parity, MatchesPyTorch) {
   for (size_t l = 0; l < output.attentions.size(); ++l) {
     const int64_t count = output.attentions[l].numel();
     ASSERT_EQ(count * attentions.shape[0], attentions.numel());
-    worst_attention = std::max(worst_attention, max_abs_difference(output.attentions[l].data(),
-                                                                   attentions.data + l * count, count));
+    worst_attention = std::max(
+        worst_attention,
+        max_abs_difference(output.attentions[l].data(), attentions.data + l * count, count));
   }
   EXPECT_LE(worst_attention, kTolerance) << name << " attentions";
   // Recorded for the closing note and the README: the measured agreement per fixture.
@@ -56,31 +59,36 @@ TEST_P(Parity, MatchesPyTorch) {
             << worst_hidden << ", attentions " << worst_attention << '\n';
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Fixtures, Parity,
-    testing::Values("learned_gelu", "sinusoidal_gelu", "blocked_relu", "none_gelu",
-                    "learned_gelu_f16", "sinusoidal_relu_bf16", "odd_shape_learned_relu",
-                    "odd_shape_blocked_gelu", "gelu_new_sinusoidal", "silu_learned",
-                    "preln_learned_gelu", "single_type_none"),
-    [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Fixtures, Parity,
+                         testing::Values("learned_gelu", "sinusoidal_gelu", "blocked_relu",
+                                         "none_gelu", "learned_gelu_f16", "sinusoidal_relu_bf16",
+                                         "odd_shape_learned_relu", "odd_shape_blocked_gelu",
+                                         "gelu_new_sinusoidal", "silu_learned",
+                                         "preln_learned_gelu", "single_type_none"),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 // Padding removal must be invisible: a sequence alone and inside a ragged batch agree.
 TEST(Batching, SequenceAloneEqualsSequenceInPaddedBatch) {
   const Encoder encoder = load_fixture("odd_shape_learned_relu");
-  const EncoderInput batch{{{3, 9, 4, 1, 7}, {5, 6, 7, 8, 9, 10, 11, 12, 13}, {2}, {3, 9, 4, 1, 7}}, {}};
+  const EncoderInput batch{{{3, 9, 4, 1, 7}, {5, 6, 7, 8, 9, 10, 11, 12, 13}, {2}, {3, 9, 4, 1, 7}},
+                           {}};
   const EncoderOutput together = encoder.forward(batch);
   const int64_t hidden = encoder.hidden_size(), longest = 9;
   for (size_t s = 0; s < batch.ids.size(); ++s) {
     const EncoderOutput alone = encoder.forward(EncoderInput{{batch.ids[s]}, {}});
     const int64_t count = static_cast<int64_t>(batch.ids[s].size()) * hidden;
-    EXPECT_LE(max_abs_difference(alone.last_hidden_state.data(),
-                                 together.last_hidden_state.data() + static_cast<int64_t>(s) * longest * hidden,
-                                 count),
-              1e-5f)
+    EXPECT_LE(
+        max_abs_difference(
+            alone.last_hidden_state.data(),
+            together.last_hidden_state.data() + static_cast<int64_t>(s) * longest * hidden, count),
+        1e-5f)
         << "sequence " << s;
     // Padded rows are exactly zero.
     for (int64_t i = count; i < longest * hidden; ++i) {
-      ASSERT_EQ(together.last_hidden_state.data()[static_cast<int64_t>(s) * longest * hidden + i], 0.0f);
+      ASSERT_EQ(together.last_hidden_state.data()[static_cast<int64_t>(s) * longest * hidden + i],
+                0.0f);
     }
   }
 }

@@ -56,9 +56,11 @@ TEST(Sinusoidal, ShiftByKIsAFixedRotation) {
       for (int64_t p = 0; p < 200; p += 7) {
         const float sin_p = sinusoidal_value(kInterleaved, p, 2 * pair, d);
         const float cos_p = sinusoidal_value(kInterleaved, p, 2 * pair + 1, d);
-        EXPECT_NEAR(sinusoidal_value(kInterleaved, p + k, 2 * pair, d), cos_k * sin_p + sin_k * cos_p, 1e-5)
+        EXPECT_NEAR(sinusoidal_value(kInterleaved, p + k, 2 * pair, d),
+                    cos_k * sin_p + sin_k * cos_p, 1e-5)
             << "pair " << pair << " p " << p << " k " << k;
-        EXPECT_NEAR(sinusoidal_value(kInterleaved, p + k, 2 * pair + 1, d), -sin_k * sin_p + cos_k * cos_p, 1e-5)
+        EXPECT_NEAR(sinusoidal_value(kInterleaved, p + k, 2 * pair + 1, d),
+                    -sin_k * sin_p + cos_k * cos_p, 1e-5)
             << "pair " << pair << " p " << p << " k " << k;
       }
     }
@@ -70,7 +72,8 @@ TEST(Sinusoidal, BlockedIsAColumnPermutationOfInterleaved) {
   for (int64_t p : {0, 3, 250, 4000}) {
     for (int64_t i = 0; i < d / 2; ++i) {
       EXPECT_EQ(sinusoidal_value(kBlocked, p, i, d), sinusoidal_value(kInterleaved, p, 2 * i, d));
-      EXPECT_EQ(sinusoidal_value(kBlocked, p, d / 2 + i, d), sinusoidal_value(kInterleaved, p, 2 * i + 1, d));
+      EXPECT_EQ(sinusoidal_value(kBlocked, p, d / 2 + i, d),
+                sinusoidal_value(kInterleaved, p, 2 * i + 1, d));
     }
   }
 }
@@ -88,7 +91,8 @@ TEST(Sinusoidal, HasNoMaximumLength) {
 
 TEST(Learned, RejectsPositionsPastTheTable) {
   const std::vector<float> table(3 * 2, 0.5f);
-  const auto encoding = layers::PositionalEncoding::create(PositionKind::learned, 2, {table.data(), {3, 2}}, 0);
+  const auto encoding =
+      layers::PositionalEncoding::create(PositionKind::learned, 2, {table.data(), {3, 2}}, 0);
   EXPECT_EQ(encoding->max_positions(), 3);
   std::vector<float> row(2, 0.0f);
   encoding->add_to(2, row.data());
@@ -104,7 +108,8 @@ TEST(Learned, RejectsPositionsPastTheTable) {
 TEST(Learned, OffsetShiftsTheFirstPosition) {
   // RoBERTa-style tables start at pad_token_id + 1.
   const std::vector<float> table = {0, 0, 10, 20, 30, 40, 50, 60};
-  const auto encoding = layers::PositionalEncoding::create(PositionKind::learned, 2, {table.data(), {4, 2}}, 1);
+  const auto encoding =
+      layers::PositionalEncoding::create(PositionKind::learned, 2, {table.data(), {4, 2}}, 1);
   EXPECT_EQ(encoding->max_positions(), 3);
   std::vector<float> row(2, 0.0f);
   encoding->add_to(0, row.data());

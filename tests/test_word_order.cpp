@@ -25,7 +25,8 @@ float drift_after_unpermuting(const Encoder& encoder) {
   float worst = 0.0f;
   for (size_t i = 0; i < kPermutation.size(); ++i) {
     const float* moved = shuffled.last_hidden_state.data() + static_cast<int64_t>(i) * hidden;
-    const float* source = original.last_hidden_state.data() + static_cast<int64_t>(kPermutation[i]) * hidden;
+    const float* source =
+        original.last_hidden_state.data() + static_cast<int64_t>(kPermutation[i]) * hidden;
     worst = std::max(worst, max_abs_difference(moved, source, hidden));
   }
   return worst;
@@ -46,11 +47,11 @@ TEST(WordOrder, EveryPositionalEncodingMakesOrderMatter) {
     const char* fixture;
     PositionKind kind;
   };
-  for (const Case& c : {Case{"learned_gelu", PositionKind::learned},
-                        Case{"learned_gelu", PositionKind::sinusoidal},
-                        Case{"learned_gelu", PositionKind::sinusoidal_blocked},
-                        Case{"sinusoidal_gelu", PositionKind::sinusoidal},
-                        Case{"blocked_relu", PositionKind::sinusoidal_blocked}}) {
+  for (const Case& c :
+       {Case{"learned_gelu", PositionKind::learned}, Case{"learned_gelu", PositionKind::sinusoidal},
+        Case{"learned_gelu", PositionKind::sinusoidal_blocked},
+        Case{"sinusoidal_gelu", PositionKind::sinusoidal},
+        Case{"blocked_relu", PositionKind::sinusoidal_blocked}}) {
     EXPECT_GT(drift_after_unpermuting(load_fixture(c.fixture, {c.kind})), 0.05f)
         << c.fixture << " under " << to_string(c.kind);
   }
@@ -69,8 +70,9 @@ TEST(WordOrder, AttentionProbabilitiesPermuteWithTheTokensWithoutPositionalEncod
       for (int64_t q = 0; q < n; ++q) {
         for (int64_t k = 0; k < n; ++k) {
           const float a = shuffled.attentions[layer].data()[(head * n + q) * n + k];
-          const float b = original.attentions[layer].data()[(head * n + static_cast<int64_t>(kPermutation[q])) * n +
-                                                            static_cast<int64_t>(kPermutation[k])];
+          const float b = original.attentions[layer]
+                              .data()[(head * n + static_cast<int64_t>(kPermutation[q])) * n +
+                                      static_cast<int64_t>(kPermutation[k])];
           worst = std::max(worst, std::fabs(a - b));
         }
       }

@@ -225,22 +225,50 @@ void check_header_text(std::string_view text, const Where& where) {
   }
 }
 
-// nlohmann::json silently keeps the last of duplicate keys, which would let two entries claim
-// one tensor name; this parser callback sees every key and rejects repeats at any level.
-class HeaderParseCheck {
+// A first pass over the header through nlohmann's SAX interface, before any DOM is built:
+// syntax, nesting depth and duplicate keys. nlohmann::json silently keeps the last of duplicate
+// keys, which would let two entries claim one tensor name. (A parse callback could watch the
+// keys too, but nlohmann's callback DOM parser rescans the parent object whenever a nested
+// object ends: quadratic in the number of tensors, minutes for 200k of them.)
+class HeaderStructureCheck : public nlohmann::json_sax<json> {
  public:
-  explicit HeaderParseCheck(const std::filesystem::path& path) : path_(&path) {}
+  explicit HeaderStructureCheck(const std::filesystem::path& path) : path_(&path) {}
 
-  bool operator()(int depth, json::parse_event_t event, json& parsed) {
-    using Event = json::parse_event_t;
-    if ((event == Event::object_start || event == Event::array_start) &&
-        depth > kMaxContainerDepth) {
-      Where{*path_, {}}.fail("header nests JSON containers deeper than any safetensors header");
-    }
-    if (event == Event::object_start) open_objects_.push_back({last_key_, {}});
-    if (event == Event::object_end) open_objects_.pop_back();
-    if (event == Event::key) on_key(parsed.get_ref<const std::string&>());
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    enter_container();
+    open_objects_.push_back({last_key_, {}});
     return true;
+  }
+  bool key(string_t& key) override {
+    if (!open_objects_.back().keys.insert(key).second) report_duplicate(key);
+    last_key_ = key;
+    return true;
+  }
+  bool end_object() override {
+    open_objects_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    enter_container();
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const json::exception& error) override {
+    std::string reason = error.what();
+    const size_t prefix_end = reason.find("] ");  // drop "[json.exception.parse_error.101] "
+    if (prefix_end != std::string::npos) reason.erase(0, prefix_end + 2);
+    Where{*path_, {}}.fail("header is not valid JSON: " + reason);
   }
 
  private:
@@ -249,9 +277,11 @@ class HeaderParseCheck {
     std::set<std::string> keys;
   };
 
-  void on_key(const std::string& key) {
-    if (!open_objects_.back().keys.insert(key).second) report_duplicate(key);
-    last_key_ = key;
+  void enter_container() {
+    if (depth_ > kMaxContainerDepth) {
+      Where{*path_, {}}.fail("header nests JSON containers deeper than any safetensors header");
+    }
+    ++depth_;
   }
 
   [[noreturn]] void report_duplicate(const std::string& key) const {
@@ -270,17 +300,14 @@ class HeaderParseCheck {
   const std::filesystem::path* path_;
   std::vector<OpenObject> open_objects_;
   std::string last_key_;
+  int depth_ = 0;
 };
 
 json parse_json(std::string_view text, const Where& where) {
-  try {
-    return json::parse(text.begin(), text.end(), HeaderParseCheck(where.path));
-  } catch (const json::parse_error& error) {
-    std::string reason = error.what();
-    const size_t prefix_end = reason.find("] ");  // drop "[json.exception.parse_error.101] "
-    if (prefix_end != std::string::npos) reason.erase(0, prefix_end + 2);
-    where.fail("header is not valid JSON: " + reason);
-  }
+  HeaderStructureCheck check(where.path);
+  // The check throws at the first fault, so the second, DOM-building pass sees valid JSON.
+  if (!json::sax_parse(text.begin(), text.end(), &check)) where.fail("header is not valid JSON");
+  return json::parse(text.begin(), text.end());
 }
 
 // ---- Header entries ---------------------------------------------------------------------------

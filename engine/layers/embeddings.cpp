@@ -11,7 +11,8 @@ Embeddings::Embeddings(const EncoderSpec& spec,
     : spec_(spec), positional_encoding_(std::move(positional_encoding)) {}
 
 void Embeddings::validate(const EncoderInput& input, const BatchLayout& layout) const {
-  const int64_t type_vocab = spec_.token_type_embeddings.empty() ? 1 : spec_.token_type_embeddings.shape[0];
+  const int64_t type_vocab =
+      spec_.token_type_embeddings.empty() ? 1 : spec_.token_type_embeddings.shape[0];
   if (!input.token_types.empty() && input.token_types.size() != input.ids.size()) {
     throw Error("token_types has " + std::to_string(input.token_types.size()) +
                 " rows but the batch has " + std::to_string(input.ids.size()) + " sequences");
@@ -33,8 +34,8 @@ void Embeddings::validate(const EncoderInput& input, const BatchLayout& layout) 
     for (size_t t = 0; t < input.token_types[s].size(); ++t) {
       const int32_t type = input.token_types[s][t];
       if (type < 0 || type >= type_vocab) {
-        throw Error(where + ", token " + std::to_string(t) + ": token type " + std::to_string(type) +
-                    " is outside [0, " + std::to_string(type_vocab) + ")");
+        throw Error(where + ", token " + std::to_string(t) + ": token type " +
+                    std::to_string(type) + " is outside [0, " + std::to_string(type_vocab) + ")");
       }
     }
   }

@@ -35,7 +35,8 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
 
 void EncoderBlock::layer_norm(ForwardContext& context, const float* src, float* dst,
                               const TensorView& gamma, const TensorView& beta) const {
-  const auto norm = context.ops.layer_norm(context.layout.total_tokens, hidden_size_, layer_norm_eps_);
+  const auto norm =
+      context.ops.layer_norm(context.layout.total_tokens, hidden_size_, layer_norm_eps_);
   (*norm)(context.stream, src, dst, gamma.data, beta.data);
 }
 
@@ -52,7 +53,8 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
 
   for (const BatchLayout::Run& run : layout.runs) {
     const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_);
-    float* probabilities = ws.probabilities.reserve(static_cast<size_t>(attention->probabilities_size()));
+    float* probabilities =
+        ws.probabilities.reserve(static_cast<size_t>(attention->probabilities_size()));
     (*attention)(context.stream, qkv + run.first_row * 3 * hidden_size_, probabilities,
                  attended + run.first_row * hidden_size_);
     if (attentions == nullptr) continue;
@@ -62,7 +64,8 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
     for (int64_t s = 0; s < run.count; ++s) {
       for (int64_t head = 0; head < num_heads_; ++head) {
         for (int64_t q = 0; q < run.length; ++q) {
-          const float* from = probabilities + ((s * num_heads_ + head) * run.length + q) * run.length;
+          const float* from =
+              probabilities + ((s * num_heads_ + head) * run.length + q) * run.length;
           float* to = attentions->data() +
                       (((run.first_sequence + s) * num_heads_ + head) * longest + q) * longest;
           std::memcpy(to, from, static_cast<size_t>(run.length) * sizeof(float));
@@ -75,25 +78,33 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
 void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions) const {
   const int64_t tokens = context.layout.total_tokens;
   const bool pre_norm = norm_placement_ == NormPlacement::pre;
-  float* normed = pre_norm ? context.workspace.normed.reserve(static_cast<size_t>(tokens * hidden_size_)) : nullptr;
+  float* normed = pre_norm
+                      ? context.workspace.normed.reserve(static_cast<size_t>(tokens * hidden_size_))
+                      : nullptr;
   const auto accumulate = ops::Linear::Output::accumulate;
 
   // Residual 1: x (+)= attention output projection, through the matmul's `sum` post-op.
-  if (pre_norm) layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
+  if (pre_norm)
+    layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
   attend(context, pre_norm ? normed : x, attentions);
-  const auto output_projection = context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
+  const auto output_projection =
+      context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
   (*output_projection)(context.stream, context.workspace.context.data(), tokens,
-                       weights_.attention_output_weight.data, weights_.attention_output_bias.data, x);
-  if (!pre_norm) layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
+                       weights_.attention_output_weight.data, weights_.attention_output_bias.data,
+                       x);
+  if (!pre_norm)
+    layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
 
   // Residual 2: x (+)= act(x W1 + b1) W2 + b2.
   if (pre_norm) layer_norm(context, x, normed, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
-  float* intermediate = context.workspace.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
+  float* intermediate =
+      context.workspace.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
   const auto ffn_input = context.ops.linear(hidden_size_, intermediate_size_, activation_,
                                             ops::Linear::Output::overwrite);
   (*ffn_input)(context.stream, pre_norm ? normed : x, tokens, weights_.ffn_input_weight.data,
                weights_.ffn_input_bias.data, intermediate);
-  const auto ffn_output = context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
+  const auto ffn_output =
+      context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
   (*ffn_output)(context.stream, intermediate, tokens, weights_.ffn_output_weight.data,
                 weights_.ffn_output_bias.data, x);
   if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);

@@ -83,7 +83,8 @@ float sinusoidal_value(PositionKind kind, int64_t position, int64_t column, int6
   }
   if (kind == PositionKind::sinusoidal_blocked) {
     const int64_t sin_columns = (dimension + 1) / 2;  // HF Marian's "sentinel"
-    if (column < sin_columns) return static_cast<float>(std::sin(angle(position, column, dimension)));
+    if (column < sin_columns)
+      return static_cast<float>(std::sin(angle(position, column, dimension)));
     return static_cast<float>(std::cos(angle(position, column - sin_columns, dimension)));
   }
   throw Error(std::string("sinusoidal_value: '") + to_string(kind) + "' is not a sinusoidal kind");
@@ -94,13 +95,15 @@ std::unique_ptr<PositionalEncoding> PositionalEncoding::create(PositionKind kind
                                                                const TensorView& table,
                                                                int64_t offset) {
   switch (kind) {
-    case PositionKind::none: return std::make_unique<NoPositionalEncoding>();
+    case PositionKind::none:
+      return std::make_unique<NoPositionalEncoding>();
     case PositionKind::sinusoidal:
     case PositionKind::sinusoidal_blocked:
       return std::make_unique<SinusoidalEncoding>(kind, hidden_size);
     case PositionKind::learned:
       if (table.empty()) {
-        throw Error("positional encoding 'learned' needs a position table, and this checkpoint has none");
+        throw Error(
+            "positional encoding 'learned' needs a position table, and this checkpoint has none");
       }
       if (table.shape.size() != 2 || table.shape[1] != hidden_size || table.shape[0] <= offset) {
         throw Error("learned position table has the wrong shape for hidden size " +

@@ -11,10 +11,10 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
   const int64_t row = 3 * hidden;  // leading dimension of qkv
   const int64_t sequence = length * row;
   // Views over qkv as {batch, head, token, dim}: head h of Q starts at column h * head_dim.
-  query_desc_ = dnnl::memory::desc({batch, heads, length, head_dim}, dt::f32,
-                                   {sequence, head_dim, row, 1});
-  key_transposed_desc_ = dnnl::memory::desc({batch, heads, head_dim, length}, dt::f32,
-                                            {sequence, head_dim, 1, row});
+  query_desc_ =
+      dnnl::memory::desc({batch, heads, length, head_dim}, dt::f32, {sequence, head_dim, row, 1});
+  key_transposed_desc_ =
+      dnnl::memory::desc({batch, heads, head_dim, length}, dt::f32, {sequence, head_dim, 1, row});
   value_desc_ = query_desc_;
   scores_desc_ = dnnl::memory::desc({batch, heads, length, length}, dt::f32, tag::abcd);
   // {batch, head, token, dim} stored token-major: exactly the [batch * length, hidden] rows
@@ -27,8 +27,8 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
       dnnl::matmul::desc(query_desc_, key_transposed_desc_, scores_desc_), engine));
   softmax_ = dnnl::softmax_v2_forward(dnnl::softmax_v2_forward::primitive_desc(
       dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
-                                     dnnl::algorithm::softmax_accurate, scores_desc_,
-                                     scores_desc_, 3),
+                                     dnnl::algorithm::softmax_accurate, scores_desc_, scores_desc_,
+                                     3),
       engine));
   weighted_values_ = dnnl::matmul(dnnl::matmul::primitive_desc(
       dnnl::matmul::desc(scores_desc_, value_desc_, context_desc_), engine));
@@ -44,11 +44,11 @@ void Attention::operator()(dnnl::stream& stream, const float* qkv, float* probab
   dnnl::memory scores(scores_desc_, engine, probabilities);
   dnnl::memory out(context_desc_, engine, context);
 
-  scores_.execute(stream,
-                  {{DNNL_ARG_SRC, query}, {DNNL_ARG_WEIGHTS, key_transposed}, {DNNL_ARG_DST, scores}});
+  scores_.execute(
+      stream, {{DNNL_ARG_SRC, query}, {DNNL_ARG_WEIGHTS, key_transposed}, {DNNL_ARG_DST, scores}});
   softmax_.execute(stream, {{DNNL_ARG_SRC, scores}, {DNNL_ARG_DST, scores}});
-  weighted_values_.execute(stream,
-                           {{DNNL_ARG_SRC, scores}, {DNNL_ARG_WEIGHTS, value}, {DNNL_ARG_DST, out}});
+  weighted_values_.execute(
+      stream, {{DNNL_ARG_SRC, scores}, {DNNL_ARG_WEIGHTS, value}, {DNNL_ARG_DST, out}});
 }
 
 }  // namespace ordo::ops

@@ -9,14 +9,20 @@ const dnnl::engine& cpu_engine() {
 
 dnnl::algorithm eltwise_algorithm(Activation activation) {
   switch (activation) {
-    case Activation::gelu: return dnnl::algorithm::eltwise_gelu_erf;  // exact, as torch's gelu
-    case Activation::gelu_tanh: return dnnl::algorithm::eltwise_gelu_tanh;
-    case Activation::relu: return dnnl::algorithm::eltwise_relu;
-    case Activation::silu: return dnnl::algorithm::eltwise_swish;
+    case Activation::gelu:
+      return dnnl::algorithm::eltwise_gelu_erf;  // exact, as torch's gelu
+    case Activation::gelu_tanh:
+      return dnnl::algorithm::eltwise_gelu_tanh;
+    case Activation::relu:
+      return dnnl::algorithm::eltwise_relu;
+    case Activation::silu:
+      return dnnl::algorithm::eltwise_swish;
   }
   return dnnl::algorithm::eltwise_relu;
 }
 
-float eltwise_alpha(Activation activation) { return activation == Activation::silu ? 1.0f : 0.0f; }
+float eltwise_alpha(Activation activation) {
+  return activation == Activation::silu ? 1.0f : 0.0f;
+}
 
 }  // namespace ordo::ops

@@ -10,7 +10,9 @@ namespace ordo::ops {
 const dnnl::engine& cpu_engine();
 
 // oneDNN never writes through input handles, but its memory API takes void*.
-inline void* input_handle(const float* data) { return const_cast<float*>(data); }
+inline void* input_handle(const float* data) {
+  return const_cast<float*>(data);
+}
 
 dnnl::algorithm eltwise_algorithm(Activation activation);
 float eltwise_alpha(Activation activation);  // swish needs alpha = 1 to be SiLU

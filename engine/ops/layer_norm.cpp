@@ -6,18 +6,16 @@ using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
 LayerNorm::LayerNorm(int64_t rows, int64_t features, float epsilon)
-    : data_desc_({rows, features}, dt::f32, tag::ab),
-      parameter_desc_({features}, dt::f32, tag::a) {
-  const auto flags =
-      dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-  const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                                     data_desc_, epsilon, flags);
+    : data_desc_({rows, features}, dt::f32, tag::ab), parameter_desc_({features}, dt::f32, tag::a) {
+  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, data_desc_,
+                                                     epsilon, flags);
   primitive_ = dnnl::layer_normalization_forward(
       dnnl::layer_normalization_forward::primitive_desc(desc, cpu_engine()));
 }
 
-void LayerNorm::operator()(dnnl::stream& stream, const float* src, float* dst,
-                           const float* gamma, const float* beta) const {
+void LayerNorm::operator()(dnnl::stream& stream, const float* src, float* dst, const float* gamma,
+                           const float* beta) const {
   const auto& engine = cpu_engine();
   dnnl::memory input(data_desc_, engine, input_handle(src));
   dnnl::memory output(data_desc_, engine, dst);

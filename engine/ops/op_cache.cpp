@@ -18,20 +18,17 @@ std::shared_ptr<const Linear> OpCache::linear(int64_t in_features, int64_t out_f
                                               std::optional<Activation> activation,
                                               Linear::Output output) {
   const int activation_key = activation ? static_cast<int>(*activation) : -1;
-  return find_or_make(linears_,
-                      std::make_tuple(in_features, out_features, activation_key,
-                                      static_cast<int>(output)),
-                      [&] {
-                        return std::make_shared<const Linear>(in_features, out_features,
-                                                              activation, output);
-                      });
+  return find_or_make(
+      linears_,
+      std::make_tuple(in_features, out_features, activation_key, static_cast<int>(output)), [&] {
+        return std::make_shared<const Linear>(in_features, out_features, activation, output);
+      });
 }
 
 std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t features,
                                                      float epsilon) {
-  return find_or_make(layer_norms_, std::make_tuple(rows, features, epsilon), [&] {
-    return std::make_shared<const LayerNorm>(rows, features, epsilon);
-  });
+  return find_or_make(layer_norms_, std::make_tuple(rows, features, epsilon),
+                      [&] { return std::make_shared<const LayerNorm>(rows, features, epsilon); });
 }
 
 std::shared_ptr<const Attention> OpCache::attention(int64_t batch, int64_t length, int64_t heads,

@@ -96,7 +96,8 @@ std::vector<int32_t> parse_int_list(const std::string& text, const std::string& 
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const long long value = parse_integer(item, what + " item " + std::to_string(values.size()));
     if (value < INT32_MIN || value > INT32_MAX) {
       throw UsageError(what + ": value " + item + " does not fit a 32-bit id");

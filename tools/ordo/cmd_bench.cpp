@@ -12,7 +12,8 @@
 
 namespace ordo::cli {
 
-const char* const kBenchHelp = R"(usage: ordo bench [--model DIR] [--batch B] [--seq T] [--seconds S] [--json]
+const char* const kBenchHelp =
+    R"(usage: ordo bench [--model DIR] [--batch B] [--seq T] [--seconds S] [--json]
 
 Times the forward pass on random ids (fixed seed) after a warm-up and reports the median and
 90th-percentile latency and the throughput in real tokens per second.
@@ -47,7 +48,8 @@ int run_bench(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--batch", "--seq", "--seconds", "--min-runs"});
   const Args args(arguments, {"--json"}, options);
-  if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional().front() + "'");
+  if (!args.positional().empty())
+    throw UsageError("unexpected argument '" + args.positional().front() + "'");
   const int batch = args.integer("--batch", 1, 1, 4096);
   const int length = args.integer("--seq", 128, 1, 1 << 16);
   const double seconds = args.real("--seconds", 3.0, 0.0, 3600.0);
@@ -55,7 +57,8 @@ int run_bench(const std::vector<std::string>& arguments) {
 
   const LoadedEncoder loaded = load_encoder(args);
   std::mt19937 random(1234);
-  std::uniform_int_distribution<int32_t> token(5, static_cast<int32_t>(loaded.model.spec.vocab_size - 1));
+  std::uniform_int_distribution<int32_t> token(
+      5, static_cast<int32_t>(loaded.model.spec.vocab_size - 1));
   EncoderInput input;
   for (int b = 0; b < batch; ++b) {
     std::vector<int32_t> ids(static_cast<size_t>(length));
@@ -82,14 +85,20 @@ int run_bench(const std::vector<std::string>& arguments) {
 
   if (args.flag("--json")) {
     const nlohmann::json result = {
-        {"model", loaded.model.directory.string()}, {"batch", batch},  {"seq", length},
-        {"runs", times_ms.size()},                  {"median_ms", median}, {"p90_ms", p90},
-        {"tokens_per_s", tokens_per_s},             {"gflops", gflops}, {"load_ms", loaded.load_ms},
+        {"model", loaded.model.directory.string()},
+        {"batch", batch},
+        {"seq", length},
+        {"runs", times_ms.size()},
+        {"median_ms", median},
+        {"p90_ms", p90},
+        {"tokens_per_s", tokens_per_s},
+        {"gflops", gflops},
+        {"load_ms", loaded.load_ms},
     };
     std::cout << result.dump() << '\n';
   } else {
-    std::cout << "model " << loaded.model.directory.string() << ", batch " << batch << " x " << length
-              << " tokens, " << times_ms.size() << " runs\n"
+    std::cout << "model " << loaded.model.directory.string() << ", batch " << batch << " x "
+              << length << " tokens, " << times_ms.size() << " runs\n"
               << "median " << median << " ms, p90 " << p90 << " ms, " << tokens_per_s
               << " tokens/s, " << gflops << " GFLOP/s, load " << loaded.load_ms << " ms\n";
   }

@@ -10,7 +10,8 @@
 
 namespace ordo::cli {
 
-const char* const kEncodeHelp = R"(usage: ordo encode [--model DIR] --ids ID,ID,... [--ids ...] (--npy FILE | --json)
+const char* const kEncodeHelp =
+    R"(usage: ordo encode [--model DIR] --ids ID,ID,... [--ids ...] (--npy FILE | --json)
 
 Runs the encoder on token ids and writes last_hidden_state, shape [batch, longest, hidden]
 (rows past a sequence's end are zero).

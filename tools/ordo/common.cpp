@@ -17,7 +17,8 @@ std::filesystem::path default_model_directory() {
   std::error_code error;
   const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) {
-    const auto installed = executable.parent_path().parent_path() / "share" / "ordo" / "models" / name;
+    const auto installed =
+        executable.parent_path().parent_path() / "share" / "ordo" / "models" / name;
     if (std::filesystem::is_directory(installed)) return installed;
   }
   return std::filesystem::path(ORDO_SOURCE_MODELS_DIR) / name;
@@ -39,7 +40,8 @@ LoadedEncoder load_encoder(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   models::LoadedModel model = models::load_model(directory);
   Encoder encoder(model.spec, EncoderOptions{pe});
-  const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+  const std::chrono::duration<double, std::milli> elapsed =
+      std::chrono::steady_clock::now() - start;
   return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
 }
 

@@ -44,7 +44,7 @@ struct EncoderSpec {
   NormPlacement norm_placement = NormPlacement::post;
 
   PositionKind position_kind = PositionKind::learned;
-  int64_t position_offset = 0;  // position of the first token (RoBERTa: pad_token_id + 1)
+  int64_t position_offset = 0;   // position of the first token (RoBERTa: pad_token_id + 1)
   float embedding_scale = 1.0f;  // multiplies word embeddings (Marian: sqrt(hidden))
 
   TensorView word_embeddings;        // [vocab, hidden]
@@ -76,11 +76,11 @@ struct ForwardOptions {
 };
 
 struct EncoderOutput {
-  std::vector<int64_t> lengths;     // real tokens per sequence
-  Tensor last_hidden_state;         // [batch, longest, hidden], padded rows are zero
+  std::vector<int64_t> lengths;       // real tokens per sequence
+  Tensor last_hidden_state;           // [batch, longest, hidden], padded rows are zero
   std::vector<Tensor> hidden_states;  // layers + 1 tensors like last_hidden_state (on request)
-  std::vector<Tensor> attentions;   // per layer [batch, heads, longest, longest] (on request)
-  Tensor pooled;                    // [batch, hidden]
+  std::vector<Tensor> attentions;     // per layer [batch, heads, longest, longest] (on request)
+  Tensor pooled;                      // [batch, hidden]
 };
 
 class Encoder {

@@ -1,0 +1,242 @@
+#!/usr/bin/python3
+"""ordo vs ONNX Runtime on the same checkpoint and inputs, interleaved in one run.
+
+    /usr/bin/python3 tools/bench/compare_ort.py --shapes minilm --cases 1x128 --threads 2
+
+For every shape (a random-weight BERT-layout checkpoint made by make_synthetic.py, kept in
+--work and reused) and every case BxT:
+  1. check: the same explicit ids (B rows of T ids, token types 0/1) go through
+     `ordo encode --npy` and `ort_bench.js check`; max |ordo - ORT| over last_hidden_state
+     must be <= --tolerance (1e-3);
+  2. time: `ordo bench` and `ort_bench.js time` alternate for --rounds rounds (the order flips
+     every round so a drift in machine load hits both engines alike), each --seconds long,
+     same thread count; the per-engine result is the median of the per-round medians.
+Prints one table (or --json): ordo/ORT ms, tokens/s, the ratio ordo/ORT tokens/s (> 1 means
+ordo is faster), the range of the per-round ratios (a noise gauge), and max |delta|.
+Exits 1 if any check fails, 2 on a usage or tool error.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SHAPES = ("minilm", "bert-base")
+
+
+def parse_case(text: str) -> Tuple[int, int]:
+    try:
+        batch, seq = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"case '{text}' is not BATCHxSEQ, e.g. 1x128")
+    if batch < 1 or seq < 1:
+        raise argparse.ArgumentTypeError(f"case '{text}': batch and seq must be >= 1")
+    return batch, seq
+
+
+def run_json(command: List[str], env=None) -> Dict[str, object]:
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} ... failed ({result.returncode}):\n"
+                           f"{result.stderr.strip()}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def ensure_model(work: str, shape: str, seed: int) -> str:
+    directory = os.path.join(work, shape)
+    info_path = os.path.join(directory, "synthetic.json")
+    needed = ["config.json", "model.safetensors", "model.onnx", "synthetic.json"]
+    if all(os.path.exists(os.path.join(directory, f)) for f in needed):
+        with open(info_path) as f:
+            info = json.load(f)
+        if info.get("shape") == shape and info.get("seed") == seed:
+            return directory
+    print(f"# making the synthetic {shape} checkpoint in {directory} ...", file=sys.stderr)
+    subprocess.run(["/usr/bin/python3", os.path.join(HERE, "make_synthetic.py"), directory,
+                    "--shape", shape, "--seed", str(seed)], check=True,
+                   stdout=sys.stderr)
+    return directory
+
+
+def check_ids(batch: int, seq: int, vocab: int) -> Tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(batch * 100003 + seq)
+    ids = rng.integers(5, vocab, size=(batch, seq))
+    types = np.zeros_like(ids)
+    types[:, seq // 2:] = 1
+    return ids, types
+
+
+def correctness(ordo: str, model: str, batch: int, seq: int, threads: int, env) -> float:
+    with open(os.path.join(model, "config.json")) as f:
+        vocab = json.load(f)["vocab_size"]
+    ids, types = check_ids(batch, seq, vocab)
+    with tempfile.TemporaryDirectory(prefix="ordo-check-") as tmp:
+        ordo_npy = os.path.join(tmp, "ordo.npy")
+        ort_npy = os.path.join(tmp, "ort.npy")
+        ids_json = os.path.join(tmp, "ids.json")
+        command = [ordo, "encode", "--model", model, "--npy", ordo_npy, "--threads", str(threads)]
+        for row, type_row in zip(ids, types):
+            command += ["--ids", ",".join(map(str, row)),
+                        "--token-types", ",".join(map(str, type_row))]
+        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+        with open(ids_json, "w") as f:
+            json.dump({"input_ids": ids.tolist(), "token_type_ids": types.tolist()}, f)
+        subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), "check", "--model",
+                        os.path.join(model, "model.onnx"), "--ids", ids_json, "--npy", ort_npy,
+                        "--threads", str(threads)], check=True)
+        a, b = np.load(ordo_npy), np.load(ort_npy)
+    if a.shape != b.shape:
+        raise RuntimeError(f"shape mismatch: ordo {a.shape} vs ORT {b.shape}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("inf")
+    return float(np.max(np.abs(a.astype(np.float64) - b)))
+
+
+def timing(ordo: str, model: str, batch: int, seq: int, args, env) -> Dict[str, object]:
+    common = ["--batch", str(batch), "--seq", str(seq), "--seconds", str(args.seconds),
+              "--min-runs", str(args.min_runs), "--threads", str(args.threads)]
+    ordo_cmd = [ordo, "bench", "--model", model, "--json"] + common
+    ort_cmd = ["node", os.path.join(HERE, "ort_bench.js"), "time", "--model",
+               os.path.join(model, "model.onnx")] + common
+    rounds = []
+    for r in range(args.rounds):
+        order = ("ordo", "ort") if r % 2 == 0 else ("ort", "ordo")
+        this_round = {}
+        for engine in order:
+            if engine == "ordo":
+                this_round[engine] = run_json(ordo_cmd, env)
+            else:
+                this_round[engine] = run_json(ort_cmd)
+        rounds.append(this_round)
+        print(f"#   round {r + 1}/{args.rounds}: ordo {this_round['ordo']['median_ms']:.2f} ms, "
+              f"ORT {this_round['ort']['median_ms']:.2f} ms", file=sys.stderr)
+    ordo_ms = statistics.median(r["ordo"]["median_ms"] for r in rounds)
+    ort_ms = statistics.median(r["ort"]["median_ms"] for r in rounds)
+    round_ratios = [r["ort"]["median_ms"] / r["ordo"]["median_ms"] for r in rounds]
+    tokens = batch * seq
+    first = rounds[0]["ordo"]
+    gflop = first["gflops"] * first["median_ms"] / 1000  # GFLOP per forward pass
+    return {
+        "ordo_median_ms": ordo_ms,
+        "ort_median_ms": ort_ms,
+        "ordo_tokens_per_s": tokens / (ordo_ms / 1000),
+        "ort_tokens_per_s": tokens / (ort_ms / 1000),
+        "ratio": ort_ms / ordo_ms,  # = ordo tokens/s / ORT tokens/s
+        "round_ratio_min": min(round_ratios),
+        "round_ratio_max": max(round_ratios),
+        # ordo bench counts the matmul FLOPs of one forward; the same count serves ORT.
+        "ordo_gflops": gflop / (ordo_ms / 1000),
+        "ort_gflops": gflop / (ort_ms / 1000),
+        "ort_version": rounds[0]["ort"]["ort_version"],
+        "rounds": [{"ordo_median_ms": r["ordo"]["median_ms"], "ordo_p90_ms": r["ordo"]["p90_ms"],
+                    "ordo_runs": r["ordo"]["runs"], "ort_median_ms": r["ort"]["median_ms"],
+                    "ort_p90_ms": r["ort"]["p90_ms"], "ort_runs": r["ort"]["runs"]}
+                   for r in rounds],
+    }
+
+
+def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> None:
+    header = ["case", "ordo ms", "ORT ms", "ordo tok/s", "ORT tok/s", "ordo/ORT",
+              "round range", "ordo GF/s", "ORT GF/s", "max |Δ|"]
+    rows = []
+    for r in results:
+        rows.append([
+            f"{r['shape']} {r['batch']}x{r['seq']}",
+            f"{r['ordo_median_ms']:.2f}", f"{r['ort_median_ms']:.2f}",
+            f"{r['ordo_tokens_per_s']:.0f}", f"{r['ort_tokens_per_s']:.0f}",
+            f"{r['ratio']:.2f}", f"{r['round_ratio_min']:.2f}-{r['round_ratio_max']:.2f}",
+            f"{r['ordo_gflops']:.1f}", f"{r['ort_gflops']:.1f}",
+            f"{r['max_abs_delta']:.2e}" + ("" if r["check_ok"] else " FAIL"),
+        ])
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    print(f"ordo {meta['ordo']} vs onnxruntime-node {meta['ort_version']}; "
+          f"{meta['threads']} threads, {meta['rounds']} rounds x {meta['seconds']} s, "
+          f"load average {meta['load_before']:.1f} -> {meta['load_after']:.1f}"
+          + (f"; ordo env {' '.join(meta['ordo_env'])}" if meta["ordo_env"] else ""))
+    print("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths))))
+    for row in rows:
+        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    print("ordo/ORT = ordo tokens/s / ORT tokens/s from the median of per-round medians (> 1: "
+          "ordo faster); round range = min-max of the per-round ratios.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shapes", default="minilm",
+                        help=f"comma-separated, from {', '.join(SHAPES)} (default minilm)")
+    parser.add_argument("--cases", default="1x128",
+                        help="comma-separated BATCHxSEQ (default 1x128)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per engine per round")
+    parser.add_argument("--min-runs", type=int, default=10,
+                        help="at least this many timed calls per engine per round")
+    parser.add_argument("--work", default="/tmp/ordo-bench", help="synthetic models live here")
+    parser.add_argument("--seed", type=int, default=1, help="weight seed of the checkpoints")
+    parser.add_argument("--ordo", default=os.path.join(REPO, "build", "tools", "ordo"))
+    parser.add_argument("--tolerance", type=float, default=1e-3)
+    parser.add_argument("--ordo-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for ordo only, e.g. OMP_WAIT_POLICY=passive "
+                             "(repeatable; default: the caller's environment + OMP_NUM_THREADS)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+
+    shapes = [s for s in args.shapes.split(",") if s]
+    for shape in shapes:
+        if shape not in SHAPES:
+            parser.error(f"unknown shape '{shape}' (known: {', '.join(SHAPES)})")
+    try:
+        cases = [parse_case(c) for c in args.cases.split(",") if c]
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
+    if args.rounds < 1 or args.threads < 1 or args.min_runs < 1:
+        parser.error("--rounds, --threads and --min-runs must be >= 1")
+    if not os.access(args.ordo, os.X_OK):
+        parser.error(f"no ordo binary at {args.ordo} (build it, or pass --ordo)")
+
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    for item in args.ordo_env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--ordo-env '{item}' is not KEY=VALUE")
+        env[key] = value
+    load_before = os.getloadavg()[0]
+    results = []
+    try:
+        for shape in shapes:
+            model = ensure_model(args.work, shape, args.seed)
+            for batch, seq in cases:
+                print(f"# {shape} {batch}x{seq}: check", file=sys.stderr)
+                delta = correctness(args.ordo, model, batch, seq, args.threads, env)
+                print(f"#   max |ordo - ORT| = {delta:.3g}", file=sys.stderr)
+                result = {"shape": shape, "batch": batch, "seq": seq, "max_abs_delta": delta,
+                          "check_ok": bool(delta <= args.tolerance)}
+                result.update(timing(args.ordo, model, batch, seq, args, env))
+                results.append(result)
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"compare_ort.py: {error}", file=sys.stderr)
+        return 2
+
+    meta = {"ordo": args.ordo, "ort_version": results[0]["ort_version"] if results else "?",
+            "threads": args.threads, "rounds": args.rounds, "seconds": args.seconds,
+            "min_runs": args.min_runs, "tolerance": args.tolerance, "ordo_env": args.ordo_env,
+            "load_before": load_before, "load_after": os.getloadavg()[0],
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if args.json:
+        print(json.dumps({"meta": meta, "results": results}, indent=2))
+    else:
+        print_table(results, meta)
+    return 0 if all(r["check_ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

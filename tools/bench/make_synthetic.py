@@ -1,0 +1,335 @@
+#!/usr/bin/python3
+"""Write a random-weight BERT-layout checkpoint twice: for ordo and for ONNX Runtime.
+
+Usage (Debian's python3-torch + python3-numpy; no `onnx`, `safetensors` or
+`transformers` needed):
+
+    /usr/bin/python3 tools/bench/make_synthetic.py OUT_DIR --shape minilm|bert-base [--seed N]
+
+OUT_DIR receives
+  config.json         Hugging Face BERT config (model_type bert, absolute positions)
+  model.safetensors   F32 weights under Hugging Face BertModel names, [out][in]
+  model.onnx          the same model exported by torch.onnx.export (TorchScript
+                      exporter, opset 14 by default), inputs input_ids /
+                      attention_mask / token_type_ids (int64, dynamic batch and
+                      sequence), output last_hidden_state [batch, seq, hidden]
+  synthetic.json      what was generated (shape, seed, opset, export check)
+
+The exported module is plain torch.nn (Embedding, Linear, LayerNorm, GELU,
+softmax) written in the same order as Hugging Face's BertModel, so ONNX
+Runtime's BERT fusions (EmbedLayerNormalization, Attention, SkipLayerNorm,
+Gelu) can match it the way they match a real exported BERT. Its parameter
+names ARE the Hugging Face names, so the very arrays written to
+model.safetensors are loaded into it with load_state_dict(strict=True).
+
+Export check: unless --no-check, the script runs the torch module and ONNX
+Runtime (through tools/bench/ort_bench.js, since the onnxruntime Python
+package is not installable here) on a few id batches of different shapes,
+with and without padding, and fails if max |torch - ORT| > 1e-4 at real
+(unpadded) positions.
+
+Weights: normal(0, 0.02) for embeddings, projections and biases (like a real
+BERT init, but with non-zero biases so they are exercised); LayerNorm weight
+1 + normal(0, 0.02), bias normal(0, 0.02). Deterministic for a given seed.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write_safetensors(path: str, tensors: Dict[str, np.ndarray]) -> None:
+    """F32 safetensors, sorted names, 8-byte-aligned data (as tools/make_fixtures.py)."""
+    header: Dict[str, object] = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name in sorted(tensors):
+        size = tensors[name].size * 4
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
+                        "data_offsets": [offset, offset + size]}
+        offset += size
+    header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    header_bytes += b" " * (-(8 + len(header_bytes)) % 8)
+    with open(path, "wb") as f:
+        f.write(len(header_bytes).to_bytes(8, "little"))
+        f.write(header_bytes)
+        for name in sorted(tensors):
+            f.write(np.ascontiguousarray(tensors[name], dtype="<f4").tobytes())
+
+SHAPES = {
+    # name: layers, hidden, heads, ffn, vocab, positions
+    "minilm": dict(num_hidden_layers=6, hidden_size=384, num_attention_heads=12,
+                   intermediate_size=1536, vocab_size=30522, max_position_embeddings=512),
+    "bert-base": dict(num_hidden_layers=12, hidden_size=768, num_attention_heads=12,
+                      intermediate_size=3072, vocab_size=30522, max_position_embeddings=512),
+}
+
+
+def bert_config(shape: str) -> Dict[str, object]:
+    config: Dict[str, object] = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_act": "gelu",
+        "layer_norm_eps": 1e-12,
+        "type_vocab_size": 2,
+        "pad_token_id": 0,
+        "position_embedding_type": "absolute",
+        "hidden_dropout_prob": 0.0,
+        "attention_probs_dropout_prob": 0.0,
+        "initializer_range": 0.02,
+        "torch_dtype": "float32",
+        "ordo_synthetic_shape": shape,
+    }
+    config.update(SHAPES[shape])
+    return config
+
+
+# ---------------------------------------------------------------------------
+# The torch model: Hugging Face BertModel's structure and names, torch.nn pieces
+# ---------------------------------------------------------------------------
+
+class Embeddings(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(c["vocab_size"], c["hidden_size"])
+        self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["hidden_size"])
+        self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], c["hidden_size"])
+        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
+        # As in HF: a buffer sliced to the sequence length (not a checkpoint tensor).
+        self.register_buffer("position_ids",
+                             torch.arange(c["max_position_embeddings"]).expand((1, -1)),
+                             persistent=False)
+
+    def forward(self, input_ids, token_type_ids):
+        seq_length = input_ids.size(1)
+        position_ids = self.position_ids[:, :seq_length]
+        x = (self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids) +
+             self.position_embeddings(position_ids))
+        return self.LayerNorm(x)
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.heads = c["num_attention_heads"]
+        self.head_size = c["hidden_size"] // self.heads
+        self.query = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.key = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.value = nn.Linear(c["hidden_size"], c["hidden_size"])
+
+    def split_heads(self, x):  # [B, T, H*D] -> [B, H, T, D]
+        x = x.view(x.size()[:-1] + (self.heads, self.head_size))
+        return x.permute(0, 2, 1, 3)
+
+    def forward(self, x, mask_bias):
+        q = self.split_heads(self.query(x))
+        k = self.split_heads(self.key(x))
+        v = self.split_heads(self.value(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size)
+        probs = torch.softmax(scores + mask_bias, dim=-1)
+        context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+        return context.view(context.size()[:-2] + (self.heads * self.head_size,))
+
+
+class DenseLayerNorm(nn.Module):
+    """x -> LayerNorm(dense(x) + residual): BertSelfOutput and BertOutput."""
+
+    def __init__(self, n_in, n_out, eps):
+        super().__init__()
+        self.dense = nn.Linear(n_in, n_out)
+        self.LayerNorm = nn.LayerNorm(n_out, eps=eps)
+
+    def forward(self, x, residual):
+        return self.LayerNorm(self.dense(x) + residual)
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.self = SelfAttention(c)
+        self.output = DenseLayerNorm(c["hidden_size"], c["hidden_size"], c["layer_norm_eps"])
+
+    def forward(self, x, mask_bias):
+        return self.output(self.self(x, mask_bias), x)
+
+
+class Intermediate(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c["hidden_size"], c["intermediate_size"])
+        self.act = nn.GELU()  # exact (erf) GELU: hidden_act "gelu"
+
+    def forward(self, x):
+        return self.act(self.dense(x))
+
+
+class Layer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.attention = Attention(c)
+        self.intermediate = Intermediate(c)
+        self.output = DenseLayerNorm(c["intermediate_size"], c["hidden_size"],
+                                     c["layer_norm_eps"])
+
+    def forward(self, x, mask_bias):
+        a = self.attention(x, mask_bias)
+        return self.output(self.intermediate(a), a)
+
+
+class Encoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.layer = nn.ModuleList(Layer(c) for _ in range(c["num_hidden_layers"]))
+
+    def forward(self, x, mask_bias):
+        for layer in self.layer:
+            x = layer(x, mask_bias)
+        return x
+
+
+class Bert(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.embeddings = Embeddings(c)
+        self.encoder = Encoder(c)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        # HF's extended mask: 0 where attended, dtype-min where padded, broadcast over heads
+        # and query rows.
+        mask = attention_mask[:, None, None, :].to(torch.float32)
+        mask_bias = (1.0 - mask) * torch.finfo(torch.float32).min
+        return self.encoder(self.embeddings(input_ids, token_type_ids), mask_bias)
+
+
+# ---------------------------------------------------------------------------
+# Weights
+# ---------------------------------------------------------------------------
+
+def random_weights(model: nn.Module, seed: int) -> Dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    weights = {}
+    for name, param in sorted(model.state_dict().items()):
+        shape = tuple(param.shape)
+        noise = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.02)
+        if name.endswith("LayerNorm.weight"):
+            noise += np.float32(1.0)
+        weights[name] = noise
+    return weights
+
+
+# ---------------------------------------------------------------------------
+# Export and check
+# ---------------------------------------------------------------------------
+
+def export_onnx(model: nn.Module, path: str, opset: int) -> None:
+    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102], [101, 7592, 102, 0, 0, 0]])
+    mask = (ids != 0).to(torch.int64)
+    types = torch.zeros_like(ids)
+    axes = {0: "batch", 1: "sequence"}
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (ids, mask, types), path,
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                          "last_hidden_state": axes},
+            opset_version=opset, do_constant_folding=True)
+
+
+def check_batches(vocab: int) -> List[Dict[str, list]]:
+    rng = np.random.default_rng(7)
+    batches = []
+    for lengths in ([16], [128], [37, 37, 37], [50, 9], [128, 100, 64, 3, 128]):
+        longest = max(lengths)
+        ids = np.zeros((len(lengths), longest), dtype=np.int64)
+        types = np.zeros_like(ids)
+        for row, n in enumerate(lengths):
+            ids[row, :n] = rng.integers(5, vocab, size=n)
+            types[row, n // 2:n] = 1  # exercise the second token type too
+        mask = np.zeros_like(ids)
+        for row, n in enumerate(lengths):
+            mask[row, :n] = 1
+        batches.append({"input_ids": ids.tolist(), "attention_mask": mask.tolist(),
+                        "token_type_ids": types.tolist()})
+    return batches
+
+
+def check_export(model: nn.Module, out_dir: str, vocab: int) -> float:
+    """max |torch - ORT| over real positions of several batches (ORT via ort_bench.js)."""
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, batch in enumerate(check_batches(vocab)):
+            ids_path = os.path.join(tmp, f"ids{i}.json")
+            out_path = os.path.join(tmp, f"ort{i}.npy")
+            with open(ids_path, "w") as f:
+                json.dump(batch, f)
+            subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), "check",
+                            "--model", os.path.join(out_dir, "model.onnx"),
+                            "--ids", ids_path, "--npy", out_path, "--threads", "1"],
+                           check=True)
+            ort = np.load(out_path)
+            with torch.no_grad():
+                ref = model(*(torch.tensor(batch[k]) for k in
+                              ("input_ids", "attention_mask", "token_type_ids"))).numpy()
+            real = np.array(batch["attention_mask"], dtype=bool)
+            delta = float(np.max(np.abs(ort - ref)[real]))
+            print(f"  export check batch {ort.shape[0]}x{ort.shape[1]}: "
+                  f"max |torch - ORT| = {delta:.3g}")
+            worst = max(worst, delta)
+    return worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out_dir")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="minilm")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--opset", type=int, default=14)
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip the torch-vs-ONNX Runtime check (needs node + onnxruntime-node)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(1)
+    os.makedirs(args.out_dir, exist_ok=True)
+    config = bert_config(args.shape)
+    model = Bert(config).eval()
+    weights = random_weights(model, args.seed)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=True)
+    for p in model.parameters():
+        p.requires_grad_(False)
+
+    with open(os.path.join(args.out_dir, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+        f.write("\n")
+    write_safetensors(os.path.join(args.out_dir, "model.safetensors"), weights)
+    export_onnx(model, os.path.join(args.out_dir, "model.onnx"), args.opset)
+
+    info = {"shape": args.shape, "seed": args.seed, "opset": args.opset,
+            "torch": torch.__version__, "parameters": int(sum(v.size for v in weights.values()))}
+    if not args.no_check:
+        worst = check_export(model, args.out_dir, config["vocab_size"])
+        info["max_abs_torch_vs_ort"] = worst
+        if worst > 1e-4:
+            print(f"error: ONNX export disagrees with torch: max |delta| {worst:.3g} > 1e-4",
+                  file=sys.stderr)
+            return 1
+    with open(os.path.join(args.out_dir, "synthetic.json"), "w", encoding="utf-8") as f:
+        json.dump(info, f, indent=2)
+        f.write("\n")
+    print(f"wrote {args.shape} (seed {args.seed}, {info['parameters']} parameters) "
+          f"to {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ordo needs. Idempotent, and quick when all are present:
+# apt is only touched when something is missing.
+#   tools/setup-deps.sh            build + tests (compiler, CMake, oneDNN, SentencePiece, GoogleTest, JSON)
+#   tools/setup-deps.sh --tools    also PyTorch & co. for the fixture and reference scripts
+#   tools/setup-deps.sh --train    also the Debian packages the bundled models' corpus comes from
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config clang-format libdnnl-dev ocl-icd-opencl-dev libsentencepiece-dev
+          sentencepiece libgtest-dev libgmock-dev nlohmann-json3-dev)
+tools=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)
+train=(debian-reference-en debian-reference-zh-cn manpages manpages-zh groff-base man-db)
+for argument in "$@"; do
+  case "$argument" in
+    --tools) packages+=("${tools[@]}") ;;
+    --train) packages+=("${tools[@]}" "${train[@]}") ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup-deps.sh: unknown option '$argument'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "setup-deps.sh: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
