@@ -1,0 +1,195 @@
+#include "tokenizer.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ordo/error.h"
+
+namespace ordo::tokenizer {
+namespace {
+
+// A special token in tokenizer_config.json is a string or {"content": string, ...}.
+std::optional<std::string> token_field(const nlohmann::json& document, const std::string& field) {
+  if (!document.contains(field)) return std::nullopt;
+  const auto& value = document.at(field);
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_object() && value.contains("content") && value.at("content").is_string()) {
+    return value.at("content").get<std::string>();
+  }
+  return std::nullopt;
+}
+
+nlohmann::json read_optional_json(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) return nlohmann::json::object();
+  std::ifstream in(path);
+  try {
+    nlohmann::json document = nlohmann::json::parse(in);
+    if (!document.is_object()) throw Error(path.string() + ": the top level must be a JSON object");
+    return document;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+Tokenizer::Tokenizer(std::unique_ptr<SentencePieceModel> model, IdScheme scheme, Template family,
+                     const std::filesystem::path& vocab_json)
+    : model_(std::move(model)),
+      mapper_(std::make_unique<IdMapper>(*model_, scheme, vocab_json)),
+      family_(family) {
+  if (family == Template::xlmr || family == Template::marian) specials_ = {"<s>", "</s>", "<mask>"};
+}
+
+Tokenizer::~Tokenizer() = default;
+Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
+Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
+
+Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
+  struct Layout {
+    const char* file;
+    IdScheme scheme;
+    Template family;
+  };
+  const Layout layouts[] = {{"tokenizer.model", IdScheme::native, Template::bert},
+                            {"sentencepiece.bpe.model", IdScheme::fairseq, Template::xlmr},
+                            {"spiece.model", IdScheme::native, Template::bert},
+                            {"source.spm", IdScheme::vocab_json, Template::marian}};
+  for (const Layout& layout : layouts) {
+    const auto path = directory / layout.file;
+    if (!std::filesystem::exists(path)) continue;
+    const auto vocab = directory / "vocab.json";
+    if (layout.scheme == IdScheme::vocab_json && !std::filesystem::exists(vocab)) {
+      throw Error(vocab.string() + ": file not found (Marian's source.spm needs it)");
+    }
+    Tokenizer tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family, vocab);
+    nlohmann::json settings = read_optional_json(directory / "special_tokens_map.json");
+    settings.update(read_optional_json(directory / "tokenizer_config.json"));
+    for (const char* role : {"cls", "sep", "mask"}) {
+      if (const auto token = token_field(settings, std::string(role) + "_token")) {
+        tokenizer.set_special_token(role, *token);
+      }
+    }
+    // Hugging Face writes a huge sentinel (1e30) when there is no limit.
+    if (settings.contains("model_max_length") && settings["model_max_length"].is_number_unsigned() &&
+        settings["model_max_length"].get<uint64_t>() < (uint64_t{1} << 32)) {
+      tokenizer.model_max_length_ = settings["model_max_length"].get<size_t>();
+    }
+    return tokenizer;
+  }
+  throw Error(directory.string() +
+              ": no tokenizer found (looked for tokenizer.model, sentencepiece.bpe.model, "
+              "spiece.model, source.spm + vocab.json)");
+}
+
+void Tokenizer::set_special_token(const std::string& role, const std::string& token) {
+  if (role == "cls") specials_.cls = token;
+  else if (role == "sep") specials_.sep = token;
+  else if (role == "mask") specials_.mask = token;
+  else throw Error("unknown special token role '" + role + "'");
+}
+
+std::optional<int32_t> Tokenizer::mask_id() const {
+  if (!mapper_->has_token(specials_.mask)) return std::nullopt;
+  return mapper_->special_id(specials_.mask);
+}
+
+size_t Tokenizer::special_count(bool pair) const {
+  switch (family_) {
+    case Template::bert: return pair ? 3 : 2;
+    case Template::xlmr: return pair ? 4 : 2;
+    case Template::marian: return 1;
+  }
+  return 0;
+}
+
+Encoding Tokenizer::encode(std::string_view text, size_t max_length, Truncation truncation) const {
+  const std::vector<Piece> pieces = model_->encode(text);
+  const std::vector<Piece>* both[2] = {&pieces, nullptr};
+  return build(both, max_length, truncation);
+}
+
+Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second, size_t max_length,
+                                Truncation truncation) const {
+  const std::vector<Piece> a = model_->encode(first);
+  const std::vector<Piece> b = model_->encode(second);
+  const std::vector<Piece>* both[2] = {&a, &b};
+  return build(both, max_length, truncation);
+}
+
+Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length,
+                          Truncation truncation) const {
+  const bool pair = pieces[1] != nullptr;
+  size_t keep[2] = {pieces[0]->size(), pair ? pieces[1]->size() : 0};
+  const size_t specials = special_count(pair);
+  Encoding out;
+  if (max_length > 0 && keep[0] + keep[1] + specials > max_length) {
+    if (truncation == Truncation::error || max_length < specials) {
+      throw Error("input has " + std::to_string(keep[0] + keep[1] + specials) +
+                  " tokens but the limit is " + std::to_string(max_length));
+    }
+    // Longest first, one token at a time, ties from the second text (as Hugging Face does).
+    while (keep[0] + keep[1] + specials > max_length) {
+      --keep[keep[0] > keep[1] ? 0 : 1];
+      ++out.truncated;
+    }
+  }
+  auto add_special = [&](const std::string& token, int32_t type) {
+    out.ids.push_back(mapper_->special_id(token));
+    out.token_types.push_back(type);
+    out.tokens.push_back(token);
+    out.sequence.push_back(-1);
+    out.begin.push_back(0);
+    out.end.push_back(0);
+  };
+  auto add_text = [&](int which, int32_t type) {
+    for (size_t i = 0; i < keep[which]; ++i) {
+      const Piece& piece = (*pieces[which])[i];
+      out.ids.push_back(mapper_->to_model_id(piece));
+      out.token_types.push_back(type);
+      out.tokens.push_back(piece.text);
+      out.sequence.push_back(which);
+      out.begin.push_back(piece.begin);
+      out.end.push_back(piece.end);
+    }
+  };
+  switch (family_) {
+    case Template::bert:
+      add_special(specials_.cls, 0);
+      add_text(0, 0);
+      add_special(specials_.sep, 0);
+      if (pair) {
+        add_text(1, 1);
+        add_special(specials_.sep, 1);
+      }
+      break;
+    case Template::xlmr:
+      add_special(specials_.cls, 0);
+      add_text(0, 0);
+      add_special(specials_.sep, 0);
+      if (pair) {
+        add_special(specials_.sep, 0);
+        add_text(1, 0);
+        add_special(specials_.sep, 0);
+      }
+      break;
+    case Template::marian:
+      add_text(0, 0);
+      if (pair) add_text(1, 0);
+      add_special(specials_.sep, 0);
+      break;
+  }
+  return out;
+}
+
+std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
+  std::vector<int> pieces;
+  for (int32_t id : ids) {
+    const int piece = mapper_->to_piece_id(id);
+    if (piece < 0 || model_->is_control(piece)) continue;
+    pieces.push_back(piece);
+  }
+  return model_->decode(pieces);
+}
+
+}  // namespace ordo::tokenizer

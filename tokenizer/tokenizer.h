@@ -1,0 +1,74 @@
+#pragma once
+// Text -> model ids, as a model family expects them: SentencePiece pieces, the checkpoint's id
+// scheme, and the family's template for single sentences and pairs, with truncation.
+//   bert    [CLS] A [SEP] B [SEP]      token types 0 for [CLS] A [SEP], 1 for B [SEP]
+//   xlmr    <s> A </s></s> B </s>      token types all 0
+//   marian  A B </s>                   token types all 0
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "id_scheme.h"
+#include "sentencepiece_model.h"
+
+namespace ordo::tokenizer {
+
+enum class Template { bert, xlmr, marian };
+enum class Truncation { longest_first, error };
+
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> token_types;
+  std::vector<std::string> tokens;  // piece strings; special tokens by name
+  std::vector<int> sequence;        // 0 = first text, 1 = second text, -1 = special token
+  std::vector<size_t> begin, end;   // byte span in its own text (0, 0 for special tokens)
+  size_t truncated = 0;             // text tokens dropped to fit max_length
+};
+
+class Tokenizer {
+ public:
+  // Finds the tokenizer in a model directory by the usual file names: tokenizer.model (native
+  // ids, BERT template), sentencepiece.bpe.model (fairseq ids, XLM-R template), spiece.model
+  // (native, BERT), source.spm + vocab.json (Marian), reading tokenizer_config.json and
+  // special_tokens_map.json when present for the special tokens' names and model_max_length.
+  static Tokenizer from_directory(const std::filesystem::path& directory);
+  Tokenizer(std::unique_ptr<SentencePieceModel> model, IdScheme scheme, Template family,
+            const std::filesystem::path& vocab_json = {});
+  ~Tokenizer();
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+
+  // max_length counts every token, special ones included; 0 means no limit. With
+  // Truncation::error an input that does not fit throws ordo::Error instead.
+  Encoding encode(std::string_view text, size_t max_length = 0,
+                  Truncation truncation = Truncation::longest_first) const;
+  Encoding encode_pair(std::string_view first, std::string_view second, size_t max_length = 0,
+                       Truncation truncation = Truncation::longest_first) const;
+  // Model ids -> text; special tokens are skipped.
+  std::string decode(const std::vector<int32_t>& ids) const;
+
+  const SentencePieceModel& model() const { return *model_; }
+  const IdMapper& ids() const { return *mapper_; }
+  Template family() const { return family_; }
+  size_t model_max_length() const { return model_max_length_; }  // 0 when not declared
+  std::optional<int32_t> mask_id() const;
+  void set_special_token(const std::string& role, const std::string& token);  // "cls", "sep", ...
+
+ private:
+  struct Specials {
+    std::string cls = "[CLS]", sep = "[SEP]", mask = "[MASK]";
+  };
+  Encoding build(const std::vector<Piece>* pieces[2], size_t max_length, Truncation truncation) const;
+  size_t special_count(bool pair) const;
+
+  std::unique_ptr<SentencePieceModel> model_;
+  std::unique_ptr<IdMapper> mapper_;
+  Template family_;
+  Specials specials_;
+  size_t model_max_length_ = 0;
+};
+
+}  // namespace ordo::tokenizer
