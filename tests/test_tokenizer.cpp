@@ -24,7 +24,8 @@ using tokenizer::Template;
 using tokenizer::Tokenizer;
 using tokenizer::Truncation;
 
-const std::filesystem::path kTokenizerFixtures = std::filesystem::path(ORDO_FIXTURES_DIR) / "tokenizer";
+const std::filesystem::path kTokenizerFixtures =
+    std::filesystem::path(ORDO_FIXTURES_DIR) / "tokenizer";
 const std::filesystem::path kBundledModel =
     std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal" / "tokenizer.model";
 
@@ -39,9 +40,9 @@ std::vector<std::string> read_lines(const std::filesystem::path& path) {
 std::vector<std::string> spm_encode(const std::filesystem::path& model, const std::string& format,
                                     const ScratchDir& scratch) {
   const auto out = scratch.path() / ("spm_" + format + ".txt");
-  const std::string command = "spm_encode --model='" + model.string() + "' --output_format=" + format +
-                              " < '" + (kTokenizerFixtures / "tricky_strings.txt").string() + "' > '" +
-                              out.string() + "'";
+  const std::string command =
+      "spm_encode --model='" + model.string() + "' --output_format=" + format + " < '" +
+      (kTokenizerFixtures / "tricky_strings.txt").string() + "' > '" + out.string() + "'";
   const int status = std::system(command.c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command;
   return read_lines(out);
@@ -74,7 +75,8 @@ void expect_matches_spm_encode(const std::filesystem::path& model_path) {
 class BpeModel : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    directory_ = std::filesystem::temp_directory_path() / ("ordo_bpe_" + std::to_string(::getpid()));
+    directory_ =
+        std::filesystem::temp_directory_path() / ("ordo_bpe_" + std::to_string(::getpid()));
     std::filesystem::create_directories(directory_);
     const std::string options = "--input=" + (kTokenizerFixtures / "tricky_strings.txt").string() +
                                 " --model_prefix=" + (directory_ / "bpe").string() +
@@ -89,9 +91,13 @@ class BpeModel : public testing::Test {
 };
 std::filesystem::path BpeModel::directory_;
 
-TEST(SpmParity, BundledUnigramModelMatchesSpmEncode) { expect_matches_spm_encode(kBundledModel); }
+TEST(SpmParity, BundledUnigramModelMatchesSpmEncode) {
+  expect_matches_spm_encode(kBundledModel);
+}
 
-TEST_F(BpeModel, MatchesSpmEncode) { expect_matches_spm_encode(model()); }
+TEST_F(BpeModel, MatchesSpmEncode) {
+  expect_matches_spm_encode(model());
+}
 
 TEST_F(BpeModel, DecodeInvertsEncode) {
   const SentencePieceModel bpe(model());
@@ -109,10 +115,12 @@ TEST_F(BpeModel, DecodeInvertsEncode) {
 }
 
 TEST(Tokenizer, BertTemplateForPairs) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native, Template::bert);
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+                            Template::bert);
   const Encoding single = tokenizer.encode("the cat");
   const Encoding pair = tokenizer.encode_pair("the cat", "a mouse");
-  const int32_t cls = tokenizer.model().piece_to_id("[CLS]"), sep = tokenizer.model().piece_to_id("[SEP]");
+  const int32_t cls = tokenizer.model().piece_to_id("[CLS]"),
+                sep = tokenizer.model().piece_to_id("[SEP]");
   ASSERT_GE(single.ids.size(), 3u);
   EXPECT_EQ(single.ids.front(), cls);
   EXPECT_EQ(single.ids.back(), sep);
@@ -123,13 +131,15 @@ TEST(Tokenizer, BertTemplateForPairs) {
   // [CLS] A [SEP] B [SEP], token types 0 for the first three parts and 1 for the rest.
   EXPECT_EQ(pair.ids[a + 1], sep);
   EXPECT_EQ(pair.ids.back(), sep);
-  for (size_t i = 0; i < pair.ids.size(); ++i) EXPECT_EQ(pair.token_types[i], i <= a + 1 ? 0 : 1) << i;
+  for (size_t i = 0; i < pair.ids.size(); ++i)
+    EXPECT_EQ(pair.token_types[i], i <= a + 1 ? 0 : 1) << i;
   EXPECT_EQ(pair.sequence[1], 0);
   EXPECT_EQ(pair.sequence[a + 2], 1);
 }
 
 TEST(Tokenizer, ByteSpansPointIntoTheInput) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native, Template::bert);
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+                            Template::bert);
   const std::string text = "老鼠 chases cats";
   const Encoding encoding = tokenizer.encode(text);
   std::string covered;
@@ -140,16 +150,20 @@ TEST(Tokenizer, ByteSpansPointIntoTheInput) {
   // Spans cover every non-space byte of the input in order (the space before a word is part
   // of the next piece's "▁", which SentencePiece maps to an empty or a leading-space span).
   std::string compact_text, compact_covered;
-  for (char c : text) if (c != ' ') compact_text += c;
-  for (char c : covered) if (c != ' ') compact_covered += c;
+  for (char c : text)
+    if (c != ' ') compact_text += c;
+  for (char c : covered)
+    if (c != ' ') compact_covered += c;
   EXPECT_EQ(compact_covered, compact_text);
 }
 
 TEST(Tokenizer, TruncationIsLongestFirst) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native, Template::bert);
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+                            Template::bert);
   const std::string longer = "one two three four five six seven eight nine ten";
   const std::string shorter = "cat";
-  const size_t a = tokenizer.encode(longer).ids.size() - 2, b = tokenizer.encode(shorter).ids.size() - 2;
+  const size_t a = tokenizer.encode(longer).ids.size() - 2,
+               b = tokenizer.encode(shorter).ids.size() - 2;
   ASSERT_GT(a, b + 4);
   const size_t limit = b + 3 + 4;  // room for 4 tokens of the longer text
   const Encoding pair = tokenizer.encode_pair(longer, shorter, limit);
@@ -165,7 +179,8 @@ TEST(Tokenizer, TruncationIsLongestFirst) {
 }
 
 TEST(Tokenizer, HostileInput) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native, Template::bert);
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+                            Template::bert);
   auto expect_error = [&](const std::string& text, const std::string& words) {
     try {
       tokenizer.encode(text);
@@ -174,11 +189,12 @@ TEST(Tokenizer, HostileInput) {
       EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
     }
   };
-  expect_error(std::string("ab\xff", 3), "not valid UTF-8: ill-formed sequence starting with byte 0xff at byte offset 2");
-  expect_error(std::string("\xc0\xaf", 2), "byte offset 0");       // overlong '/'
-  expect_error(std::string("\xed\xa0\x80", 3), "byte offset 0");   // UTF-16 surrogate
+  expect_error(std::string("ab\xff", 3),
+               "not valid UTF-8: ill-formed sequence starting with byte 0xff at byte offset 2");
+  expect_error(std::string("\xc0\xaf", 2), "byte offset 0");          // overlong '/'
+  expect_error(std::string("\xed\xa0\x80", 3), "byte offset 0");      // UTF-16 surrogate
   expect_error(std::string("\xf4\x90\x80\x80", 4), "byte offset 0");  // past U+10FFFF
-  expect_error(std::string("abc\xe4\xb8", 5), "byte offset 3");    // truncated sequence
+  expect_error(std::string("abc\xe4\xb8", 5), "byte offset 3");       // truncated sequence
   expect_error(std::string("a\0b", 3), "NUL byte at byte offset 1");
   // Empty text is the template alone.
   EXPECT_EQ(tokenizer.encode("").ids.size(), 2u);
@@ -187,7 +203,8 @@ TEST(Tokenizer, HostileInput) {
   while (huge.size() < (1u << 20)) huge += "word 猫 ";
   const auto start = std::chrono::steady_clock::now();
   const Encoding encoding = tokenizer.encode(huge, 128);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(encoding.ids.size(), 128u);
   EXPECT_GT(encoding.truncated, 100000u);
   EXPECT_LT(seconds, 30.0) << "1 MB took " << seconds << " s";  // a hang guard, not a benchmark
@@ -195,12 +212,13 @@ TEST(Tokenizer, HostileInput) {
 
 // fairseq / XLM-R numbering, checked by hand against HF XLMRobertaTokenizer's rules.
 TEST_F(BpeModel, FairseqOffsetScheme) {
-  const Tokenizer xlmr(std::make_unique<SentencePieceModel>(model()), IdScheme::fairseq, Template::xlmr);
+  const Tokenizer xlmr(std::make_unique<SentencePieceModel>(model()), IdScheme::fairseq,
+                       Template::xlmr);
   const SentencePieceModel& spm = xlmr.model();
   const auto pieces = spm.encode("the cat");
   const Encoding encoding = xlmr.encode_pair("the cat", "the cat");
   ASSERT_EQ(encoding.ids.size(), 2 * pieces.size() + 4);
-  EXPECT_EQ(encoding.ids.front(), 0);  // <s>
+  EXPECT_EQ(encoding.ids.front(), 0);             // <s>
   EXPECT_EQ(encoding.ids[pieces.size() + 1], 2);  // </s>
   EXPECT_EQ(encoding.ids[pieces.size() + 2], 2);  // </s>
   EXPECT_EQ(encoding.ids.back(), 2);
@@ -223,7 +241,8 @@ TEST_F(BpeModel, VocabJsonScheme) {
   const auto pieces = SentencePieceModel(model()).encode("the cat");
   ASSERT_GE(pieces.size(), 2u);
   // Give the first piece id 7, leave the rest out of the vocabulary.
-  scratch.write("vocab.json", "{\"</s>\": 0, \"<unk>\": 1, \"<pad>\": 58, \"" + pieces[0].text + "\": 7}");
+  scratch.write("vocab.json",
+                "{\"</s>\": 0, \"<unk>\": 1, \"<pad>\": 58, \"" + pieces[0].text + "\": 7}");
   const Tokenizer marian = Tokenizer::from_directory(scratch.path());
   EXPECT_EQ(marian.family(), Template::marian);
   const Encoding encoding = marian.encode("the cat");
@@ -246,12 +265,16 @@ TEST(Tokenizer, FoundByFileNameInAModelDirectory) {
     Tokenizer::from_directory(scratch.path());
     ADD_FAILURE() << "a text file loaded as a SentencePiece model";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("spiece.model: not a SentencePiece model"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("spiece.model: not a SentencePiece model"),
+              std::string::npos)
+        << e.what();
   }
   std::filesystem::copy_file(kBundledModel, scratch.path() / "sentencepiece.bpe.model");
-  EXPECT_EQ(Tokenizer::from_directory(scratch.path()).family(), Template::xlmr);  // first match wins
+  EXPECT_EQ(Tokenizer::from_directory(scratch.path()).family(),
+            Template::xlmr);  // first match wins
   std::filesystem::copy_file(kBundledModel, scratch.path() / "tokenizer.model");
-  scratch.write("tokenizer_config.json", "{\"model_max_length\": 64, \"cls_token\": {\"content\": \"[SEP]\"}}");
+  scratch.write("tokenizer_config.json",
+                "{\"model_max_length\": 64, \"cls_token\": {\"content\": \"[SEP]\"}}");
   const Tokenizer configured = Tokenizer::from_directory(scratch.path());
   EXPECT_EQ(configured.family(), Template::bert);
   EXPECT_EQ(configured.model_max_length(), 64u);

@@ -9,7 +9,8 @@ namespace ordo::tokenizer {
 namespace {
 
 // fairseq's dictionary puts four specials first; <mask> comes after every piece.
-const std::map<std::string, int32_t> kFairseqSpecials = {{"<s>", 0}, {"<pad>", 1}, {"</s>", 2}, {"<unk>", 3}};
+const std::map<std::string, int32_t> kFairseqSpecials = {
+    {"<s>", 0}, {"<pad>", 1}, {"</s>", 2}, {"<unk>", 3}};
 constexpr int32_t kFairseqOffset = 1;
 
 }  // namespace
@@ -42,7 +43,8 @@ IdMapper::IdMapper(const SentencePieceModel& model, IdScheme scheme,
 
 int32_t IdMapper::to_model_id(const Piece& piece) const {
   switch (scheme_) {
-    case IdScheme::native: return piece.id;
+    case IdScheme::native:
+      return piece.id;
     case IdScheme::fairseq: {
       if (piece.id == model_.unk_id()) return kFairseqSpecials.at("<unk>");
       const auto special = kFairseqSpecials.find(piece.text);
@@ -59,31 +61,40 @@ int32_t IdMapper::to_model_id(const Piece& piece) const {
 
 bool IdMapper::has_token(const std::string& token) const {
   switch (scheme_) {
-    case IdScheme::native: return model_.piece_to_id(token) != model_.unk_id() || token == model_.id_to_piece(model_.unk_id());
+    case IdScheme::native:
+      return model_.piece_to_id(token) != model_.unk_id() ||
+             token == model_.id_to_piece(model_.unk_id());
     case IdScheme::fairseq:
-      return token == "<mask>" || kFairseqSpecials.count(token) || model_.piece_to_id(token) != model_.unk_id();
-    case IdScheme::vocab_json: return vocab_.count(token) != 0;
+      return token == "<mask>" || kFairseqSpecials.count(token) ||
+             model_.piece_to_id(token) != model_.unk_id();
+    case IdScheme::vocab_json:
+      return vocab_.count(token) != 0;
   }
   return false;
 }
 
 int32_t IdMapper::special_id(const std::string& token) const {
-  if (!has_token(token)) throw Error(model_.path().string() + ": the tokenizer has no token '" + token + "'");
+  if (!has_token(token))
+    throw Error(model_.path().string() + ": the tokenizer has no token '" + token + "'");
   switch (scheme_) {
-    case IdScheme::native: return model_.piece_to_id(token);
+    case IdScheme::native:
+      return model_.piece_to_id(token);
     case IdScheme::fairseq: {
       if (token == "<mask>") return model_.size() + kFairseqOffset;
       const auto special = kFairseqSpecials.find(token);
-      return special != kFairseqSpecials.end() ? special->second : model_.piece_to_id(token) + kFairseqOffset;
+      return special != kFairseqSpecials.end() ? special->second
+                                               : model_.piece_to_id(token) + kFairseqOffset;
     }
-    case IdScheme::vocab_json: return vocab_.at(token);
+    case IdScheme::vocab_json:
+      return vocab_.at(token);
   }
   return 0;
 }
 
 int IdMapper::to_piece_id(int32_t model_id) const {
   switch (scheme_) {
-    case IdScheme::native: return model_id >= 0 && model_id < model_.size() ? model_id : -1;
+    case IdScheme::native:
+      return model_id >= 0 && model_id < model_.size() ? model_id : -1;
     case IdScheme::fairseq: {
       if (model_id == kFairseqSpecials.at("<unk>")) return model_.unk_id();
       const int piece = model_id - kFairseqOffset;
@@ -116,9 +127,12 @@ std::string IdMapper::token(int32_t model_id) const {
 
 int32_t IdMapper::vocab_size() const {
   switch (scheme_) {
-    case IdScheme::native: return model_.size();
-    case IdScheme::fairseq: return model_.size() + kFairseqOffset + 1;
-    case IdScheme::vocab_json: return vocab_by_id_.empty() ? 0 : vocab_by_id_.rbegin()->first + 1;
+    case IdScheme::native:
+      return model_.size();
+    case IdScheme::fairseq:
+      return model_.size() + kFairseqOffset + 1;
+    case IdScheme::vocab_json:
+      return vocab_by_id_.empty() ? 0 : vocab_by_id_.rbegin()->first + 1;
   }
   return 0;
 }

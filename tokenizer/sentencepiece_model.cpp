@@ -9,7 +9,8 @@ namespace ordo::tokenizer {
 
 SentencePieceModel::SentencePieceModel(const std::filesystem::path& path)
     : path_(path), processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  if (!std::filesystem::is_regular_file(path)) throw Error(path.string() + ": tokenizer file not found");
+  if (!std::filesystem::is_regular_file(path))
+    throw Error(path.string() + ": tokenizer file not found");
   const auto status = processor_->Load(path.string());
   if (!status.ok()) {
     throw Error(path.string() + ": not a SentencePiece model (" + status.ToString() + ")");
@@ -26,7 +27,8 @@ std::vector<Piece> SentencePieceModel::encode(std::string_view text) const {
   std::vector<Piece> pieces;
   pieces.reserve(proto.pieces_size());
   for (const auto& piece : proto.pieces()) {
-    pieces.push_back(Piece{piece.piece(), static_cast<int>(piece.id()), piece.begin(), piece.end()});
+    pieces.push_back(
+        Piece{piece.piece(), static_cast<int>(piece.id()), piece.begin(), piece.end()});
   }
   return pieces;
 }
@@ -34,8 +36,8 @@ std::vector<Piece> SentencePieceModel::encode(std::string_view text) const {
 std::string SentencePieceModel::decode(const std::vector<int>& ids) const {
   for (int id : ids) {
     if (id < 0 || id >= size()) {
-      throw Error(path_.string() + ": cannot decode id " + std::to_string(id) + " (vocabulary has " +
-                  std::to_string(size()) + " pieces)");
+      throw Error(path_.string() + ": cannot decode id " + std::to_string(id) +
+                  " (vocabulary has " + std::to_string(size()) + " pieces)");
     }
   }
   std::string text;
@@ -44,10 +46,20 @@ std::string SentencePieceModel::decode(const std::vector<int>& ids) const {
   return text;
 }
 
-int SentencePieceModel::size() const { return processor_->GetPieceSize(); }
-int SentencePieceModel::piece_to_id(std::string_view piece) const { return processor_->PieceToId(piece); }
-const std::string& SentencePieceModel::id_to_piece(int id) const { return processor_->IdToPiece(id); }
-int SentencePieceModel::unk_id() const { return processor_->unk_id(); }
-bool SentencePieceModel::is_control(int id) const { return processor_->IsControl(id); }
+int SentencePieceModel::size() const {
+  return processor_->GetPieceSize();
+}
+int SentencePieceModel::piece_to_id(std::string_view piece) const {
+  return processor_->PieceToId(piece);
+}
+const std::string& SentencePieceModel::id_to_piece(int id) const {
+  return processor_->IdToPiece(id);
+}
+int SentencePieceModel::unk_id() const {
+  return processor_->unk_id();
+}
+bool SentencePieceModel::is_control(int id) const {
+  return processor_->IsControl(id);
+}
 
 }  // namespace ordo::tokenizer

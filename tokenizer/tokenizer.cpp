@@ -62,7 +62,8 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     if (layout.scheme == IdScheme::vocab_json && !std::filesystem::exists(vocab)) {
       throw Error(vocab.string() + ": file not found (Marian's source.spm needs it)");
     }
-    Tokenizer tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family, vocab);
+    Tokenizer tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family,
+                        vocab);
     nlohmann::json settings = read_optional_json(directory / "special_tokens_map.json");
     settings.update(read_optional_json(directory / "tokenizer_config.json"));
     for (const char* role : {"cls", "sep", "mask"}) {
@@ -71,7 +72,8 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
       }
     }
     // Hugging Face writes a huge sentinel (1e30) when there is no limit.
-    if (settings.contains("model_max_length") && settings["model_max_length"].is_number_unsigned() &&
+    if (settings.contains("model_max_length") &&
+        settings["model_max_length"].is_number_unsigned() &&
         settings["model_max_length"].get<uint64_t>() < (uint64_t{1} << 32)) {
       tokenizer.model_max_length_ = settings["model_max_length"].get<size_t>();
     }
@@ -83,10 +85,14 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
 }
 
 void Tokenizer::set_special_token(const std::string& role, const std::string& token) {
-  if (role == "cls") specials_.cls = token;
-  else if (role == "sep") specials_.sep = token;
-  else if (role == "mask") specials_.mask = token;
-  else throw Error("unknown special token role '" + role + "'");
+  if (role == "cls")
+    specials_.cls = token;
+  else if (role == "sep")
+    specials_.sep = token;
+  else if (role == "mask")
+    specials_.mask = token;
+  else
+    throw Error("unknown special token role '" + role + "'");
 }
 
 std::optional<int32_t> Tokenizer::mask_id() const {
@@ -96,9 +102,12 @@ std::optional<int32_t> Tokenizer::mask_id() const {
 
 size_t Tokenizer::special_count(bool pair) const {
   switch (family_) {
-    case Template::bert: return pair ? 3 : 2;
-    case Template::xlmr: return pair ? 4 : 2;
-    case Template::marian: return 1;
+    case Template::bert:
+      return pair ? 3 : 2;
+    case Template::xlmr:
+      return pair ? 4 : 2;
+    case Template::marian:
+      return 1;
   }
   return 0;
 }

@@ -61,7 +61,8 @@ class Tokenizer {
   struct Specials {
     std::string cls = "[CLS]", sep = "[SEP]", mask = "[MASK]";
   };
-  Encoding build(const std::vector<Piece>* pieces[2], size_t max_length, Truncation truncation) const;
+  Encoding build(const std::vector<Piece>* pieces[2], size_t max_length,
+                 Truncation truncation) const;
   size_t special_count(bool pair) const;
 
   std::unique_ptr<SentencePieceModel> model_;

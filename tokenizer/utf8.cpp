@@ -27,8 +27,10 @@ size_t sequence_length(std::string_view text, size_t i) {
   if (lead == 0xED) return continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0;  // surrogates
   if (lead >= 0xE1 && lead <= 0xEF) return continuation(1) && continuation(2) ? 3 : 0;
   if (lead == 0xF0) return continuation(1, 0x90) && continuation(2) && continuation(3) ? 4 : 0;
-  if (lead >= 0xF1 && lead <= 0xF3) return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
-  if (lead == 0xF4) return continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) ? 4 : 0;
+  if (lead >= 0xF1 && lead <= 0xF3)
+    return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
+  if (lead == 0xF4)
+    return continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) ? 4 : 0;
   return 0;
 }
 
@@ -42,7 +44,8 @@ void require_valid_utf8(std::string_view text, const std::string& what) {
     const size_t length = sequence_length(text, i);
     if (length == 0) {
       throw Error(what + " is not valid UTF-8: ill-formed sequence starting with byte " +
-                  hex_byte(static_cast<unsigned char>(text[i])) + " at byte offset " + std::to_string(i));
+                  hex_byte(static_cast<unsigned char>(text[i])) + " at byte offset " +
+                  std::to_string(i));
     }
     i += length;
   }

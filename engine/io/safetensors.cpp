@@ -337,15 +337,14 @@ DType parse_dtype(const json& value, const Where& where) {
 }
 
 // A non-negative JSON integer; `label` says which field, for the message.
-uint64_t parse_unsigned(const json& value, const std::string& label, const Where& where) {
+uint64_t parse_unsigned(const json& value, std::string_view label, const Where& where) {
   if (value.is_number_unsigned()) return value.get<uint64_t>();
   // nlohmann stores "-0" as a signed zero; anything else signed is negative.
   if (value.is_number_integer() && value.get<int64_t>() == 0) return 0;
-  if (value.is_number_integer()) where.fail(label + " = " + describe(value) + " is negative");
-  if (value.is_number_float()) {
-    where.fail(label + " = " + describe(value) + " is not an integer within the 64-bit range");
-  }
-  where.fail(label + " = " + describe(value) + " is not a number");
+  const std::string described = std::string(label) + " = " + describe(value);
+  if (value.is_number_integer()) where.fail(described + " is negative");
+  if (value.is_number_float()) where.fail(described + " is not an integer within the 64-bit range");
+  where.fail(described + " is not a number");
 }
 
 std::vector<int64_t> parse_shape(const json& value, const Where& where) {
@@ -377,22 +376,23 @@ void parse_offsets(const json& value, TensorInfo& info, const Where& where) {
 // Element count times element size, each product overflow-checked in the reference's order
 // (elements first), must be exactly the bytes the offsets span.
 void check_byte_size(const TensorInfo& info, const Where& where) {
-  const std::string described =
-      "shape " + format_shape(info.shape) + " of " + dtype_name(info.dtype);
+  const auto described = [&] {
+    return "shape " + format_shape(info.shape) + " of " + dtype_name(info.dtype);
+  };
   uint64_t elements = 1;
   for (int64_t dimension : info.shape) {
     if (__builtin_mul_overflow(elements, static_cast<uint64_t>(dimension), &elements)) {
-      where.fail(described + " overflows: its element count exceeds 64 bits");
+      where.fail(described() + " overflows: its element count exceeds 64 bits");
     }
   }
   uint64_t bytes = 0;
   if (__builtin_mul_overflow(elements, dtype_size(info.dtype), &bytes)) {
-    where.fail(described + " overflows: its byte size exceeds 64 bits");
+    where.fail(described() + " overflows: its byte size exceeds 64 bits");
   }
   const uint64_t span = info.end - info.begin;
   if (bytes != span) {
-    where.fail(format_offsets(info) + " span " + std::to_string(span) + " bytes but " + described +
-               " needs " + std::to_string(bytes));
+    where.fail(format_offsets(info) + " span " + std::to_string(span) + " bytes but " +
+               described() + " needs " + std::to_string(bytes));
   }
 }
 

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Reference outputs for the two bundled models, computed by PyTorch on text tokenized by
+Python's sentencepiece (an independent path from ordo's C++ tokenizer and engine).
+
+    /usr/bin/python3 tools/make_bundled_reference.py          # writes tests/fixtures/bundled/
+
+For each model directory in models/ it reads config.json, model.safetensors (F16, widened to
+F32) and tokenizer.model; tokenizes the sentences below as [CLS] pieces [SEP] with
+sentencepiece.SentencePieceProcessor; runs the torch.nn reference of tools/make_fixtures.py
+(nn.Embedding, nn.LayerNorm, nn.TransformerEncoderLayer) and stores input ids, mask and
+last_hidden_state in tests/fixtures/bundled/<model>.safetensors. The sentences travel in the
+file's __metadata__ so the C++ test tokenizes exactly the same text.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import sentencepiece as spm
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_fixtures as mf  # noqa: E402  (the torch.nn reference and the safetensors writer)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SENTENCES = [
+    "猫追老鼠",
+    "老鼠追猫",
+    "The cat chases the mouse.",
+    "The mouse chases the cat.",
+    "Debian 是一个自由的操作系统，由全世界的志愿者维护。",
+    "Use apt-get to install packages from the Debian archive; dpkg handles the .deb files.",
+    "",
+    "混合 English 和中文 text 的句子 with emoji 😀 and full-width ＡＢＣ",
+]
+
+
+def tokenize(processor: spm.SentencePieceProcessor, text: str):
+    return ([processor.piece_to_id("[CLS]")] + processor.encode(text, out_type=int) +
+            [processor.piece_to_id("[SEP]")])
+
+
+def reference_for(model_dir: str, out_path: str) -> None:
+    config = json.load(open(os.path.join(model_dir, "config.json")))
+    weights, _ = mf.read_safetensors_checked(os.path.join(model_dir, "model.safetensors"))
+    # BertForMaskedLM names -> BertModel names; the MLM head is not part of the encoder.
+    hf = {name[len("bert."):]: value for name, value in weights.items() if name.startswith("bert.")}
+    processor = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "tokenizer.model"))
+    rows = [tokenize(processor, text) for text in SENTENCES]
+    longest = max(len(row) for row in rows)
+    config = dict(config)
+    config["max_position_embeddings"] = max(config["max_position_embeddings"], longest)
+    inputs = {
+        "input_ids": np.zeros((len(rows), longest), dtype=np.int64),
+        "attention_mask": np.zeros((len(rows), longest), dtype=np.int64),
+        "token_type_ids": np.zeros((len(rows), longest), dtype=np.int64),
+    }
+    for b, row in enumerate(rows):
+        inputs["input_ids"][b, :len(row)] = row
+        inputs["attention_mask"][b, :len(row)] = 1
+    model = mf.build_reference(config, hf)
+    out = mf.run_reference(model, inputs)
+    tensors = {name: ("I64", value) for name, value in inputs.items()}
+    tensors["last_hidden_state"] = ("F32", out["last_hidden_state"])
+    mf.write_safetensors(out_path, tensors, metadata={
+        "sentences": json.dumps(SENTENCES, ensure_ascii=False),
+        "model": os.path.basename(model_dir),
+        "generator": "tools/make_bundled_reference.py",
+    })
+    print(f"{out_path}: {len(rows)} sentences, longest {longest} tokens")
+
+
+def main() -> int:
+    out_dir = os.path.join(ROOT, "tests", "fixtures", "bundled")
+    os.makedirs(out_dir, exist_ok=True)
+    for name in ("ordo-sinusoidal", "ordo-learned"):
+        reference_for(os.path.join(ROOT, "models", name), os.path.join(out_dir, name + ".safetensors"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
