@@ -19,7 +19,25 @@ LoadedModel load_model(const std::filesystem::path& directory) {
   }
   const Checkpoint checkpoint(directory);
   model.spec = load_bert(checkpoint, config);
+  const bool has_tokenizer = std::filesystem::exists(directory / "tokenizer.model") ||
+                             std::filesystem::exists(directory / "sentencepiece.bpe.model") ||
+                             std::filesystem::exists(directory / "spiece.model") ||
+                             std::filesystem::exists(directory / "source.spm");
+  if (has_tokenizer) {
+    model.tokenizer = std::make_shared<const tokenizer::Tokenizer>(
+        tokenizer::Tokenizer::from_directory(directory));
+  }
   return model;
+}
+
+const tokenizer::Tokenizer& LoadedModel::require_tokenizer() const {
+  if (!tokenizer) {
+    throw Error(
+        directory.string() +
+        ": no tokenizer in this model directory (looked for tokenizer.model, "
+        "sentencepiece.bpe.model, spiece.model, source.spm + vocab.json); pass token ids instead");
+  }
+  return *tokenizer;
 }
 
 }  // namespace ordo::models

@@ -2,9 +2,11 @@
 // Loading a model directory: reads config.json, picks the family by `model_type`, and hands
 // back the engine's generic encoder description.
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "ordo/encoder.h"
+#include "tokenizer.h"
 
 namespace ordo::models {
 
@@ -12,6 +14,11 @@ struct LoadedModel {
   std::filesystem::path directory;
   std::string model_type;
   EncoderSpec spec;
+  // The tokenizer found in the directory, if any: id-only use needs none.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer;
+
+  // The tokenizer, or an ordo::Error naming the directory when it has none.
+  const tokenizer::Tokenizer& require_tokenizer() const;
 };
 
 LoadedModel load_model(const std::filesystem::path& directory);

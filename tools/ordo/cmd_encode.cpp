@@ -33,9 +33,8 @@ int run_encode(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--ids", "--token-types", "--npy", "--pooling"});
   const Args args(arguments, {"--json", "--normalize"}, options, {"--ids", "--token-types"});
-  if (!args.positional().empty()) {
-    throw UsageError("unexpected argument '" + args.positional().front() +
-                     "' (text input arrives with the tokenizer; use --ids)");
+  if (!args.positional().empty() && !args.values("--ids").empty()) {
+    throw UsageError("give texts or --ids, not both");
   }
   EncoderInput input;
   for (const std::string& list : args.values("--ids")) {
@@ -44,7 +43,9 @@ int run_encode(const std::vector<std::string>& arguments) {
   for (const std::string& list : args.values("--token-types")) {
     input.token_types.push_back(parse_int_list(list, "--token-types"));
   }
-  if (input.ids.empty()) throw UsageError("no input: give at least one --ids LIST");
+  if (input.ids.empty() && args.positional().empty()) {
+    throw UsageError("no input: give TEXT arguments or --ids LIST");
+  }
   if (!input.token_types.empty() && input.token_types.size() != input.ids.size()) {
     throw UsageError("--token-types given " + std::to_string(input.token_types.size()) +
                      " times but --ids " + std::to_string(input.ids.size()) + " times");
@@ -62,6 +63,13 @@ int run_encode(const std::vector<std::string>& arguments) {
   forward.normalize = args.flag("--normalize");
 
   const LoadedEncoder loaded = load_encoder(args);
+  nlohmann::json tokens = nlohmann::json::array();
+  for (size_t i = 0; i < args.positional().size(); ++i) {
+    const auto encoding = tokenize(loaded, args.positional()[i], "text " + std::to_string(i + 1));
+    input.ids.push_back(encoding.ids);
+    input.token_types.push_back(encoding.token_types);
+    tokens.push_back(encoding.tokens);
+  }
   const EncoderOutput output = loaded.encoder.forward(input, forward);
   if (npy) io::write_npy(*npy, output.last_hidden_state);
   if (args.flag("--json")) {
@@ -85,6 +93,7 @@ int run_encode(const std::vector<std::string>& arguments) {
         {"pe", to_string(loaded.encoder.position_kind())},
         {"shape", hidden.shape()},
         {"lengths", output.lengths},
+        {"tokens", std::move(tokens)},
         {"pooling", to_string(forward.pooling)},
         {"last_hidden_state", std::move(states)},
         {"pooled", std::move(pooled)},

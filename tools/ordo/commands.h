@@ -6,8 +6,10 @@ namespace ordo::cli {
 
 extern const char* const kEncodeHelp;
 extern const char* const kBenchHelp;
+extern const char* const kPairHelp;
 
 int run_encode(const std::vector<std::string>& arguments);
 int run_bench(const std::vector<std::string>& arguments);
+int run_pair(const std::vector<std::string>& arguments);
 
 }  // namespace ordo::cli

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 
 #include "ordo/error.h"
 
@@ -43,6 +44,29 @@ LoadedEncoder load_encoder(const Args& args) {
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - start;
   return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
+}
+
+size_t max_tokens(const LoadedEncoder& loaded) {
+  if (loaded.encoder.max_positions() > 0)
+    return static_cast<size_t>(loaded.encoder.max_positions());
+  return loaded.model.tokenizer ? loaded.model.tokenizer->model_max_length() : 0;
+}
+
+tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
+                             const std::string& label) {
+  const tokenizer::Tokenizer& tokenizer = loaded.model.require_tokenizer();
+  tokenizer::Encoding encoding;
+  try {
+    encoding = tokenizer.encode(text, max_tokens(loaded));
+  } catch (const Error& e) {
+    throw Error(label + ": " + e.what());
+  }
+  if (encoding.truncated > 0) {
+    std::cerr << "ordo: warning: " << label << " was truncated to " << encoding.ids.size()
+              << " tokens (" << encoding.truncated << " dropped; the model accepts "
+              << max_tokens(loaded) << ")\n";
+  }
+  return encoding;
 }
 
 }  // namespace ordo::cli

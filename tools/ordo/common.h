@@ -29,4 +29,13 @@ struct LoadedEncoder {
 // Applies --threads, loads --model (or the default) and applies --pe.
 LoadedEncoder load_encoder(const Args& args);
 
+// Tokens the encoder accepts per sequence: the learned table's size, else the tokenizer's
+// declared model_max_length, else 0 (no limit: sinusoidal and `none` run any length).
+size_t max_tokens(const LoadedEncoder& loaded);
+
+// Tokenizes `text` with the model's tokenizer (BERT/XLM-R/Marian template as the model
+// declares), truncating to max_tokens() with a warning on stderr naming `label`.
+tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
+                             const std::string& label);
+
 }  // namespace ordo::cli

@@ -16,7 +16,8 @@ const char* const kHelp = R"(usage: ordo <command> [options]
 ordo runs Transformer encoders on the CPU and shows what word order does to attention.
 
 commands:
-  encode   token ids -> hidden states (.npy or JSON)
+  pair     how word order moves each shared token of two sentences
+  encode   texts or token ids -> hidden states (.npy or JSON)
   bench    time the forward pass
 
 `ordo <command> --help` describes each command.
@@ -29,6 +30,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"pair", ordo::cli::run_pair, &ordo::cli::kPairHelp},
     {"encode", ordo::cli::run_encode, &ordo::cli::kEncodeHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
 };
