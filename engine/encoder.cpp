@@ -167,7 +167,8 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
     const auto norm = impl_->ops.layer_norm(layout.total_tokens, hidden, spec.layer_norm_eps);
     // hidden_states[layers] stays the last block's output before this norm, as in Hugging
     // Face's pre-LN models; last_hidden_state is after it.
-    (*norm)(stream, x, x, spec.final_norm_weight.data, spec.final_norm_bias.data);
+    (*norm)(stream, workspace.scratchpad, x, x, spec.final_norm_weight.data,
+            spec.final_norm_bias.data);
   }
   output.last_hidden_state = padded_hidden(x);
   output.pooled = Tensor({batch, hidden});

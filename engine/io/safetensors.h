@@ -17,7 +17,23 @@
 
 namespace ordo::io {
 
-enum class DType { BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64, F8_E4M3, F8_E5M2 };
+enum class DType {
+  BOOL,
+  U8,
+  I8,
+  I16,
+  U16,
+  F16,
+  BF16,
+  I32,
+  U32,
+  F32,
+  F64,
+  I64,
+  U64,
+  F8_E4M3,
+  F8_E5M2
+};
 
 const char* dtype_name(DType dtype);
 size_t dtype_size(DType dtype);
@@ -42,7 +58,7 @@ class SafetensorsFile {
   const std::filesystem::path& path() const { return path_; }
   bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
   const TensorInfo& info(const std::string& name) const;  // throws if absent
-  std::vector<std::string> names() const;                  // sorted
+  std::vector<std::string> names() const;                 // sorted
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
   // The tensor as F32 (F32 zero-copy when aligned, F16/BF16 converted and cached).

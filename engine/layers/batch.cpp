@@ -1,6 +1,5 @@
 #include "layers/batch.h"
 
-#include <new>
 #include <string>
 
 #include "ordo/error.h"
@@ -22,16 +21,6 @@ BatchLayout::BatchLayout(const std::vector<std::vector<int32_t>>& ids) {
     total_tokens += length;
     if (length > longest) longest = length;
   }
-}
-
-float* AlignedBuffer::reserve(size_t count) {
-  if (count <= capacity_ && data_) return data_.get();
-  constexpr size_t kAlignment = 64;
-  const size_t bytes = ((count * sizeof(float) + kAlignment - 1) / kAlignment) * kAlignment;
-  data_.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes == 0 ? kAlignment : bytes)));
-  if (!data_) throw std::bad_alloc();
-  capacity_ = count;
-  return data_.get();
 }
 
 }  // namespace ordo::layers

@@ -31,20 +31,7 @@ struct BatchLayout {
   int64_t longest = 0;
 };
 
-// A float buffer aligned for SIMD loads; grows, never shrinks, so a thread's steady state
-// allocates nothing.
-class AlignedBuffer {
- public:
-  float* reserve(size_t count);
-  float* data() const { return data_.get(); }
-
- private:
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data_;
-  size_t capacity_ = 0;
-};
+using ops::AlignedBuffer;
 
 struct Workspace {
   AlignedBuffer hidden;         // [tokens, hidden], the residual stream
@@ -53,6 +40,7 @@ struct Workspace {
   AlignedBuffer context;        // [tokens, hidden]
   AlignedBuffer intermediate;   // [tokens, intermediate]
   AlignedBuffer probabilities;  // [run batch, heads, length, length]
+  AlignedBuffer scratchpad;     // oneDNN's temporary memory for the primitive being run
 };
 
 // What one forward call carries through the layers.

@@ -71,7 +71,8 @@ void Embeddings::forward(ForwardContext& context, const EncoderInput& input, flo
 
   if (!spec_.embedding_norm_weight.empty()) {
     const auto norm = context.ops.layer_norm(layout.total_tokens, hidden, spec_.layer_norm_eps);
-    (*norm)(context.stream, x, x, spec_.embedding_norm_weight.data, spec_.embedding_norm_bias.data);
+    (*norm)(context.stream, context.workspace.scratchpad, x, x, spec_.embedding_norm_weight.data,
+            spec_.embedding_norm_bias.data);
   }
 }
 

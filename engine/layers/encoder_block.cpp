@@ -37,7 +37,7 @@ void EncoderBlock::layer_norm(ForwardContext& context, const float* src, float* 
                               const TensorView& gamma, const TensorView& beta) const {
   const auto norm =
       context.ops.layer_norm(context.layout.total_tokens, hidden_size_, layer_norm_eps_);
-  (*norm)(context.stream, src, dst, gamma.data, beta.data);
+  (*norm)(context.stream, context.workspace.scratchpad, src, dst, gamma.data, beta.data);
 }
 
 void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* attentions) const {
@@ -49,13 +49,15 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
 
   const auto projection = context.ops.linear(hidden_size_, 3 * hidden_size_, std::nullopt,
                                              ops::Linear::Output::overwrite);
-  (*projection)(context.stream, input, tokens, qkv_weight_.data(), qkv_bias_.data(), qkv);
+  (*projection)(context.stream, context.workspace.scratchpad, input, tokens, qkv_weight_.data(),
+                qkv_bias_.data(), qkv);
 
   for (const BatchLayout::Run& run : layout.runs) {
     const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_);
     float* probabilities =
         ws.probabilities.reserve(static_cast<size_t>(attention->probabilities_size()));
-    (*attention)(context.stream, qkv + run.first_row * 3 * hidden_size_, probabilities,
+    (*attention)(context.stream, context.workspace.scratchpad,
+                 qkv + run.first_row * 3 * hidden_size_, probabilities,
                  attended + run.first_row * hidden_size_);
     if (attentions == nullptr) continue;
     context.stream.wait();
@@ -89,9 +91,9 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   attend(context, pre_norm ? normed : x, attentions);
   const auto output_projection =
       context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
-  (*output_projection)(context.stream, context.workspace.context.data(), tokens,
-                       weights_.attention_output_weight.data, weights_.attention_output_bias.data,
-                       x);
+  (*output_projection)(
+      context.stream, context.workspace.scratchpad, context.workspace.context.data(), tokens,
+      weights_.attention_output_weight.data, weights_.attention_output_bias.data, x);
   if (!pre_norm)
     layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
 
@@ -101,12 +103,12 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
       context.workspace.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
   const auto ffn_input = context.ops.linear(hidden_size_, intermediate_size_, activation_,
                                             ops::Linear::Output::overwrite);
-  (*ffn_input)(context.stream, pre_norm ? normed : x, tokens, weights_.ffn_input_weight.data,
-               weights_.ffn_input_bias.data, intermediate);
+  (*ffn_input)(context.stream, context.workspace.scratchpad, pre_norm ? normed : x, tokens,
+               weights_.ffn_input_weight.data, weights_.ffn_input_bias.data, intermediate);
   const auto ffn_output =
       context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
-  (*ffn_output)(context.stream, intermediate, tokens, weights_.ffn_output_weight.data,
-                weights_.ffn_output_bias.data, x);
+  (*ffn_output)(context.stream, context.workspace.scratchpad, intermediate, tokens,
+                weights_.ffn_output_weight.data, weights_.ffn_output_bias.data, x);
   if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
 }
 

@@ -23,19 +23,26 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
                                      {length * hidden, head_dim, hidden, 1});
 
   const auto& engine = cpu_engine();
-  scores_ = dnnl::matmul(dnnl::matmul::primitive_desc(
-      dnnl::matmul::desc(query_desc_, key_transposed_desc_, scores_desc_), engine));
-  softmax_ = dnnl::softmax_v2_forward(dnnl::softmax_v2_forward::primitive_desc(
+  const auto attr = user_scratchpad_attr();
+  const dnnl::matmul::primitive_desc scores_pd(
+      dnnl::matmul::desc(query_desc_, key_transposed_desc_, scores_desc_), attr, engine);
+  const dnnl::softmax_v2_forward::primitive_desc softmax_pd(
       dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
                                      dnnl::algorithm::softmax_accurate, scores_desc_, scores_desc_,
                                      3),
-      engine));
-  weighted_values_ = dnnl::matmul(dnnl::matmul::primitive_desc(
-      dnnl::matmul::desc(scores_desc_, value_desc_, context_desc_), engine));
+      attr, engine);
+  const dnnl::matmul::primitive_desc weighted_values_pd(
+      dnnl::matmul::desc(scores_desc_, value_desc_, context_desc_), attr, engine);
+  scores_scratchpad_ = scores_pd.scratchpad_desc();
+  softmax_scratchpad_ = softmax_pd.scratchpad_desc();
+  weighted_values_scratchpad_ = weighted_values_pd.scratchpad_desc();
+  scores_ = dnnl::matmul(scores_pd);
+  softmax_ = dnnl::softmax_v2_forward(softmax_pd);
+  weighted_values_ = dnnl::matmul(weighted_values_pd);
 }
 
-void Attention::operator()(dnnl::stream& stream, const float* qkv, float* probabilities,
-                           float* context) const {
+void Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* qkv,
+                           float* probabilities, float* context) const {
   const auto& engine = cpu_engine();
   const int64_t hidden = heads_ * head_dim_;
   dnnl::memory query(query_desc_, engine, input_handle(qkv));
@@ -44,11 +51,21 @@ void Attention::operator()(dnnl::stream& stream, const float* qkv, float* probab
   dnnl::memory scores(scores_desc_, engine, probabilities);
   dnnl::memory out(context_desc_, engine, context);
 
-  scores_.execute(
-      stream, {{DNNL_ARG_SRC, query}, {DNNL_ARG_WEIGHTS, key_transposed}, {DNNL_ARG_DST, scores}});
-  softmax_.execute(stream, {{DNNL_ARG_SRC, scores}, {DNNL_ARG_DST, scores}});
+  // The three primitives run one after another, so they can share one scratch buffer.
+  scores_.execute(stream,
+                  {{DNNL_ARG_SRC, query},
+                   {DNNL_ARG_WEIGHTS, key_transposed},
+                   {DNNL_ARG_DST, scores},
+                   {DNNL_ARG_SCRATCHPAD, scratchpad_memory(scores_scratchpad_, scratchpad)}});
+  softmax_.execute(stream,
+                   {{DNNL_ARG_SRC, scores},
+                    {DNNL_ARG_DST, scores},
+                    {DNNL_ARG_SCRATCHPAD, scratchpad_memory(softmax_scratchpad_, scratchpad)}});
   weighted_values_.execute(
-      stream, {{DNNL_ARG_SRC, scores}, {DNNL_ARG_WEIGHTS, value}, {DNNL_ARG_DST, out}});
+      stream, {{DNNL_ARG_SRC, scores},
+               {DNNL_ARG_WEIGHTS, value},
+               {DNNL_ARG_DST, out},
+               {DNNL_ARG_SCRATCHPAD, scratchpad_memory(weighted_values_scratchpad_, scratchpad)}});
 }
 
 }  // namespace ordo::ops

@@ -14,8 +14,8 @@ class Attention {
  public:
   Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim);
 
-  void operator()(dnnl::stream& stream, const float* qkv, float* probabilities,
-                  float* context) const;
+  void operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* qkv,
+                  float* probabilities, float* context) const;
 
   int64_t probabilities_size() const { return batch_ * heads_ * length_ * length_; }
 
@@ -23,6 +23,7 @@ class Attention {
   int64_t batch_, length_, heads_, head_dim_;
   dnnl::memory::desc query_desc_, key_transposed_desc_, value_desc_;
   dnnl::memory::desc scores_desc_, context_desc_;
+  dnnl::memory::desc scores_scratchpad_, softmax_scratchpad_, weighted_values_scratchpad_;
   dnnl::matmul scores_;
   dnnl::softmax_v2_forward softmax_;
   dnnl::matmul weighted_values_;

@@ -1,6 +1,29 @@
 #include "ops/dnnl_context.h"
 
+#include <new>
+
 namespace ordo::ops {
+
+float* AlignedBuffer::reserve(size_t count) {
+  if (count <= capacity_ && data_) return data_.get();
+  constexpr size_t kAlignment = 64;
+  const size_t bytes = ((count * sizeof(float) + kAlignment - 1) / kAlignment) * kAlignment;
+  data_.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes == 0 ? kAlignment : bytes)));
+  if (!data_) throw std::bad_alloc();
+  capacity_ = count;
+  return data_.get();
+}
+
+dnnl::primitive_attr user_scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+dnnl::memory scratchpad_memory(const dnnl::memory::desc& desc, AlignedBuffer& scratchpad) {
+  const size_t floats = (desc.get_size() + sizeof(float) - 1) / sizeof(float);
+  return dnnl::memory(desc, cpu_engine(), scratchpad.reserve(floats));
+}
 
 const dnnl::engine& cpu_engine() {
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);

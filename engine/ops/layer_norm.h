@@ -10,12 +10,13 @@ class LayerNorm {
   LayerNorm(int64_t rows, int64_t features, float epsilon);
 
   // src, dst [rows, features]; gamma, beta [features].
-  void operator()(dnnl::stream& stream, const float* src, float* dst, const float* gamma,
-                  const float* beta) const;
+  void operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* src, float* dst,
+                  const float* gamma, const float* beta) const;
 
  private:
   dnnl::memory::desc data_desc_;
   dnnl::memory::desc parameter_desc_;
+  dnnl::memory::desc scratchpad_desc_;
   dnnl::layer_normalization_forward primitive_;
 };
 

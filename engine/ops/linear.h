@@ -17,12 +17,13 @@ class Linear {
 
   // input [rows, in_features], weight [out_features][in_features] (PyTorch order),
   // bias [out_features], output [rows, out_features].
-  void operator()(dnnl::stream& stream, const float* input, int64_t rows, const float* weight,
-                  const float* bias, float* output) const;
+  void operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* input, int64_t rows,
+                  const float* weight, const float* bias, float* output) const;
 
  private:
   int64_t in_features_;
   int64_t out_features_;
+  dnnl::memory::desc scratchpad_desc_;
   dnnl::matmul primitive_;
 };
 

@@ -17,6 +17,7 @@ Exits 1 if any check fails, 2 on a usage or tool error.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -31,6 +32,13 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SHAPES = ("minilm", "bert-base")
+
+
+def binary_stamp(path: str) -> str:
+    """sha256 prefix + mtime: other people rebuild build/ while a comparison runs."""
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    return f"{digest} {time.strftime('%H:%M:%S', time.localtime(os.path.getmtime(path)))}"
 
 
 def parse_case(text: str) -> Tuple[int, int]:
@@ -158,7 +166,7 @@ def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> No
             f"{r['max_abs_delta']:.2e}" + ("" if r["check_ok"] else " FAIL"),
         ])
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    print(f"ordo {meta['ordo']} vs onnxruntime-node {meta['ort_version']}; "
+    print(f"ordo {meta['ordo']} [{meta['ordo_build']}] vs onnxruntime-node {meta['ort_version']}; "
           f"{meta['threads']} threads, {meta['rounds']} rounds x {meta['seconds']} s, "
           f"load average {meta['load_before']:.1f} -> {meta['load_after']:.1f}"
           + (f"; ordo env {' '.join(meta['ordo_env'])}" if meta["ordo_env"] else ""))
@@ -203,6 +211,7 @@ def main() -> int:
     if not os.access(args.ordo, os.X_OK):
         parser.error(f"no ordo binary at {args.ordo} (build it, or pass --ordo)")
 
+    ordo_stamp = binary_stamp(args.ordo)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     for item in args.ordo_env:
         key, sep, value = item.partition("=")
@@ -226,7 +235,12 @@ def main() -> int:
         print(f"compare_ort.py: {error}", file=sys.stderr)
         return 2
 
-    meta = {"ordo": args.ordo, "ort_version": results[0]["ort_version"] if results else "?",
+    if binary_stamp(args.ordo) != ordo_stamp:
+        print(f"compare_ort.py: warning: {args.ordo} was rebuilt during the run; the ordo "
+              "numbers may mix two builds", file=sys.stderr)
+        ordo_stamp += " (CHANGED during the run)"
+    meta = {"ordo": args.ordo, "ordo_build": ordo_stamp,
+            "ort_version": results[0]["ort_version"] if results else "?",
             "threads": args.threads, "rounds": args.rounds, "seconds": args.seconds,
             "min_runs": args.min_runs, "tolerance": args.tolerance, "ordo_env": args.ordo_env,
             "load_before": load_before, "load_after": os.getloadavg()[0],
