@@ -132,5 +132,70 @@ TEST(Cli, RuntimeErrorsExitOne) {
   expect_error({"encode", "--model", kModel, "--ids", long_input, "--json"}, 1, "41 tokens");
 }
 
+const std::string kBundled = (std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal").string();
+const std::string kBundledLearned =
+    (std::filesystem::path(ORDO_MODELS_DIR) / "ordo-learned").string();
+
+nlohmann::json pair_json(const std::vector<std::string>& extra) {
+  std::vector<std::string> arguments = {"pair", "--json"};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  const CliRun run = ordo(arguments);
+  EXPECT_EQ(run.status, 0) << run.err;
+  return nlohmann::json::parse(run.out);
+}
+
+double max_shared_drift(const nlohmann::json& document) {
+  double worst = 0;
+  for (const auto& token : document["shared_tokens"])
+    worst = std::max(worst, token["l2"].get<double>());
+  return worst;
+}
+
+TEST(CliPair, WithoutPositionalEncodingAPermutationDoesNotMove) {
+  for (const auto& sentences :
+       {std::vector<std::string>{"The cat chases the mouse.", "The mouse chases the cat."},
+        std::vector<std::string>{"猫追老鼠", "老鼠追猫"}}) {
+    const auto document =
+        pair_json({"--model", kBundled, "--pe", "none", sentences[0], sentences[1]});
+    EXPECT_TRUE(document["permutation"].get<bool>());
+    ASSERT_GE(document["shared_tokens"].size(), 4u);
+    for (const auto& token : document["shared_tokens"]) {
+      EXPECT_LE(token["l2"].get<double>(), 1e-5) << token.dump();
+      EXPECT_GE(token["cosine"].get<double>(), 1.0 - 1e-6) << token.dump();
+      EXPECT_LE(token["attention_l2"].get<double>(), 1e-5) << token.dump();
+    }
+    EXPECT_NEAR(document["cosine"].get<double>(), 1.0, 1e-6);  // mean pooling is order-blind too
+    EXPECT_NE(document["verdict"].get<std::string>().find("permutation-equivariant"),
+              std::string::npos);
+  }
+}
+
+TEST(CliPair, BundledEncodingsMakeWordOrderMatter) {
+  for (const std::string& model : {kBundled, kBundledLearned}) {
+    const auto document =
+        pair_json({"--model", model, "The cat chases the mouse.", "The mouse chases the cat."});
+    EXPECT_GT(max_shared_drift(document), 1e-2) << model;
+    EXPECT_LT(document["cosine"].get<double>(), 1.0) << model;
+    EXPECT_NE(document["verdict"].get<std::string>().find("makes word order matter"),
+              std::string::npos)
+        << document["verdict"];
+  }
+}
+
+TEST(CliPair, DefaultModelIsTheBundledSinusoidalOne) {
+  const auto document = pair_json({"猫追老鼠", "老鼠追猫"});
+  EXPECT_EQ(document["pe"], "sinusoidal");
+  EXPECT_NE(document["model"].get<std::string>().find("ordo-sinusoidal"), std::string::npos);
+  EXPECT_EQ(document["a"]["tokens"].front(), "[CLS]");
+}
+
+TEST(CliPair, Errors) {
+  expect_error({"pair", "only one"}, 2, "expected two sentences");
+  expect_error({"pair", "--layer", "99", "a", "b"}, 2, "--layer");
+  expect_error({"pair", "--head", "-2", "a", "b"}, 2, "--head");
+  expect_error({"pair", "--model", kModel, "a", "b"}, 1, "no tokenizer");
+  expect_error({"pair", std::string("a\xff", 2), "b"}, 1, "sentence A");
+}
+
 }  // namespace
 }  // namespace ordo::test

@@ -13,6 +13,21 @@ namespace {
 
 constexpr float kTolerance = 1e-4f;
 
+// Our per-layer tensors against the reference's stacked [layers, ...] tensor; +inf when the
+// layer count or sizes disagree.
+float max_difference_per_layer(const std::vector<Tensor>& ours, const TensorView& stacked) {
+  if (ours.empty() || static_cast<int64_t>(ours.size()) != stacked.shape[0]) return INFINITY;
+  float worst = 0.0f;
+  for (size_t l = 0; l < ours.size(); ++l) {
+    const int64_t count = ours[l].numel();
+    if (count * stacked.shape[0] != stacked.numel()) return INFINITY;
+    worst = std::max(
+        worst,
+        max_abs_difference(ours[l].data(), stacked.data + static_cast<int64_t>(l) * count, count));
+  }
+  return worst;
+}
+
 class Parity : public testing::TestWithParam<std::string> {};
 
 TEST_P(Parity, MatchesPyTorch) {
@@ -31,28 +46,11 @@ TEST_P(Parity, MatchesPyTorch) {
       max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel());
   EXPECT_LE(last, kTolerance) << name << " last_hidden_state";
 
-  const TensorView hidden_states = reference.f32("hidden_states");  // [L+1, B, T, H]
-  ASSERT_EQ(static_cast<int64_t>(output.hidden_states.size()), hidden_states.shape[0]);
-  float worst_hidden = 0.0f;
-  for (size_t l = 0; l < output.hidden_states.size(); ++l) {
-    const int64_t count = output.hidden_states[l].numel();
-    ASSERT_EQ(count * hidden_states.shape[0], hidden_states.numel());
-    worst_hidden = std::max(
-        worst_hidden,
-        max_abs_difference(output.hidden_states[l].data(), hidden_states.data + l * count, count));
-  }
+  const float worst_hidden =
+      max_difference_per_layer(output.hidden_states, reference.f32("hidden_states"));
   EXPECT_LE(worst_hidden, kTolerance) << name << " hidden_states";
-
-  const TensorView attentions = reference.f32("attentions");  // [L, B, heads, T, T]
-  ASSERT_EQ(static_cast<int64_t>(output.attentions.size()), attentions.shape[0]);
-  float worst_attention = 0.0f;
-  for (size_t l = 0; l < output.attentions.size(); ++l) {
-    const int64_t count = output.attentions[l].numel();
-    ASSERT_EQ(count * attentions.shape[0], attentions.numel());
-    worst_attention = std::max(
-        worst_attention,
-        max_abs_difference(output.attentions[l].data(), attentions.data + l * count, count));
-  }
+  const float worst_attention =
+      max_difference_per_layer(output.attentions, reference.f32("attentions"));
   EXPECT_LE(worst_attention, kTolerance) << name << " attentions";
   // Recorded for the closing note and the README: the measured agreement per fixture.
   std::cout << "[parity] " << name << ": last_hidden_state " << last << ", hidden_states "
