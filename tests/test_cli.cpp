@@ -189,6 +189,23 @@ TEST(CliPair, DefaultModelIsTheBundledSinusoidalOne) {
   EXPECT_EQ(document["a"]["tokens"].front(), "[CLS]");
 }
 
+TEST(CliPair, SvgIsWellFormedAndLabelled) {
+  ScratchDir scratch;
+  const auto path = scratch.path() / "pair.svg";
+  const CliRun run = ordo({"pair", "--model", kBundled, "--svg", path.string(), "--layer", "1",
+                           "--head", "0", "猫追老鼠 & <tags>", "老鼠追猫 & <tags>"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string svg = read_file(path);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;"), std::string::npos);  // token text is escaped
+  EXPECT_NE(svg.find("block 1, head 0"), std::string::npos);
+  const std::string check = "xmllint --noout '" + path.string() + "'";
+  EXPECT_EQ(std::system(check.c_str()), 0) << "xmllint rejected the SVG";
+  expect_error({"pair", "--model", kBundled, "--svg", "/nonexistent/dir/x.svg", "a", "b"}, 1,
+               "/nonexistent/dir/x.svg");
+}
+
 TEST(CliPair, Errors) {
   expect_error({"pair", "only one"}, 2, "expected two sentences");
   expect_error({"pair", "--layer", "99", "a", "b"}, 2, "--layer");

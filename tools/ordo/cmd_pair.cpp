@@ -11,6 +11,7 @@
 #include "common.h"
 #include "ordo/error.h"
 #include "pair_analysis.h"
+#include "svg.h"
 
 namespace ordo::cli {
 
@@ -27,6 +28,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --head H        attention head for the attention drift (default: mean over heads)
   --pooling KIND  cls | mean | max for the sentence vectors (default mean)
   --threads N     OpenMP threads
+  --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
+                  side by side, labelled with the tokens, and each shared token's drift
   --json          machine-readable output
 )";
 
@@ -75,11 +78,47 @@ std::string verdict(bool permutation, bool identical, double max_drift, Position
          "reordering to isolate order.";
 }
 
+// Attention of sequence `index` at block max(layer, 1), head `head` or the mean over heads.
+AttentionMap attention_map(const EncoderOutput& output, int64_t index,
+                           const tokenizer::Encoding& encoding, int64_t layer, int64_t head,
+                           const std::string& title) {
+  const Tensor& attentions =
+      output.attentions.at(static_cast<size_t>(std::max<int64_t>(layer, 1) - 1));
+  const int64_t heads = attentions.dim(1), longest = attentions.dim(2);
+  const auto n = static_cast<int64_t>(encoding.ids.size());
+  AttentionMap map{title, encoding.tokens, std::vector<float>(static_cast<size_t>(n * n), 0.0f)};
+  const int64_t first = head < 0 ? 0 : head, last = head < 0 ? heads : head + 1;
+  for (int64_t h = first; h < last; ++h) {
+    for (int64_t q = 0; q < n; ++q) {
+      const float* row = attentions.data() + ((index * heads + h) * longest + q) * longest;
+      for (int64_t k = 0; k < n; ++k)
+        map.weights[q * n + k] += row[k] / static_cast<float>(last - first);
+    }
+  }
+  return map;
+}
+
+std::string pair_svg(const EncoderOutput& output, const tokenizer::Encoding& a,
+                     const tokenizer::Encoding& b, const std::vector<TokenDrift>& drift,
+                     int64_t layer, int64_t head, const std::string& verdict) {
+  const std::string which =
+      "block " + std::to_string(std::max<int64_t>(layer, 1)) + ", " +
+      (head < 0 ? std::string("mean over heads") : "head " + std::to_string(head));
+  std::vector<DriftBar> bars;
+  for (const auto& d : drift) bars.push_back({a.tokens[d.match.a], d.l2});
+  return attention_pair_svg("Attention, " + which, verdict,
+                            {attention_map(output, 0, a, layer, head, "A"),
+                             attention_map(output, 1, b, layer, head, "B")},
+                            bars,
+                            "Drift of each shared token's vector between A and B at layer " +
+                                std::to_string(layer) + " (L2)");
+}
+
 }  // namespace
 
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--layer", "--head", "--pooling"});
+  options.insert({"--layer", "--head", "--pooling", "--svg"});
   const Args args(arguments, {"--json"}, options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
@@ -114,6 +153,9 @@ int run_pair(const std::vector<std::string>& arguments) {
   const std::string conclusion =
       verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind());
 
+  if (const auto svg = args.value("--svg")) {
+    write_text_file(*svg, pair_svg(output, a, b, drift, layer, head, conclusion));
+  }
   if (args.flag("--json")) {
     nlohmann::json shared = nlohmann::json::array();
     for (const auto& d : drift) {

@@ -38,4 +38,8 @@ size_t max_tokens(const LoadedEncoder& loaded);
 tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
                              const std::string& label);
 
+// Writes `text` to a temporary file beside `path` and renames it into place; throws an
+// ordo::Error naming the path when it cannot.
+void write_text_file(const std::filesystem::path& path, const std::string& text);
+
 }  // namespace ordo::cli

@@ -25,9 +25,11 @@ $run "$python" "$here/build_corpus.py" "$work/corpus" --seed 1234 | tee "$work/c
 echo "== 2/6 SentencePiece unigram tokenizer -> $work/spm"
 mkdir -p "$work/spm"
 # The trainer spec (input path, prefix) is stored in the .model, so run from fixed relative paths.
+# Full character coverage + byte fallback: rare CJK characters (猫 occurs 5 times in the corpus)
+# get their own piece instead of [UNK], and anything unseen falls back to UTF-8 bytes.
 (cd "$work" && $run spm_train \
     --input=corpus/train.txt --model_prefix=spm/ordo \
-    --model_type=unigram --vocab_size=8000 --character_coverage=0.9995 \
+    --model_type=unigram --vocab_size=8000 --character_coverage=1.0 --byte_fallback=true \
     --pad_id=0 --unk_id=1 --bos_id=-1 --eos_id=-1 \
     --pad_piece='[PAD]' --unk_piece='[UNK]' --control_symbols='[CLS],[SEP],[MASK]' \
     --input_sentence_size=1000000 --shuffle_input_sentence=true --random_seed=1234 \
