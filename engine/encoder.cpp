@@ -60,6 +60,16 @@ void validate(const EncoderSpec& spec) {
   }
   expect_optional_pair(spec.embedding_norm_weight, spec.embedding_norm_bias, h, "embedding norm");
   expect_optional_pair(spec.final_norm_weight, spec.final_norm_bias, h, "final norm");
+  if (spec.masked_lm_head) {
+    const MaskedLmHead& head = *spec.masked_lm_head;
+    expect_shape(head.dense_weight, {h, h}, "mlm dense weight");
+    expect_shape(head.dense_bias, {h}, "mlm dense bias");
+    expect_shape(head.norm_weight, {h}, "mlm norm weight");
+    expect_shape(head.norm_bias, {h}, "mlm norm bias");
+    if (!head.decoder_weight.empty())
+      expect_shape(head.decoder_weight, {spec.vocab_size, h}, "mlm decoder weight");
+    expect_shape(head.decoder_bias, {spec.vocab_size}, "mlm decoder bias");
+  }
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerWeights& w = spec.layers[i];
     const std::string layer = "layer " + std::to_string(i) + " ";
@@ -174,6 +184,47 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
   output.pooled = Tensor({batch, hidden});
   layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
   return output;
+}
+
+bool Encoder::has_masked_lm_head() const {
+  return impl_->spec.masked_lm_head.has_value();
+}
+
+Tensor Encoder::masked_lm_logits(const EncoderOutput& output,
+                                 const std::vector<std::pair<int64_t, int64_t>>& rows) const {
+  const EncoderSpec& spec = impl_->spec;
+  if (!spec.masked_lm_head) throw Error("this checkpoint has no masked-language-model head");
+  const MaskedLmHead& head = *spec.masked_lm_head;
+  const int64_t hidden = spec.hidden_size, count = static_cast<int64_t>(rows.size());
+  if (count == 0) return Tensor({0, spec.vocab_size});
+  const Tensor& states = output.last_hidden_state;
+  std::vector<float> selected(static_cast<size_t>(count * hidden));
+  for (int64_t r = 0; r < count; ++r) {
+    const auto [sequence, token] = rows[static_cast<size_t>(r)];
+    if (sequence < 0 || sequence >= states.dim(0) || token < 0 ||
+        token >= output.lengths.at(static_cast<size_t>(sequence))) {
+      throw Error("masked_lm_logits: row (" + std::to_string(sequence) + ", " +
+                  std::to_string(token) + ") is not a real token of the output");
+    }
+    const float* from = states.data() + (sequence * states.dim(1) + token) * hidden;
+    std::copy(from, from + hidden, selected.begin() + r * hidden);
+  }
+  thread_local ops::AlignedBuffer transformed_buffer, scratchpad;
+  float* transformed = transformed_buffer.reserve(static_cast<size_t>(count * hidden));
+  dnnl::stream stream(ops::cpu_engine());
+  const auto overwrite = ops::Linear::Output::overwrite;
+  (*impl_->ops.linear(hidden, hidden, head.activation, overwrite))(
+      stream, scratchpad, selected.data(), count, head.dense_weight.data, head.dense_bias.data,
+      transformed);
+  (*impl_->ops.layer_norm(count, hidden, spec.layer_norm_eps))(
+      stream, scratchpad, transformed, transformed, head.norm_weight.data, head.norm_bias.data);
+  Tensor logits({count, spec.vocab_size});
+  const TensorView& decoder =
+      head.decoder_weight.empty() ? spec.word_embeddings : head.decoder_weight;
+  (*impl_->ops.linear(hidden, spec.vocab_size, std::nullopt, overwrite))(
+      stream, scratchpad, transformed, count, decoder.data, head.decoder_bias.data, logits.data());
+  stream.wait();
+  return logits;
 }
 
 void set_num_threads(int threads) {

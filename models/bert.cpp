@@ -109,6 +109,26 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
   if (spec.norm_placement == NormPlacement::pre) {
     norm(prefix + "encoder.final_layer_norm", spec.final_norm_weight, spec.final_norm_bias);
   }
+  // BertForMaskedLM's head, when the checkpoint has one; the decoder is usually tied to the
+  // word embeddings and then not stored.
+  if (checkpoint.contains("cls.predictions.transform.dense.weight")) {
+    MaskedLmHead head;
+    head.activation = spec.activation;
+    head.dense_weight =
+        checkpoint.tensor("cls.predictions.transform.dense.weight", {h, h}, hidden_why);
+    head.dense_bias = vector("cls.predictions.transform.dense.bias");
+    norm("cls.predictions.transform.LayerNorm", head.norm_weight, head.norm_bias);
+    const std::string vocab_why = "vocab_size " + std::to_string(spec.vocab_size);
+    if (checkpoint.contains("cls.predictions.decoder.weight")) {
+      head.decoder_weight =
+          checkpoint.tensor("cls.predictions.decoder.weight", {spec.vocab_size, h}, vocab_why);
+    }
+    const std::string bias = checkpoint.contains("cls.predictions.bias")
+                                 ? "cls.predictions.bias"
+                                 : "cls.predictions.decoder.bias";
+    head.decoder_bias = checkpoint.tensor(bias, {spec.vocab_size}, vocab_why);
+    spec.masked_lm_head = head;
+  }
   spec.storage = checkpoint.storage();
   return spec;
 }

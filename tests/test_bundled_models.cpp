@@ -39,7 +39,37 @@ TEST_P(BundledModel, TokenizerAndEngineMatchPyTorch) {
   const float worst =
       max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel());
   EXPECT_LE(worst, 1e-4f);
-  std::cout << "[parity] " << name << ": last_hidden_state " << worst << '\n';
+
+  // The MLM head, on masked sentences that went through both tokenizers.
+  const auto masked = nlohmann::json::parse(reference.metadata().at("masked_sentences"))
+                          .get<std::vector<std::string>>();
+  const TensorView expected_logits = reference.f32("mlm_logits");  // [masks, vocab]
+  const int64_t vocab = expected_logits.shape.at(1);
+  int64_t mask_row = 0;
+  float worst_logit = 0.0f;
+  for (size_t i = 0; i < masked.size(); ++i) {
+    const auto encoding = model.tokenizer->encode_masked(masked[i]);
+    const auto reference_ids = reference.i64("mlm_input_ids_" + std::to_string(i));
+    EXPECT_EQ(std::vector<int64_t>(encoding.ids.begin(), encoding.ids.end()), reference_ids)
+        << masked[i];
+    const EncoderOutput one = encoder.forward({{encoding.ids}, {encoding.token_types}});
+    std::vector<std::pair<int64_t, int64_t>> rows;
+    for (size_t t = 0; t < encoding.ids.size(); ++t) {
+      if (encoding.ids[t] == *model.tokenizer->mask_id())
+        rows.emplace_back(0, static_cast<int64_t>(t));
+    }
+    ASSERT_FALSE(rows.empty()) << masked[i];
+    const Tensor logits = encoder.masked_lm_logits(one, rows);
+    ASSERT_EQ(logits.dim(1), vocab);
+    worst_logit = std::max(
+        worst_logit,
+        max_abs_difference(logits.data(), expected_logits.data + mask_row * vocab, logits.numel()));
+    mask_row += logits.dim(0);
+  }
+  EXPECT_EQ(mask_row, expected_logits.shape.at(0));
+  EXPECT_LE(worst_logit, 1e-3f);  // logits reach ~±20; 1e-3 is ~1e-4 relative
+  std::cout << "[parity] " << name << ": last_hidden_state " << worst << ", mlm logits "
+            << worst_logit << '\n';
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, BundledModel, testing::Values("ordo-sinusoidal", "ordo-learned"),

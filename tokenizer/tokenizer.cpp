@@ -118,6 +118,34 @@ Encoding Tokenizer::encode(std::string_view text, size_t max_length, Truncation 
   return build(both, max_length, truncation);
 }
 
+// Stands for the mask token among the pieces of a text; never a SentencePiece id.
+constexpr int kMaskPiece = -1;
+
+Encoding Tokenizer::encode_masked(std::string_view text, size_t max_length,
+                                  Truncation truncation) const {
+  const auto mask = mask_id();
+  if (!mask)
+    throw Error(model_->path().string() + ": the tokenizer has no mask token '" + specials_.mask +
+                "'");
+  std::vector<Piece> pieces;
+  size_t start = 0;
+  while (true) {
+    const size_t found = text.find(specials_.mask, start);
+    const std::string_view part = text.substr(
+        start, found == std::string_view::npos ? std::string_view::npos : found - start);
+    for (Piece piece : model_->encode(part)) {
+      piece.begin += start;
+      piece.end += start;
+      pieces.push_back(std::move(piece));
+    }
+    if (found == std::string_view::npos) break;
+    pieces.push_back(Piece{specials_.mask, kMaskPiece, found, found + specials_.mask.size()});
+    start = found + specials_.mask.size();
+  }
+  const std::vector<Piece>* both[2] = {&pieces, nullptr};
+  return build(both, max_length, truncation);
+}
+
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second, size_t max_length,
                                 Truncation truncation) const {
   const std::vector<Piece> a = model_->encode(first);
@@ -154,7 +182,8 @@ Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length
   auto add_text = [&](int which, int32_t type) {
     for (size_t i = 0; i < keep[which]; ++i) {
       const Piece& piece = (*pieces[which])[i];
-      out.ids.push_back(mapper_->to_model_id(piece));
+      out.ids.push_back(piece.id == kMaskPiece ? mapper_->special_id(specials_.mask)
+                                               : mapper_->to_model_id(piece));
       out.token_types.push_back(type);
       out.tokens.push_back(piece.text);
       out.sequence.push_back(which);

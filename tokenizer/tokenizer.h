@@ -47,6 +47,10 @@ class Tokenizer {
                   Truncation truncation = Truncation::longest_first) const;
   Encoding encode_pair(std::string_view first, std::string_view second, size_t max_length = 0,
                        Truncation truncation = Truncation::longest_first) const;
+  // Like encode(), but every occurrence of the mask token's text (e.g. "[MASK]") becomes the
+  // mask id; the text around it is tokenized piece by piece as usual.
+  Encoding encode_masked(std::string_view text, size_t max_length = 0,
+                         Truncation truncation = Truncation::longest_first) const;
   // Model ids -> text; special tokens are skipped.
   std::string decode(const std::vector<int32_t>& ids) const;
 

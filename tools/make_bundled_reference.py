@@ -11,12 +11,16 @@ sentencepiece.SentencePieceProcessor; runs the torch.nn reference of tools/make_
 last_hidden_state in tests/fixtures/bundled/<model>.safetensors. The sentences travel in the
 file's __metadata__ so the C++ test tokenizes exactly the same text.
 """
+import argparse
 import json
 import os
 import sys
 
 import numpy as np
 import sentencepiece as spm
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_fixtures as mf  # noqa: E402  (the torch.nn reference and the safetensors writer)
@@ -37,6 +41,38 @@ SENTENCES = [
 def tokenize(processor: spm.SentencePieceProcessor, text: str):
     return ([processor.piece_to_id("[CLS]")] + processor.encode(text, out_type=int) +
             [processor.piece_to_id("[SEP]")])
+
+
+MASKED = ["The cat [MASK] the mouse.", "Debian 是一个自由的[MASK]作系统。"]
+
+
+def masked_ids(processor: spm.SentencePieceProcessor, text: str):
+    """[CLS] pieces [SEP] with each "[MASK]" as the mask id; the text around it is
+    tokenized piece by piece, as tokenizers treat special tokens."""
+    ids = [processor.piece_to_id("[CLS]")]
+    parts = text.split("[MASK]")
+    for i, part in enumerate(parts):
+        ids += processor.encode(part, out_type=int)
+        if i + 1 < len(parts):
+            ids.append(processor.piece_to_id("[MASK]"))
+    return ids + [processor.piece_to_id("[SEP]")]
+
+
+def mlm_logits(config, weights, hidden: torch.Tensor) -> torch.Tensor:
+    """BertForMaskedLM's head from torch.nn pieces: Linear, GELU (erf), LayerNorm, then the
+    decoder tied to the word embeddings plus cls.predictions.bias."""
+    t = lambda name: torch.from_numpy(np.array(weights[name], dtype=np.float32))
+    dense = nn.Linear(config["hidden_size"], config["hidden_size"])
+    norm = nn.LayerNorm(config["hidden_size"], eps=config["layer_norm_eps"])
+    with torch.no_grad():
+        dense.weight.copy_(t("cls.predictions.transform.dense.weight"))
+        dense.bias.copy_(t("cls.predictions.transform.dense.bias"))
+        norm.weight.copy_(t("cls.predictions.transform.LayerNorm.weight"))
+        norm.bias.copy_(t("cls.predictions.transform.LayerNorm.bias"))
+        x = norm(F.gelu(dense(hidden)))
+        decoder = t("cls.predictions.decoder.weight") if "cls.predictions.decoder.weight" in weights \
+            else t("bert.embeddings.word_embeddings.weight")
+        return x @ decoder.T + t("cls.predictions.bias")
 
 
 def reference_for(model_dir: str, out_path: str) -> None:
@@ -61,8 +97,23 @@ def reference_for(model_dir: str, out_path: str) -> None:
     out = mf.run_reference(model, inputs)
     tensors = {name: ("I64", value) for name, value in inputs.items()}
     tensors["last_hidden_state"] = ("F32", out["last_hidden_state"])
+
+    # The MLM head on each masked sentence, run alone (batch of one).
+    logits = []
+    for b, text in enumerate(MASKED):
+        ids = masked_ids(processor, text)
+        one = {"input_ids": np.array([ids], dtype=np.int64),
+               "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+               "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64)}
+        config["max_position_embeddings"] = max(config["max_position_embeddings"], len(ids))
+        hidden = mf.run_reference(mf.build_reference(config, hf), one)["last_hidden_state"][0]
+        positions = [i for i, token in enumerate(ids) if token == processor.piece_to_id("[MASK]")]
+        logits.append(mlm_logits(config, weights, torch.from_numpy(hidden[positions])).numpy())
+        tensors[f"mlm_input_ids_{b}"] = ("I64", one["input_ids"])
+    tensors["mlm_logits"] = ("F32", np.concatenate(logits).astype(np.float32))
     mf.write_safetensors(out_path, tensors, metadata={
         "sentences": json.dumps(SENTENCES, ensure_ascii=False),
+        "masked_sentences": json.dumps(MASKED, ensure_ascii=False),
         "model": os.path.basename(model_dir),
         "generator": "tools/make_bundled_reference.py",
     })
@@ -70,10 +121,13 @@ def reference_for(model_dir: str, out_path: str) -> None:
 
 
 def main() -> int:
-    out_dir = os.path.join(ROOT, "tests", "fixtures", "bundled")
-    os.makedirs(out_dir, exist_ok=True)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", default=os.path.join(ROOT, "models"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "bundled"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
     for name in ("ordo-sinusoidal", "ordo-learned"):
-        reference_for(os.path.join(ROOT, "models", name), os.path.join(out_dir, name + ".safetensors"))
+        reference_for(os.path.join(args.models, name), os.path.join(args.out, name + ".safetensors"))
     return 0
 
 

@@ -21,6 +21,7 @@ ordo runs Transformer encoders on the CPU and shows what word order does to atte
 commands:
   pair     how word order moves each shared token of two sentences
   encode   texts or token ids -> hidden states (.npy or JSON)
+  fill     predict the [MASK] tokens of a text with the model's MLM head
   bench    time the forward pass
 
 `ordo <command> --help` describes each command.
@@ -35,6 +36,7 @@ struct Command {
 const Command kCommands[] = {
     {"pair", ordo::cli::run_pair, &ordo::cli::kPairHelp},
     {"encode", ordo::cli::run_encode, &ordo::cli::kEncodeHelp},
+    {"fill", ordo::cli::run_fill, &ordo::cli::kFillHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
 };
 

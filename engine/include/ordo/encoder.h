@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ordo/tensor.h"
@@ -33,6 +34,16 @@ struct LayerWeights {
   TensorView ffn_norm_weight, ffn_norm_bias;                  // LayerNorm around the FFN
 };
 
+// BERT's masked-language-model head: logits = LayerNorm(act(h W + b)) E^T + bias, with E the
+// word embeddings (tied, as Hugging Face's BertForMaskedLM) unless a decoder is given.
+struct MaskedLmHead {
+  TensorView dense_weight, dense_bias;  // [hidden, hidden], [hidden]
+  TensorView norm_weight, norm_bias;    // [hidden]
+  TensorView decoder_weight;            // [vocab, hidden]; empty = the word embeddings
+  TensorView decoder_bias;              // [vocab]
+  Activation activation = Activation::gelu;
+};
+
 // Everything the engine needs to run one encoder. Views point into `storage`.
 struct EncoderSpec {
   int64_t hidden_size = 0;
@@ -53,6 +64,7 @@ struct EncoderSpec {
   TensorView embedding_norm_weight, embedding_norm_bias;  // may be empty
   TensorView final_norm_weight, final_norm_bias;          // pre-LN models; may be empty
   std::vector<LayerWeights> layers;
+  std::optional<MaskedLmHead> masked_lm_head;  // checkpoints with an MLM head
 
   std::shared_ptr<const void> storage;  // keeps the mapped checkpoint alive
 };
@@ -92,6 +104,12 @@ class Encoder {
 
   // Thread-safe: one Encoder may serve many threads at once.
   EncoderOutput forward(const EncoderInput& input, const ForwardOptions& options = {}) const;
+
+  // Vocabulary logits [rows.size(), vocab] for the given rows (sequence, token) of
+  // output.last_hidden_state. Throws ordo::Error if the checkpoint has no MLM head.
+  Tensor masked_lm_logits(const EncoderOutput& output,
+                          const std::vector<std::pair<int64_t, int64_t>>& rows) const;
+  bool has_masked_lm_head() const;
 
   int64_t hidden_size() const;
   int64_t num_layers() const;
