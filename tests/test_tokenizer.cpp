@@ -11,6 +11,7 @@
 
 #include "ordo/error.h"
 #include "safetensors_test_util.h"
+#include "spm_parity.h"
 #include "tokenizer.h"
 
 namespace ordo::test {
@@ -26,50 +27,8 @@ using tokenizer::Truncation;
 
 const std::filesystem::path kTokenizerFixtures =
     std::filesystem::path(ORDO_FIXTURES_DIR) / "tokenizer";
-const std::filesystem::path kBundledModel =
+const std::filesystem::path kUnigramModel =
     std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal" / "tokenizer.model";
-
-std::vector<std::string> read_lines(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Runs spm_encode over the tricky strings; one output line per input line.
-std::vector<std::string> spm_encode(const std::filesystem::path& model, const std::string& format,
-                                    const ScratchDir& scratch) {
-  const auto out = scratch.path() / ("spm_" + format + ".txt");
-  const std::string command =
-      "spm_encode --model='" + model.string() + "' --output_format=" + format + " < '" +
-      (kTokenizerFixtures / "tricky_strings.txt").string() + "' > '" + out.string() + "'";
-  const int status = std::system(command.c_str());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command;
-  return read_lines(out);
-}
-
-void expect_matches_spm_encode(const std::filesystem::path& model_path) {
-  ScratchDir scratch;
-  const SentencePieceModel model(model_path);
-  const auto inputs = read_lines(kTokenizerFixtures / "tricky_strings.txt");
-  ASSERT_GE(inputs.size(), 50u);
-  const auto pieces = spm_encode(model_path, "piece", scratch);
-  const auto ids = spm_encode(model_path, "id", scratch);
-  ASSERT_EQ(pieces.size(), inputs.size());
-  ASSERT_EQ(ids.size(), inputs.size());
-  for (size_t line = 0; line < inputs.size(); ++line) {
-    std::string our_pieces, our_ids;
-    for (const Piece& piece : model.encode(inputs[line])) {
-      our_pieces += (our_pieces.empty() ? "" : " ") + piece.text;
-      our_ids += (our_ids.empty() ? "" : " ") + std::to_string(piece.id);
-      // Every piece's byte span lies inside the input and spans grow left to right.
-      EXPECT_LE(piece.begin, piece.end);
-      EXPECT_LE(piece.end, inputs[line].size());
-    }
-    EXPECT_EQ(our_pieces, pieces[line]) << "line " << line + 1 << ": " << inputs[line];
-    EXPECT_EQ(our_ids, ids[line]) << "line " << line + 1 << ": " << inputs[line];
-  }
-}
 
 // A second SentencePiece model of another type (BPE), trained on the tricky strings.
 class BpeModel : public testing::Test {
@@ -91,8 +50,8 @@ class BpeModel : public testing::Test {
 };
 std::filesystem::path BpeModel::directory_;
 
-TEST(SpmParity, BundledUnigramModelMatchesSpmEncode) {
-  expect_matches_spm_encode(kBundledModel);
+TEST(SpmParity, UnigramModelMatchesSpmEncode) {
+  expect_matches_spm_encode(kUnigramModel);
 }
 
 TEST_F(BpeModel, MatchesSpmEncode) {
@@ -115,7 +74,7 @@ TEST_F(BpeModel, DecodeInvertsEncode) {
 }
 
 TEST(Tokenizer, BertTemplateForPairs) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kUnigramModel), IdScheme::native,
                             Template::bert);
   const Encoding single = tokenizer.encode("the cat");
   const Encoding pair = tokenizer.encode_pair("the cat", "a mouse");
@@ -138,7 +97,7 @@ TEST(Tokenizer, BertTemplateForPairs) {
 }
 
 TEST(Tokenizer, ByteSpansPointIntoTheInput) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kUnigramModel), IdScheme::native,
                             Template::bert);
   const std::string text = "老鼠 chases cats";
   const Encoding encoding = tokenizer.encode(text);
@@ -158,7 +117,7 @@ TEST(Tokenizer, ByteSpansPointIntoTheInput) {
 }
 
 TEST(Tokenizer, TruncationIsLongestFirst) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kUnigramModel), IdScheme::native,
                             Template::bert);
   const std::string longer = "one two three four five six seven eight nine ten";
   const std::string shorter = "cat";
@@ -179,7 +138,7 @@ TEST(Tokenizer, TruncationIsLongestFirst) {
 }
 
 TEST(Tokenizer, HostileInput) {
-  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kBundledModel), IdScheme::native,
+  const Tokenizer tokenizer(std::make_unique<SentencePieceModel>(kUnigramModel), IdScheme::native,
                             Template::bert);
   auto expect_error = [&](const std::string& text, const std::string& words) {
     try {
@@ -269,10 +228,10 @@ TEST(Tokenizer, FoundByFileNameInAModelDirectory) {
               std::string::npos)
         << e.what();
   }
-  std::filesystem::copy_file(kBundledModel, scratch.path() / "sentencepiece.bpe.model");
+  std::filesystem::copy_file(kUnigramModel, scratch.path() / "sentencepiece.bpe.model");
   EXPECT_EQ(Tokenizer::from_directory(scratch.path()).family(),
             Template::xlmr);  // first match wins
-  std::filesystem::copy_file(kBundledModel, scratch.path() / "tokenizer.model");
+  std::filesystem::copy_file(kUnigramModel, scratch.path() / "tokenizer.model");
   scratch.write("tokenizer_config.json",
                 "{\"model_max_length\": 64, \"cls_token\": {\"content\": \"[SEP]\"}}");
   const Tokenizer configured = Tokenizer::from_directory(scratch.path());
