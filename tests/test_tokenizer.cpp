@@ -25,10 +25,11 @@ using tokenizer::Template;
 using tokenizer::Tokenizer;
 using tokenizer::Truncation;
 
-const std::filesystem::path kTokenizerFixtures =
-    std::filesystem::path(ORDO_FIXTURES_DIR) / "tokenizer";
+// A small unigram model with ordo's special pieces and byte fallback, like the bundled one
+// (tools/make_tokenized_fixture.py); the bundled model itself is checked in
+// test_bundled_models.cpp.
 const std::filesystem::path kUnigramModel =
-    std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal" / "tokenizer.model";
+    std::filesystem::path(ORDO_FIXTURES_DIR) / "tiny_tokenized" / "tokenizer.model";
 
 // A second SentencePiece model of another type (BPE), trained on the tricky strings.
 class BpeModel : public testing::Test {
