@@ -4,9 +4,11 @@
 // states.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "spm_parity.h"
 #include "test_util.h"
 
 namespace ordo::test {
@@ -77,6 +79,43 @@ INSTANTIATE_TEST_SUITE_P(Models, BundledModel, testing::Values("ordo-sinusoidal"
                            return info.param == "ordo-sinusoidal" ? std::string("sinusoidal")
                                                                   : std::string("learned");
                          });
+
+TEST(BundledTokenizer, MatchesSpmEncode) {
+  expect_matches_spm_encode(std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal" /
+                            "tokenizer.model");
+}
+
+// `ordo pair` with no --model runs the bundled sinusoidal model, and both trained encodings
+// make word order matter while --pe none does not.
+nlohmann::json run_pair(const std::string& extra) {
+  ScratchDir scratch;
+  const auto out = scratch.path() / "out.json";
+  const std::string command = std::string("'") + ORDO_CLI_PATH + "' pair --json " + extra +
+                              " 'The cat chases the mouse.' 'The mouse chases the cat.' > '" +
+                              out.string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(out);
+  return nlohmann::json::parse(in);
+}
+
+double max_drift(const nlohmann::json& document) {
+  double worst = 0;
+  for (const auto& token : document["shared_tokens"])
+    worst = std::max(worst, token["l2"].get<double>());
+  return worst;
+}
+
+TEST(BundledModels, WordOrderMattersUnlessThereIsNoPositionalEncoding) {
+  const auto by_default = run_pair("");
+  EXPECT_EQ(by_default["pe"], "sinusoidal");
+  EXPECT_NE(by_default["model"].get<std::string>().find("ordo-sinusoidal"), std::string::npos);
+  EXPECT_GT(max_drift(by_default), 1e-2);
+  const auto learned = run_pair(
+      "--model '" + (std::filesystem::path(ORDO_MODELS_DIR) / "ordo-learned").string() + "'");
+  EXPECT_EQ(learned["pe"], "learned");
+  EXPECT_GT(max_drift(learned), 1e-2);
+  EXPECT_LE(max_drift(run_pair("--pe none")), 1e-5);
+}
 
 }  // namespace
 }  // namespace ordo::test
