@@ -71,8 +71,8 @@ def summarize(correct, scored, is_zh, length):
     for lo, hi in BUCKETS:
         if lo < length:
             res[f"{lo}-{hi}"] = acc(correct, scored & (positions >= lo) & (positions <= hi))
-    res["zh_targets"] = acc(correct, scored & is_zh)
-    res["en_targets"] = acc(correct, scored & ~is_zh)
+    res["cjk_piece_targets"] = acc(correct, scored & is_zh)  # piece contains a CJK character
+    res["other_targets"] = acc(correct, scored & ~is_zh)
     return res
 
 
@@ -135,13 +135,13 @@ def main():
         for length in (128, 256):
             block = entry[f"L{length}"]
             if "note" in block:
-                print(f"| {name} | {length} | n/a: {block['note']} ||||||| ")
+                print(f"| {name} | {length} | n/a: {block['note']} |" + " |" * 6)
                 continue
             for who in ("model", "baseline"):
                 r = block[who]
                 cells = [r.get(k, {}).get("accuracy") for k in
-                         ("overall", "0-31", "32-63", "64-127", "128-255", "en_targets",
-                          "zh_targets")]
+                         ("overall", "0-31", "32-63", "64-127", "128-255", "cjk_piece_targets",
+                          "other_targets")]
                 label = name if who == "model" else f"{name} baseline `{entry['baseline_piece']['piece']}`"
                 print(f"| {label} | {length} | " + " | ".join(
                     "—" if c is None else f"{100 * c:.1f}%" for c in cells) + " |")

@@ -186,8 +186,15 @@ class BertForMaskedLM(nn.Module):
     def mlm_logits(self, hidden):
         return self.cls.predictions(hidden, self.bert.embeddings.word_embeddings.weight)
 
-    def init_weights(self, seed):
-        """BERT init (normal std 0.02, zero bias, unit LayerNorm).
+    def init_weights(self, seed, embed_std=0.02):
+        """BERT init (normal std 0.02, zero bias, unit LayerNorm) except for the tables.
+
+        The word table and the learned position table are drawn with `embed_std`. With an
+        unscaled sinusoid (RMS 0.707) added to N(0, 0.02^2) word vectors, the word signal is
+        3% of the input and MLM sat on the unigram plateau; a larger `embed_std` fixes that,
+        and the learned table gets the same scale so position and content start balanced in
+        both models. The MLM head's LayerNorm gain starts at 1/(embed_std*sqrt(H)) (capped
+        at 1) so the tied decoder's initial logits have unit scale.
 
         Every parameter except the learned position table is drawn, in name order, from one
         generator seeded with `seed`; the position table from its own generator. So the
@@ -195,13 +202,20 @@ class BertForMaskedLM(nn.Module):
         """
         shared = torch.Generator().manual_seed(seed)
         positions = torch.Generator().manual_seed(seed + 1)
+        head_gain = min(1.0, 1.0 / (embed_std * math.sqrt(self.cfg["hidden_size"])))
+        tables = ("bert.embeddings.word_embeddings.weight",
+                  "bert.embeddings.position_embeddings.weight")
         with torch.no_grad():
             for name, p in sorted(self.named_parameters()):
-                gen = positions if name == "bert.embeddings.position_embeddings.weight" else shared
-                if "LayerNorm.weight" in name:
+                gen = positions if name == tables[1] else shared
+                if name == "cls.predictions.transform.LayerNorm.weight":
+                    p.fill_(head_gain)
+                elif "LayerNorm.weight" in name:
                     p.fill_(1.0)
                 elif name.endswith("bias"):
                     p.zero_()
+                elif name in tables:
+                    p.normal_(0.0, embed_std, generator=gen)
                 else:
                     p.normal_(0.0, 0.02, generator=gen)
 

@@ -6,10 +6,16 @@ same arguments except --pe: same architecture, data, batch order, masks, seed,
 steps and optimizer. Only the positional encoding differs (and the learned
 table's own initial values, drawn from a separate generator).
 
+The defaults are the bundled models' recipe (see models/README.md): 4 layers,
+hidden 128, 4 heads, FFN 512; 3000 AdamW steps at peak lr 1e-3; the first 30%
+of the steps on <= 32-token sequences (128 per batch), then 128-token sequences
+(32 per batch).
+
 Usage:
   train_mlm.py --pe sinusoidal --train WORK/corpus/train.txt --spm WORK/spm/ordo.model \
-               --steps 1000 --out WORK/sinusoidal
-Writes OUT/checkpoint.pt (float32 state dict + config + run info) and OUT/train_log.tsv.
+               --out WORK/sinusoidal
+Writes OUT/checkpoint.pt (float32 state dict + config + run info), OUT/run.json and
+OUT/train_log.tsv (acc_selected: all scored positions, acc_masked: those shown as [MASK]).
 """
 import argparse
 import json
@@ -33,20 +39,32 @@ def parse_args():
     ap.add_argument("--train", required=True, help="train split, one line per sentence")
     ap.add_argument("--spm", required=True, help="SentencePiece model")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--max-len", type=int, default=128, help="tokens incl. [CLS] and [SEP]")
-    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--short-len", type=int, default=32,
+                    help="sequence-length warmup: tokens per sequence in the first phase")
+    ap.add_argument("--short-batch", type=int, default=128,
+                    help="sequences per batch in the first phase (same tokens per step)")
+    ap.add_argument("--short-frac", type=float, default=0.3,
+                    help="fraction of the steps in the short phase (0 disables it)")
+    ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--ffn", type=int, default=1024)
+    ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=float, default=0.06, help="fraction of steps")
+    ap.add_argument("--embed-lr-mult", type=float, default=1.0,
+                    help="learning-rate multiplier for the word and learned position tables")
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--embed-init-std", type=float, default=0.5,
+                    help="std of the initial word and learned position tables (others: 0.02)")
     ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--stop-after", type=int, default=0,
+                    help="pilot runs only: stop after N steps of the --steps schedule")
     return ap.parse_args()
 
 
@@ -70,21 +88,35 @@ def main():
     vocab_size = sp.get_piece_size()
     encoded = ob.encode_lines(sp, args.train)
     sequences = ob.pack_lines(encoded, args.max_len - 2)
+    short_sequences = ob.pack_lines(encoded, args.short_len - 2)
     n_pieces = sum(len(s) for s in sequences)
+    short_steps = int(args.short_frac * args.steps)
     print(f"{len(encoded)} lines -> {len(sequences)} sequences, {n_pieces} pieces "
-          f"({n_pieces / len(sequences):.1f} per sequence); vocab {vocab_size}", flush=True)
+          f"({n_pieces / len(sequences):.1f} per sequence); vocab {vocab_size}; "
+          f"first {short_steps} steps on {len(short_sequences)} sequences of <= "
+          f"{args.short_len} tokens", flush=True)
 
     cfg = ob.make_config(vocab_size, args.pe, args.hidden, args.layers, args.heads, args.ffn,
                          args.max_len)
     model = ob.BertForMaskedLM(cfg)
-    model.init_weights(args.seed)
+    model.init_weights(args.seed, embed_std=args.embed_init_std)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"pe={args.pe} parameters={n_params}", flush=True)
 
-    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}],
+    tables = ("bert.embeddings.word_embeddings.weight",
+              "bert.embeddings.position_embeddings.weight")
+    groups = {"decay": [], "no_decay": [], "tables": []}
+    for name, p in model.named_parameters():
+        if name in tables:
+            groups["tables"].append(p)
+        elif name.endswith("bias") or "LayerNorm" in name:
+            groups["no_decay"].append(p)
+        else:
+            groups["decay"].append(p)
+    lr_mult = [1.0, 1.0, args.embed_lr_mult]
+    opt = torch.optim.AdamW([{"params": groups["decay"], "weight_decay": args.weight_decay},
+                             {"params": groups["no_decay"], "weight_decay": 0.0},
+                             {"params": groups["tables"], "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
     warmup = max(1, int(args.warmup * args.steps))
 
@@ -94,18 +126,21 @@ def main():
         return args.lr * max(0.0, (args.steps - step) / (args.steps - warmup))
 
     mask_gen = torch.Generator().manual_seed(args.seed + 2)
+    short_stream = batches(short_sequences, args.short_batch, args.seed + 4)
     stream = batches(sequences, args.batch, args.seed + 3)
     log = open(os.path.join(args.out, "train_log.tsv"), "w")
-    log.write("step\tepoch\tlr\tloss\tmasked_acc\telapsed_s\n")
+    log.write("step\tepoch\tlr\tloss\tacc_selected\tacc_masked\telapsed_s\n")
     model.train()
     t_train = time.time()
-    run_loss = run_acc = run_n = 0.0
+    run_loss = run_acc = run_macc = run_n = 0.0
     for step in range(1, args.steps + 1):
-        epoch, batch = next(stream)
+        # Sequence-length warmup: with 128 tokens and near-uniform initial attention each
+        # neighbour gets 1/128 of the weight and MLM sat at the unigram plateau.
+        epoch, batch = next(short_stream if step <= short_steps else stream)
         ids, attention = ob.frame(batch)
         inputs, selected = ob.mask_for_training(ids, vocab_size, mask_gen)
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
+        for group, mult in zip(opt.param_groups, lr_mult):
+            group["lr"] = lr_at(step) * mult
         hidden, _, _ = model.bert(inputs, attention)
         logits = model.mlm_logits(hidden[selected])  # head only where it is scored
         targets = ids[selected]
@@ -117,24 +152,32 @@ def main():
         if not math.isfinite(loss.item()):
             raise SystemExit(f"step {step}: loss is {loss.item()}")
         run_loss += loss.item()
-        run_acc += (logits.argmax(-1) == targets).float().mean().item()
+        hit = logits.argmax(-1) == targets
+        was_masked = inputs[selected] == ob.MASK_ID  # excludes the kept and the random 20%
+        run_acc += hit.float().mean().item()
+        run_macc += hit[was_masked].float().mean().item()
         run_n += 1
-        if step % args.log_every == 0 or step == args.steps:
+        if step % args.log_every == 0 or step == args.steps or step == args.stop_after:
             elapsed = time.time() - t_train
             line = (f"{step}\t{epoch}\t{lr_at(step):.3g}\t{run_loss / run_n:.4f}\t"
-                    f"{run_acc / run_n:.4f}\t{elapsed:.1f}")
+                    f"{run_acc / run_n:.4f}\t{run_macc / run_n:.4f}\t{elapsed:.1f}")
             log.write(line + "\n")
             log.flush()
             eta = elapsed / step * (args.steps - step)
             print(f"step {step}/{args.steps} epoch {epoch} loss {run_loss / run_n:.4f} "
-                  f"acc {run_acc / run_n:.4f} {elapsed / step:.2f}s/step eta {eta / 60:.1f}min",
+                  f"acc {run_acc / run_n:.4f} acc[MASK] {run_macc / run_n:.4f} {elapsed / step:.2f}s/step eta {eta / 60:.1f}min",
                   flush=True)
-            run_loss = run_acc = run_n = 0.0
+            run_loss = run_acc = run_macc = run_n = 0.0
+        if step == args.stop_after:
+            break
 
     train_seconds = time.time() - t_train
     info = {"pe": args.pe, "steps": args.steps, "batch": args.batch, "max_len": args.max_len,
+            "steps_done": step, "short_phase": {"steps": short_steps, "max_len": args.short_len,
+                                                "batch": args.short_batch}, "embed_init_std": args.embed_init_std,
             "lr": args.lr, "warmup_steps": warmup, "schedule": "linear warmup, linear decay to 0",
             "optimizer": "AdamW betas (0.9, 0.98) eps 1e-6", "weight_decay": args.weight_decay,
+            "embed_lr_mult": args.embed_lr_mult,
             "clip": args.clip, "seed": args.seed, "threads": args.threads,
             "parameters": n_params, "train_sequences": len(sequences),
             "train_pieces": n_pieces, "epochs_seen": epoch,
