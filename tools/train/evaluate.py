@@ -129,7 +129,7 @@ def main():
         print(json.dumps({os.path.basename(os.path.normpath(model_dir)): entry}, ensure_ascii=False,
                          indent=1), flush=True)
 
-    print("\n| model | L | overall | 0-31 | 32-63 | 64-127 | 128-255 | en targets | zh targets |")
+    print("\n| model | L | overall | 0-31 | 32-63 | 64-127 | 128-255 | CJK-piece targets | other targets |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, entry in results["models"].items():
         for length in (128, 256):
