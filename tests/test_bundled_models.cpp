@@ -74,7 +74,7 @@ TEST_P(BundledModel, TokenizerAndEngineMatchPyTorch) {
             << worst_logit << '\n';
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, BundledModel, testing::Values("ordo-sinusoidal"),
+INSTANTIATE_TEST_SUITE_P(Models, BundledModel, testing::Values("ordo-sinusoidal", "ordo-learned"),
                          [](const testing::TestParamInfo<std::string>& info) {
                            return info.param == "ordo-sinusoidal" ? std::string("sinusoidal")
                                                                   : std::string("learned");
@@ -110,6 +110,10 @@ TEST(BundledModels, WordOrderMattersUnlessThereIsNoPositionalEncoding) {
   EXPECT_EQ(by_default["pe"], "sinusoidal");
   EXPECT_NE(by_default["model"].get<std::string>().find("ordo-sinusoidal"), std::string::npos);
   EXPECT_GT(max_drift(by_default), 1e-2);
+  const auto learned = run_pair(
+      "--model '" + (std::filesystem::path(ORDO_MODELS_DIR) / "ordo-learned").string() + "'");
+  EXPECT_EQ(learned["pe"], "learned");
+  EXPECT_GT(max_drift(learned), 1e-2);
   EXPECT_LE(max_drift(run_pair("--pe none")), 1e-5);
 }
 
