@@ -4,7 +4,9 @@
 #
 # Usage (from the repository root):
 #   tools/train/make_models.sh [WORKDIR]        # WORKDIR defaults to /tmp/ordo-train
-# Environment: STEPS (default 3000), PYTHON (default /usr/bin/python3), NICE (default 19).
+# Environment: STEPS (default 3000), PYTHON (default /usr/bin/python3), NICE (default 19),
+#   FROM=corpus|spm|sinusoidal|learned|export|evaluate to resume at that stage, reusing the
+#   earlier stages' outputs in WORKDIR (default: corpus, i.e. everything from scratch).
 # Needs Debian packages: python3-torch python3-numpy python3-sentencepiece sentencepiece
 # man-db groff-base bsdextrautils (col) and the data packages debian-reference-en
 # debian-reference-zh-cn manpages manpages-dev manpages-zh.
@@ -17,11 +19,19 @@ work=${1:-/tmp/ordo-train}
 steps=${STEPS:-3000}
 python=${PYTHON:-/usr/bin/python3}
 run="nice -n ${NICE:-19}"
+stages="corpus spm sinusoidal learned export evaluate"
+from=${FROM:-corpus}
+case " $stages " in *" $from "*) ;; *) echo "FROM must be one of: $stages" >&2; exit 2 ;; esac
+# want STAGE: true if STAGE is at or after $from
+want() { case " ${stages#*$from} " in *" $1 "*) return 0 ;; esac; [ "$1" = "$from" ]; }
 mkdir -p "$work"
 
+if want corpus; then
 echo "== 1/6 corpus -> $work/corpus"
 $run "$python" "$here/build_corpus.py" "$work/corpus" --seed 1234 | tee "$work/corpus.log"
+fi
 
+if want spm; then
 echo "== 2/6 SentencePiece unigram tokenizer -> $work/spm"
 mkdir -p "$work/spm"
 # The trainer spec (input path, prefix) is stored in the .model, so run from fixed relative paths.
@@ -37,14 +47,17 @@ mkdir -p "$work/spm"
     --input_sentence_size=1000000 --shuffle_input_sentence=true --random_seed=1234 \
     --num_threads=1 >spm/train.log 2>&1)
 tail -n 3 "$work/spm/train.log"
+fi
 
 for pe in sinusoidal learned; do
+    want "$pe" || continue
     echo "== 3-4/6 train $pe ($steps steps) -> $work/$pe"
     /usr/bin/time -f "$pe wall %e s" $run "$python" "$here/train_mlm.py" --pe "$pe" \
         --train "$work/corpus/train.txt" --spm "$work/spm/ordo.model" \
         --steps "$steps" --out "$work/$pe" 2>&1 | tee "$work/train-$pe.log"
 done
 
+if want export; then
 echo "== 5/6 export -> $repo/models"
 for pe in sinusoidal learned; do
     $run "$python" "$here/export_model.py" --checkpoint "$work/$pe/checkpoint.pt" \
@@ -52,6 +65,7 @@ for pe in sinusoidal learned; do
     cp "$work/$pe/train_log.tsv" "$work/$pe/run.json" "$repo/models/ordo-$pe/"
 done
 cp "$work/corpus/heldout.txt" "$repo/models/heldout.txt"
+fi
 
 echo "== 6/6 evaluate"
 $run "$python" "$here/evaluate.py" --heldout "$repo/models/heldout.txt" \
