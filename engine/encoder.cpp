@@ -137,6 +137,19 @@ int64_t Encoder::max_positions() const {
   return impl_->embeddings.positional_encoding().max_positions();
 }
 
+Tensor Encoder::position_encodings(int64_t count) const {
+  const int64_t limit = max_positions();
+  if (count < 0 || (limit > 0 && count > limit)) {
+    throw Error("position_encodings: " + std::to_string(count) + " positions requested, the " +
+                to_string(position_kind()) + " encoding has " + std::to_string(limit));
+  }
+  Tensor table({count, hidden_size()});
+  for (int64_t p = 0; p < count; ++p) {
+    impl_->embeddings.positional_encoding().add_to(p, table.data() + p * hidden_size());
+  }
+  return table;
+}
+
 EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& options) const {
   const EncoderSpec& spec = impl_->spec;
   const int64_t hidden = spec.hidden_size;

@@ -1,50 +1,17 @@
 // The `ordo` binary as a user or a script meets it: outputs that parse, exit status 2 for
 // usage errors and 1 for runtime errors, messages on stderr and nothing on stdout on error.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "safetensors_test_util.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 
 namespace ordo::test {
 namespace {
-
-struct CliRun {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string quote(const std::string& argument) {
-  std::string quoted = "'";
-  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-CliRun ordo(const std::vector<std::string>& arguments) {
-  ScratchDir scratch;
-  std::string command = quote(ORDO_CLI_PATH);
-  for (const auto& argument : arguments) command += " " + quote(argument);
-  command += " >" + quote((scratch.path() / "out").string()) + " 2>" +
-             quote((scratch.path() / "err").string());
-  const int raw = std::system(command.c_str());
-  CliRun run;
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = read_file(scratch.path() / "out");
-  run.err = read_file(scratch.path() / "err");
-  return run;
-}
 
 const std::string kModel = fixture("learned_gelu").string();
 
@@ -95,13 +62,6 @@ TEST(Cli, HelpExitsZero) {
     EXPECT_EQ(run.status, 0);
     EXPECT_NE(run.out.find("usage: ordo"), std::string::npos) << run.out;
   }
-}
-
-void expect_error(const std::vector<std::string>& arguments, int status, const std::string& words) {
-  const CliRun run = ordo(arguments);
-  EXPECT_EQ(run.status, status) << run.err;
-  EXPECT_TRUE(run.out.empty()) << "stdout on error: " << run.out;
-  EXPECT_NE(run.err.find(words), std::string::npos) << run.err;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

@@ -1,9 +1,7 @@
 #include "io/npy.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 #include <string>
 
 #include "ordo/error.h"
@@ -26,36 +24,73 @@ std::string npy_header(const std::vector<int64_t>& shape) {
   return header + dict;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
 }  // namespace
 
-void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
-  const std::filesystem::path temporary = path.string() + ".partial";
-  const auto fail = [&](const std::string& what) {
+NpyWriter::NpyWriter(std::filesystem::path path, std::vector<int64_t> shape)
+    : path_(std::move(path)), temporary_(path_.string() + ".partial"), expected_(1) {
+  for (int64_t extent : shape) {
+    if (extent < 0) throw Error(path_.string() + ": negative extent in the array shape");
+    expected_ *= static_cast<uint64_t>(extent);
+  }
+  file_ = std::fopen(temporary_.c_str(), "wb");
+  if (file_ == nullptr) fail("create file");
+  const std::string header = npy_header(shape);
+  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) fail("write");
+}
+
+NpyWriter::~NpyWriter() {
+  if (file_ == nullptr) return;
+  std::fclose(file_);
+  std::error_code ignored;
+  std::filesystem::remove(temporary_, ignored);
+}
+
+void NpyWriter::fail(const std::string& what) {
+  const std::string reason = std::strerror(errno);
+  if (file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
+  std::error_code ignored;
+  std::filesystem::remove(temporary_, ignored);
+  throw Error(path_.string() + ": cannot " + what + " (" + reason + ")");
+}
+
+void NpyWriter::append(const float* values, size_t count) {
+  if (file_ == nullptr) throw Error(path_.string() + ": append after commit or failure");
+  if (written_ + count > expected_) {
+    throw Error(path_.string() + ": more values appended than the array shape holds");
+  }
+  if (std::fwrite(values, sizeof(float), count, file_) != count) fail("write");
+  written_ += count;
+}
+
+void NpyWriter::commit() {
+  if (file_ == nullptr) throw Error(path_.string() + ": commit after commit or failure");
+  if (written_ != expected_) {
+    throw Error(path_.string() + ": " + std::to_string(written_) + " values written, the shape " +
+                "holds " + std::to_string(expected_));
+  }
+  if (std::fflush(file_) != 0) fail("write");
+  const int closed = std::fclose(file_);
+  file_ = nullptr;
+  if (closed != 0) {
+    errno = errno != 0 ? errno : EIO;
     const std::string reason = std::strerror(errno);
     std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw Error(path.string() + ": cannot " + what + " (" + reason + ")");
-  };
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(temporary.c_str(), "wb"));
-  if (!file) fail("create file");
-  const std::string header = npy_header(tensor.shape());
-  const auto count = static_cast<size_t>(tensor.numel());
-  if (std::fwrite(header.data(), 1, header.size(), file.get()) != header.size() ||
-      std::fwrite(tensor.data(), sizeof(float), count, file.get()) != count ||
-      std::fflush(file.get()) != 0) {
-    fail("write");
+    std::filesystem::remove(temporary_, ignored);
+    throw Error(path_.string() + ": cannot close (" + reason + ")");
   }
-  if (std::fclose(file.release()) != 0) fail("close");
   std::error_code error;
-  std::filesystem::rename(temporary, path, error);
+  std::filesystem::rename(temporary_, path_, error);
   if (error) {
-    std::filesystem::remove(temporary, error);
-    throw Error(path.string() + ": cannot move the finished file into place");
+    std::filesystem::remove(temporary_, error);
+    throw Error(path_.string() + ": cannot move the finished file into place");
   }
+}
+
+void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
+  NpyWriter writer(path, tensor.shape());
+  writer.append(tensor.data(), static_cast<size_t>(tensor.numel()));
+  writer.commit();
 }
 
 }  // namespace ordo::io

@@ -1,5 +1,9 @@
-// `ordo encode`: the machine interface to the engine. Ids in, hidden states out.
+// `ordo encode`: texts, a file of lines or token ids in; hidden states or sentence vectors out,
+// as .npy, JSON Lines or one JSON document. Long inputs run in batches and stream out.
+#include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -7,99 +11,223 @@
 #include "common.h"
 #include "io/npy.h"
 #include "ordo/error.h"
+#include "progress.h"
 
 namespace ordo::cli {
 
-const char* const kEncodeHelp =
-    R"(usage: ordo encode [--model DIR] --ids ID,ID,... [--ids ...] (--npy FILE | --json)
+const char* const kEncodeHelp = R"(usage: ordo encode [options] TEXT...
+       ordo encode [options] --input FILE     (one text per line; '-' reads stdin)
+       ordo encode [options] --ids ID,ID,... [--ids ...]
 
-Runs the encoder on token ids and writes last_hidden_state, shape [batch, longest, hidden]
-(rows past a sequence's end are zero).
+Runs the encoder and writes each input's hidden states or its sentence vector.
 
+input (one of):
+  TEXT...             texts as arguments
+  --input FILE        one text per line; '-' reads stdin. A trailing CR is dropped; an empty
+                      line is encoded as an empty text, so output row i is input line i+1
   --ids LIST          comma-separated token ids of one sequence; repeat for a batch
   --token-types LIST  token type ids for the matching --ids (repeat in the same order)
-  --model DIR         model directory (config.json + model.safetensors);
+output (one of):
+  --npy FILE          float32 .npy: [N, longest, hidden] hidden states, rows past a
+                      sequence's end zero; with --output pooled [N, hidden]
+  --jsonl             one JSON object per input on stdout, in input order: "index", "ids",
+                      "tokens" (texts only), "pooled", and "last_hidden_state"
+                      ([tokens][hidden]) unless --output pooled
+  --json              one JSON document: "shape", "lengths", "tokens", "last_hidden_state"
+                      ([N][longest][hidden]), "pooled" ([N][hidden])
+options:
+  --output WHAT       hidden (default) | pooled, for --npy and --jsonl
+  --pooling KIND      sentence vector: cls | mean | max (default mean)
+  --normalize         L2-normalise the sentence vectors
+  --batch-size N      sequences per forward pass (default 32)
+  --model DIR         model directory (config.json + model.safetensors + tokenizer);
                       default: the bundled sinusoidal model
   --pe KIND           run under another positional encoding:
                       none | sinusoidal | sinusoidal-blocked | learned
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
-  --pooling KIND      pooled vector in --json output: cls | mean | max (default mean)
-  --normalize         L2-normalise the pooled vectors
-  --npy FILE          write last_hidden_state as float32 .npy
-  --json              print {"shape", "lengths", "last_hidden_state", "pooled"} as JSON
+
+Texts longer than the model accepts are truncated with a warning on stderr. A progress bar
+is drawn on stderr when stderr is a terminal and the input spans several batches.
 )";
+
+namespace {
+
+struct Sequence {
+  std::vector<int32_t> ids, token_types;
+  std::optional<std::vector<std::string>> tokens;  // texts only
+};
+
+std::vector<std::string> read_lines(const std::string& source) {
+  std::ifstream file;
+  if (source != "-") {
+    file.open(source, std::ios::binary);
+    if (!file) throw Error("--input " + source + ": cannot open file");
+  }
+  std::istream& in = source == "-" ? std::cin : file;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  if (in.bad()) throw Error("--input " + source + ": read error");
+  return lines;
+}
+
+std::vector<Sequence> sequences_from_ids(const Args& args) {
+  const auto id_lists = args.values("--ids");
+  const auto type_lists = args.values("--token-types");
+  if (!type_lists.empty() && type_lists.size() != id_lists.size()) {
+    throw UsageError("--token-types given " + std::to_string(type_lists.size()) +
+                     " times but --ids " + std::to_string(id_lists.size()) + " times");
+  }
+  std::vector<Sequence> sequences(id_lists.size());
+  for (size_t i = 0; i < id_lists.size(); ++i) {
+    sequences[i].ids = parse_int_list(id_lists[i], "--ids");
+    if (!type_lists.empty())
+      sequences[i].token_types = parse_int_list(type_lists[i], "--token-types");
+  }
+  return sequences;
+}
+
+std::vector<Sequence> sequences_from_texts(const LoadedEncoder& loaded,
+                                           const std::vector<std::string>& texts,
+                                           const std::string& label) {
+  std::vector<Sequence> sequences;
+  sequences.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto encoding = tokenize(loaded, texts[i], label + " " + std::to_string(i + 1));
+    sequences.push_back(
+        {std::move(encoding.ids), std::move(encoding.token_types), std::move(encoding.tokens)});
+  }
+  return sequences;
+}
+
+std::vector<float> row(const Tensor& tensor, int64_t index) {
+  const int64_t width = tensor.numel() / tensor.dim(0);
+  return std::vector<float>(tensor.data() + index * width, tensor.data() + (index + 1) * width);
+}
+
+// Rows [0, length) of sequence `b` in a [batch, longest, hidden] tensor.
+nlohmann::json hidden_rows(const Tensor& hidden, int64_t b, int64_t length) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int64_t t = 0; t < length; ++t) {
+    const float* start = hidden.data() + (b * hidden.dim(1) + t) * hidden.dim(2);
+    rows.push_back(std::vector<float>(start, start + hidden.dim(2)));
+  }
+  return rows;
+}
+
+}  // namespace
 
 int run_encode(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--ids", "--token-types", "--npy", "--pooling"});
-  const Args args(arguments, {"--json", "--normalize"}, options, {"--ids", "--token-types"});
-  if (!args.positional().empty() && !args.values("--ids").empty()) {
-    throw UsageError("give texts or --ids, not both");
-  }
-  EncoderInput input;
-  for (const std::string& list : args.values("--ids")) {
-    input.ids.push_back(parse_int_list(list, "--ids"));
-  }
-  for (const std::string& list : args.values("--token-types")) {
-    input.token_types.push_back(parse_int_list(list, "--token-types"));
-  }
-  if (input.ids.empty() && args.positional().empty()) {
-    throw UsageError("no input: give TEXT arguments or --ids LIST");
-  }
-  if (!input.token_types.empty() && input.token_types.size() != input.ids.size()) {
-    throw UsageError("--token-types given " + std::to_string(input.token_types.size()) +
-                     " times but --ids " + std::to_string(input.ids.size()) + " times");
+  options.insert(
+      {"--ids", "--token-types", "--input", "--npy", "--pooling", "--output", "--batch-size"});
+  const Args args(arguments, {"--json", "--jsonl", "--normalize"}, options,
+                  {"--ids", "--token-types"});
+  const bool from_ids = !args.values("--ids").empty();
+  const auto input_file = args.value("--input");
+  const int sources = int(from_ids) + int(input_file.has_value()) + int(!args.positional().empty());
+  if (sources == 0) throw UsageError("no input: give TEXT arguments, --input FILE or --ids LIST");
+  if (sources > 1) throw UsageError("give only one of TEXT arguments, --input FILE, --ids");
+  if (!from_ids && !args.values("--token-types").empty()) {
+    throw UsageError("--token-types goes with --ids");
   }
   const auto npy = args.value("--npy");
-  if (!npy && !args.flag("--json")) throw UsageError("choose an output: --npy FILE or --json");
-  ForwardOptions forward;
-  if (const auto pooling = args.value("--pooling")) {
-    try {
-      forward.pooling = parse_pooling(*pooling);
-    } catch (const Error& e) {
-      throw UsageError(std::string("--pooling: ") + e.what());
-    }
+  const int outputs = int(npy.has_value()) + int(args.flag("--json")) + int(args.flag("--jsonl"));
+  if (outputs != 1) throw UsageError("choose one output: --jsonl, --npy FILE or --json");
+  const std::string what = args.value("--output").value_or("hidden");
+  if (what != "hidden" && what != "pooled") {
+    throw UsageError("--output: expected hidden or pooled, got '" + what + "'");
   }
-  forward.normalize = args.flag("--normalize");
+  const bool pooled_only = what == "pooled";
+  const int batch_size = args.integer("--batch-size", 32, 1, 4096);
+  const ForwardOptions forward = pooling_options(args);
 
   const LoadedEncoder loaded = load_encoder(args);
-  nlohmann::json tokens = nlohmann::json::array();
-  for (size_t i = 0; i < args.positional().size(); ++i) {
-    const auto encoding = tokenize(loaded, args.positional()[i], "text " + std::to_string(i + 1));
-    input.ids.push_back(encoding.ids);
-    input.token_types.push_back(encoding.token_types);
-    tokens.push_back(encoding.tokens);
+  std::vector<Sequence> sequences;
+  if (from_ids) {
+    sequences = sequences_from_ids(args);
+  } else if (input_file) {
+    sequences = sequences_from_texts(loaded, read_lines(*input_file), "--input line");
+  } else {
+    sequences = sequences_from_texts(loaded, args.positional(), "text");
   }
-  const EncoderOutput output = loaded.encoder.forward(input, forward);
-  if (npy) io::write_npy(*npy, output.last_hidden_state);
-  if (args.flag("--json")) {
-    const Tensor& hidden = output.last_hidden_state;
-    nlohmann::json states = nlohmann::json::array();
-    for (int64_t b = 0; b < hidden.dim(0); ++b) {
-      nlohmann::json rows = nlohmann::json::array();
-      for (int64_t t = 0; t < hidden.dim(1); ++t) {
-        const float* row = hidden.data() + (b * hidden.dim(1) + t) * hidden.dim(2);
-        rows.push_back(std::vector<float>(row, row + hidden.dim(2)));
+  const auto count = static_cast<int64_t>(sequences.size());
+  if (count == 0) throw Error("--input " + input_file.value_or("") + ": no lines to encode");
+  int64_t longest = 0;
+  for (const Sequence& s : sequences) longest = std::max<int64_t>(longest, s.ids.size());
+  const int64_t hidden = loaded.encoder.hidden_size();
+
+  std::optional<io::NpyWriter> npy_writer;
+  if (npy) {
+    npy_writer.emplace(*npy, pooled_only ? std::vector<int64_t>{count, hidden}
+                                         : std::vector<int64_t>{count, longest, hidden});
+  }
+  nlohmann::json document_states = nlohmann::json::array(),
+                 document_pooled = nlohmann::json::array(),
+                 document_tokens = nlohmann::json::array();
+  std::vector<int64_t> lengths;
+  const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);
+  Progress progress("encoding", count, count > batch_size);
+
+  for (int64_t start = 0; start < count; start += batch_size) {
+    const int64_t stop = std::min<int64_t>(count, start + batch_size);
+    EncoderInput input;
+    const bool typed = std::any_of(sequences.begin() + start, sequences.begin() + stop,
+                                   [](const Sequence& s) { return !s.token_types.empty(); });
+    for (int64_t i = start; i < stop; ++i) {
+      const Sequence& s = sequences[i];
+      input.ids.push_back(s.ids);
+      if (typed) {
+        input.token_types.push_back(s.token_types.empty() ? std::vector<int32_t>(s.ids.size(), 0)
+                                                          : s.token_types);
       }
-      states.push_back(std::move(rows));
     }
-    nlohmann::json pooled = nlohmann::json::array();
-    for (int64_t b = 0; b < output.pooled.dim(0); ++b) {
-      const float* row = output.pooled.data() + b * output.pooled.dim(1);
-      pooled.push_back(std::vector<float>(row, row + output.pooled.dim(1)));
+    const EncoderOutput output = loaded.encoder.forward(input, forward);
+    const Tensor& states = output.last_hidden_state;
+    for (int64_t b = 0; b < stop - start; ++b) {
+      const Sequence& sequence = sequences[start + b];
+      const int64_t length = output.lengths[b];
+      lengths.push_back(length);
+      if (npy_writer && pooled_only) {
+        npy_writer->append(output.pooled.data() + b * hidden, hidden);
+      } else if (npy_writer) {
+        npy_writer->append(states.data() + b * states.dim(1) * hidden, length * hidden);
+        for (int64_t t = length; t < longest; ++t) npy_writer->append(zeros.data(), hidden);
+      } else if (args.flag("--jsonl")) {
+        nlohmann::json line = {{"index", start + b}, {"ids", sequence.ids}};
+        if (sequence.tokens) line["tokens"] = *sequence.tokens;
+        line["pooled"] = row(output.pooled, b);
+        if (!pooled_only) line["last_hidden_state"] = hidden_rows(states, b, length);
+        std::cout << line.dump() << '\n';
+      } else {
+        nlohmann::json rows = hidden_rows(states, b, length);
+        for (int64_t t = length; t < longest; ++t) rows.push_back(zeros);
+        document_states.push_back(std::move(rows));
+        document_pooled.push_back(row(output.pooled, b));
+        if (sequence.tokens) document_tokens.push_back(*sequence.tokens);
+      }
     }
+    if (args.flag("--jsonl")) std::cout.flush();
+    progress.advance(stop - start);
+  }
+  progress.finish();
+  if (npy_writer) npy_writer->commit();
+  if (args.flag("--json")) {
     const nlohmann::json document = {
         {"model", loaded.model.directory.string()},
         {"pe", to_string(loaded.encoder.position_kind())},
-        {"shape", hidden.shape()},
-        {"lengths", output.lengths},
-        {"tokens", std::move(tokens)},
+        {"shape", {count, longest, hidden}},
+        {"lengths", lengths},
+        {"tokens", std::move(document_tokens)},
         {"pooling", to_string(forward.pooling)},
-        {"last_hidden_state", std::move(states)},
-        {"pooled", std::move(pooled)},
+        {"last_hidden_state", std::move(document_states)},
+        {"pooled", std::move(document_pooled)},
     };
     std::cout << document.dump() << '\n';
   }
+  if (!std::cout.flush()) throw Error("cannot write to standard output");
   return 0;
 }
 

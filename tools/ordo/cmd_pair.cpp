@@ -2,6 +2,7 @@
 // token they share moved between them — in its vector and in its attention row. Without a
 // positional encoding and with B a permutation of A nothing moves (self-attention is
 // permutation-equivariant); with one, word order shows.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -30,35 +31,15 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --threads N     OpenMP threads
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
                   side by side, labelled with the tokens, and each shared token's drift
-  --json          machine-readable output
+  --joint         encode A and B as one pair input ([CLS] A [SEP] B [SEP] with token types,
+                  as a cross-encoder reads them) and compare each shared token's occurrence
+                  in A with its occurrence in B; reports the cross-attention between them
+  --json          machine-readable output: "cosine" (the two sentence vectors),
+                  "shared_tokens" ([{"token", "cosine", "l2", "attention_cosine",
+                  "attention_l2", "index_a", "index_b"}]), "verdict", ...
 )";
 
 namespace {
-
-// Terminal columns of a UTF-8 string: CJK, full-width forms and emoji take two.
-size_t display_width(const std::string& text) {
-  size_t width = 0;
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
-    for (size_t k = 1; k < length && i + k < text.size(); ++k)
-      code = (code << 6) | (text[i + k] & 0x3F);
-    const bool wide = (code >= 0x1100 && code <= 0x115F) || (code >= 0x2E80 && code <= 0xA4CF) ||
-                      (code >= 0xAC00 && code <= 0xD7A3) || (code >= 0xF900 && code <= 0xFAFF) ||
-                      (code >= 0xFE30 && code <= 0xFE4F) || (code >= 0xFF00 && code <= 0xFF60) ||
-                      (code >= 0xFFE0 && code <= 0xFFE6) || (code >= 0x1F300 && code <= 0x1FAFF) ||
-                      (code >= 0x20000 && code <= 0x3FFFD);
-    width += wide ? 2 : 1;
-    i += length;
-  }
-  return width;
-}
-
-std::string pad_to(const std::string& text, size_t width) {
-  const size_t used = display_width(text);
-  return used >= width ? text : text + std::string(width - used, ' ');
-}
 
 constexpr double kZeroDrift = 1e-4;  // float rounding is ~1e-6; real drift is far larger
 
@@ -78,75 +59,64 @@ std::string verdict(bool permutation, bool identical, double max_drift, Position
          "reordering to isolate order.";
 }
 
-// Attention of sequence `index` at block max(layer, 1), head `head` or the mean over heads.
-AttentionMap attention_map(const EncoderOutput& output, int64_t index,
-                           const tokenizer::Encoding& encoding, int64_t layer, int64_t head,
-                           const std::string& title) {
-  const Tensor& attentions =
-      output.attentions.at(static_cast<size_t>(std::max<int64_t>(layer, 1) - 1));
-  const int64_t heads = attentions.dim(1), longest = attentions.dim(2);
-  const auto n = static_cast<int64_t>(encoding.ids.size());
-  AttentionMap map{title, encoding.tokens, std::vector<float>(static_cast<size_t>(n * n), 0.0f)};
-  const int64_t first = head < 0 ? 0 : head, last = head < 0 ? heads : head + 1;
-  for (int64_t h = first; h < last; ++h) {
-    for (int64_t q = 0; q < n; ++q) {
-      const float* row = attentions.data() + ((index * heads + h) * longest + q) * longest;
-      for (int64_t k = 0; k < n; ++k)
-        map.weights[q * n + k] += row[k] / static_cast<float>(last - first);
-    }
-  }
-  return map;
+std::string which_attention(int64_t layer, int64_t head) {
+  return "block " + std::to_string(std::max<int64_t>(layer, 1)) + ", " +
+         (head < 0 ? std::string("mean over heads") : "head " + std::to_string(head));
 }
 
-std::string pair_svg(const EncoderOutput& output, const tokenizer::Encoding& a,
-                     const tokenizer::Encoding& b, const std::vector<TokenDrift>& drift,
-                     int64_t layer, int64_t head, const std::string& verdict) {
-  const std::string which =
-      "block " + std::to_string(std::max<int64_t>(layer, 1)) + ", " +
-      (head < 0 ? std::string("mean over heads") : "head " + std::to_string(head));
-  std::vector<DriftBar> bars;
-  for (const auto& d : drift) bars.push_back({a.tokens[d.match.a], d.l2});
-  return attention_pair_svg("Attention, " + which, verdict,
-                            {attention_map(output, 0, a, layer, head, "A"),
-                             attention_map(output, 1, b, layer, head, "B")},
-                            bars,
-                            "Drift of each shared token's vector between A and B at layer " +
-                                std::to_string(layer) + " (L2)");
+std::vector<Bar> drift_bars(const std::vector<TokenDrift>& drift,
+                            const std::vector<std::string>& tokens) {
+  std::vector<Bar> bars;
+  for (const auto& d : drift) bars.push_back({tokens[d.match.a], d.l2});
+  return bars;
 }
 
-}  // namespace
-
-int run_pair(const std::vector<std::string>& arguments) {
-  std::set<std::string> options = kModelOptions;
-  options.insert({"--layer", "--head", "--pooling", "--svg"});
-  const Args args(arguments, {"--json"}, options);
-  if (args.positional().size() != 2) {
-    throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
+nlohmann::json shared_tokens_json(const std::vector<TokenDrift>& drift,
+                                  const std::vector<std::string>& tokens) {
+  nlohmann::json shared = nlohmann::json::array();
+  for (const auto& d : drift) {
+    shared.push_back({{"token", tokens[d.match.a]},
+                      {"index_a", d.match.a},
+                      {"index_b", d.match.b},
+                      {"cosine", d.cosine},
+                      {"l2", d.l2},
+                      {"attention_cosine", d.attention_cosine},
+                      {"attention_l2", d.attention_l2}});
   }
+  return shared;
+}
+
+std::string join(const std::vector<std::string>& tokens) {
+  std::string line;
+  for (const auto& token : tokens) line += (line.empty() ? "" : " ") + token;
+  return line;
+}
+
+void print_drift_table(const std::vector<TokenDrift>& drift,
+                       const std::vector<std::string>& tokens) {
+  std::printf("  %-12s %4s %4s  %9s %9s  %9s %9s\n", "token", "in A", "in B", "cosine", "L2",
+              "att.cos", "att.L2");
+  for (const auto& d : drift) {
+    std::printf("  %s %4zu %4zu  %9.4f %9.4f  %9.4f %9.4f\n", pad_to(tokens[d.match.a], 12).c_str(),
+                d.match.a, d.match.b, d.cosine, d.l2, d.attention_cosine, d.attention_l2);
+  }
+}
+
+struct PairSettings {
+  int layer = 0, head = -1;
   ForwardOptions forward;
-  forward.output_hidden_states = true;
-  forward.output_attentions = true;
-  if (const auto pooling = args.value("--pooling")) {
-    try {
-      forward.pooling = parse_pooling(*pooling);
-    } catch (const Error& e) {
-      throw UsageError(std::string("--pooling: ") + e.what());
-    }
-  }
-  const LoadedEncoder loaded = load_encoder(args);
-  const int layers = static_cast<int>(loaded.encoder.num_layers());
-  const int layer = args.integer("--layer", layers, 0, layers);
-  const int head = args.integer("--head", -1, 0, static_cast<int>(loaded.encoder.num_heads()) - 1);
+};
 
+int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettings& settings) {
+  const int layer = settings.layer, head = settings.head;
   const auto a = tokenize(loaded, args.positional()[0], "sentence A");
   const auto b = tokenize(loaded, args.positional()[1], "sentence B");
   const EncoderOutput output =
-      loaded.encoder.forward({{a.ids, b.ids}, {a.token_types, b.token_types}}, forward);
+      loaded.encoder.forward({{a.ids, b.ids}, {a.token_types, b.token_types}}, settings.forward);
   const int64_t hidden = loaded.encoder.hidden_size();
   const double sentence_cosine =
       cosine_similarity(output.pooled.data(), output.pooled.data() + hidden, hidden);
-  const auto matches = match_shared_tokens(a.ids, b.ids);
-  const auto drift = token_drift(output, matches, layer, head);
+  const auto drift = token_drift(output, match_shared_tokens(a.ids, b.ids), layer, head);
   double max_drift = 0;
   for (const auto& d : drift) max_drift = std::max(max_drift, d.l2);
   const bool permutation = is_permutation_of(a.ids, b.ids);
@@ -154,57 +124,182 @@ int run_pair(const std::vector<std::string>& arguments) {
       verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind());
 
   if (const auto svg = args.value("--svg")) {
-    write_text_file(*svg, pair_svg(output, a, b, drift, layer, head, conclusion));
+    Figure figure{"Attention, " + which_attention(layer, head), conclusion};
+    figure.maps = {{"A", a.tokens, attention_matrix(output, 0, layer, head)},
+                   {"B", b.tokens, attention_matrix(output, 1, layer, head)}};
+    figure.bar_label = "Drift of each shared token's vector between A and B at layer " +
+                       std::to_string(layer) + " (L2)";
+    figure.bars = drift_bars(drift, a.tokens);
+    write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {
-    nlohmann::json shared = nlohmann::json::array();
-    for (const auto& d : drift) {
-      shared.push_back({{"token", a.tokens[d.match.a]},
-                        {"index_a", d.match.a},
-                        {"index_b", d.match.b},
-                        {"cosine", d.cosine},
-                        {"l2", d.l2},
-                        {"attention_cosine", d.attention_cosine},
-                        {"attention_l2", d.attention_l2}});
-    }
     const nlohmann::json document = {
         {"model", loaded.model.directory.string()},
         {"pe", to_string(loaded.encoder.position_kind())},
+        {"mode", "separate"},
         {"layer", layer},
         {"head", head < 0 ? nlohmann::json("mean") : nlohmann::json(head)},
-        {"pooling", to_string(forward.pooling)},
+        {"pooling", to_string(settings.forward.pooling)},
         {"a", {{"text", args.positional()[0]}, {"tokens", a.tokens}, {"ids", a.ids}}},
         {"b", {{"text", args.positional()[1]}, {"tokens", b.tokens}, {"ids", b.ids}}},
         {"cosine", sentence_cosine},
-        {"shared_tokens", shared},
+        {"shared_tokens", shared_tokens_json(drift, a.tokens)},
         {"permutation", permutation},
         {"max_drift_l2", max_drift},
         {"verdict", conclusion}};
     std::cout << document.dump(2) << '\n';
     return 0;
   }
-  auto join = [](const std::vector<std::string>& tokens) {
-    std::string line;
-    for (const auto& token : tokens) line += (line.empty() ? "" : " ") + token;
-    return line;
-  };
-  std::printf("model  %s  (pe %s, %d layers, hidden %lld)\n", loaded.model.directory.c_str(),
-              to_string(loaded.encoder.position_kind()), layers, static_cast<long long>(hidden));
+  std::printf("model  %s  (pe %s, %lld layers, hidden %lld)\n", loaded.model.directory.c_str(),
+              to_string(loaded.encoder.position_kind()),
+              static_cast<long long>(loaded.encoder.num_layers()), static_cast<long long>(hidden));
   std::printf("A      %s\nB      %s\n", join(a.tokens).c_str(), join(b.tokens).c_str());
-  std::printf("sentence cosine (%s pooling, last layer): %.4f\n\n", to_string(forward.pooling),
-              sentence_cosine);
+  std::printf("sentence cosine (%s pooling, last layer): %.4f\n\n",
+              to_string(settings.forward.pooling), sentence_cosine);
   std::printf(
       "shared tokens at layer %d: drift of the token's vector and of its attention row (%s)\n",
       layer, head < 0 ? "mean over heads" : ("head " + std::to_string(head)).c_str());
-  std::printf("  %-12s %4s %4s  %9s %9s  %9s %9s\n", "token", "in A", "in B", "cosine", "L2",
-              "att.cos", "att.L2");
-  for (const auto& d : drift) {
-    std::printf("  %s %4zu %4zu  %9.4f %9.4f  %9.4f %9.4f\n",
-                pad_to(a.tokens[d.match.a], 12).c_str(), d.match.a, d.match.b, d.cosine, d.l2,
-                d.attention_cosine, d.attention_l2);
-  }
+  print_drift_table(drift, a.tokens);
   std::printf("\nverdict: %s\n", conclusion.c_str());
   return 0;
+}
+
+// Mean over the queries of segment `from` of the attention mass they put on segment `to`.
+double cross_attention(const std::vector<float>& matrix, const std::vector<int>& segment, int from,
+                       int to) {
+  const size_t n = segment.size();
+  double total = 0;
+  size_t queries = 0;
+  for (size_t q = 0; q < n; ++q) {
+    if (segment[q] != from) continue;
+    ++queries;
+    for (size_t k = 0; k < n; ++k)
+      if (segment[k] == to) total += matrix[q * n + k];
+  }
+  return queries == 0 ? 0.0 : total / static_cast<double>(queries);
+}
+
+// Mean (or max) of the last-layer vectors of one segment.
+std::vector<float> segment_vector(const EncoderOutput& output, const std::vector<int>& segment,
+                                  int which, Pooling pooling) {
+  const Tensor& hidden = output.last_hidden_state;
+  const int64_t size = hidden.dim(2);
+  std::vector<float> vector(static_cast<size_t>(size), pooling == Pooling::max ? -INFINITY : 0.0f);
+  size_t count = 0;
+  for (size_t t = 0; t < segment.size(); ++t) {
+    if (segment[t] != which) continue;
+    ++count;
+    const float* row = hidden.data() + static_cast<int64_t>(t) * size;
+    for (int64_t i = 0; i < size; ++i) {
+      vector[i] = pooling == Pooling::max ? std::max(vector[i], row[i]) : vector[i] + row[i];
+    }
+  }
+  if (count == 0) return std::vector<float>(static_cast<size_t>(size), 0.0f);
+  if (pooling != Pooling::max) {
+    for (float& v : vector) v /= static_cast<float>(count);
+  }
+  return vector;
+}
+
+int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings& settings) {
+  if (settings.forward.pooling == Pooling::cls) {
+    throw UsageError("--joint compares the two sentences' own tokens: use --pooling mean or max");
+  }
+  const int layer = settings.layer, head = settings.head;
+  const auto pair = tokenize_pair(loaded, args.positional()[0], args.positional()[1]);
+  const EncoderOutput output =
+      loaded.encoder.forward({{pair.ids}, {pair.token_types}}, settings.forward);
+  std::vector<int32_t> ids_a, ids_b;
+  std::vector<size_t> where_a, where_b;
+  for (size_t t = 0; t < pair.ids.size(); ++t) {
+    if (pair.sequence[t] < 0) continue;
+    (pair.sequence[t] == 0 ? ids_a : ids_b).push_back(pair.ids[t]);
+    (pair.sequence[t] == 0 ? where_a : where_b).push_back(t);
+  }
+  std::vector<TokenMatch> matches;
+  for (const TokenMatch& m : match_shared_tokens(ids_a, ids_b)) {
+    matches.push_back({where_a[m.a], where_b[m.b]});
+  }
+  const auto drift = token_drift_within(output, matches, layer, head);
+  const int64_t hidden = loaded.encoder.hidden_size();
+  const auto vector_a = segment_vector(output, pair.sequence, 0, settings.forward.pooling);
+  const auto vector_b = segment_vector(output, pair.sequence, 1, settings.forward.pooling);
+  const double segment_cosine = cosine_similarity(vector_a.data(), vector_b.data(), hidden);
+  const auto matrix = attention_matrix(output, 0, layer, head);
+  const double a_to_b = cross_attention(matrix, pair.sequence, 0, 1);
+  const double b_to_a = cross_attention(matrix, pair.sequence, 1, 0);
+  double max_drift = 0;
+  for (const auto& d : drift) max_drift = std::max(max_drift, d.l2);
+  const bool has_pe = loaded.encoder.position_kind() != PositionKind::none;
+  const std::string conclusion =
+      std::string(
+          "In one pair input every token attends to both sentences, so a shared token's "
+          "two occurrences differ only by ") +
+      (has_pe ? "position and token type" : "token type (no positional encoding)") +
+      ": their drift is what that changes (max L2 " + std::to_string(max_drift) + ").";
+
+  if (const auto svg = args.value("--svg")) {
+    Figure figure{"Joint pair input, attention, " + which_attention(layer, head), conclusion};
+    figure.maps = {{"[A ; B]", pair.tokens, matrix}};
+    figure.bar_label = "Drift of each shared token between its occurrence in A and in B at layer " +
+                       std::to_string(layer) + " (L2)";
+    figure.bars = drift_bars(drift, pair.tokens);
+    write_text_file(*svg, render_svg(figure));
+  }
+  if (args.flag("--json")) {
+    const nlohmann::json document = {
+        {"model", loaded.model.directory.string()},
+        {"pe", to_string(loaded.encoder.position_kind())},
+        {"mode", "joint"},
+        {"layer", layer},
+        {"head", head < 0 ? nlohmann::json("mean") : nlohmann::json(head)},
+        {"pooling", to_string(settings.forward.pooling)},
+        {"tokens", pair.tokens},
+        {"ids", pair.ids},
+        {"token_types", pair.token_types},
+        {"segments", pair.sequence},
+        {"cosine", segment_cosine},
+        {"pair_vector", std::vector<float>(output.pooled.data(), output.pooled.data() + hidden)},
+        {"cross_attention", {{"a_to_b", a_to_b}, {"b_to_a", b_to_a}}},
+        {"shared_tokens", shared_tokens_json(drift, pair.tokens)},
+        {"max_drift_l2", max_drift},
+        {"verdict", conclusion}};
+    std::cout << document.dump(2) << '\n';
+    return 0;
+  }
+  std::printf("model  %s  (pe %s, joint pair input)\n", loaded.model.directory.c_str(),
+              to_string(loaded.encoder.position_kind()));
+  std::printf("pair   %s\n", join(pair.tokens).c_str());
+  std::printf("cosine of A's and B's tokens (%s pooling, last layer): %.4f\n",
+              to_string(settings.forward.pooling), segment_cosine);
+  std::printf("cross-attention at %s: A->B %.3f, B->A %.3f of each query's weight\n\n",
+              which_attention(layer, head).c_str(), a_to_b, b_to_a);
+  std::printf("shared tokens at layer %d: occurrence in A vs in B (positions in the pair input)\n",
+              layer);
+  print_drift_table(drift, pair.tokens);
+  std::printf("\nverdict: %s\n", conclusion.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_pair(const std::vector<std::string>& arguments) {
+  std::set<std::string> options = kModelOptions;
+  options.insert({"--layer", "--head", "--pooling", "--svg"});
+  const Args args(arguments, {"--json", "--joint"}, options);
+  if (args.positional().size() != 2) {
+    throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
+  }
+  PairSettings settings;
+  settings.forward = pooling_options(args, false);
+  settings.forward.output_hidden_states = true;
+  settings.forward.output_attentions = true;
+  const LoadedEncoder loaded = load_encoder(args);
+  const int layers = static_cast<int>(loaded.encoder.num_layers());
+  settings.layer = args.integer("--layer", layers, 0, layers);
+  settings.head = args.integer("--head", -1, 0, static_cast<int>(loaded.encoder.num_heads()) - 1);
+  return args.flag("--joint") ? run_joint(args, loaded, settings)
+                              : run_separate(args, loaded, settings);
 }
 
 }  // namespace ordo::cli

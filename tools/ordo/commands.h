@@ -8,10 +8,16 @@ extern const char* const kEncodeHelp;
 extern const char* const kBenchHelp;
 extern const char* const kPairHelp;
 extern const char* const kFillHelp;
+extern const char* const kAttentionHelp;
+extern const char* const kPeHelp;
+extern const char* const kComparePeHelp;
 
 int run_encode(const std::vector<std::string>& arguments);
 int run_bench(const std::vector<std::string>& arguments);
 int run_pair(const std::vector<std::string>& arguments);
 int run_fill(const std::vector<std::string>& arguments);
+int run_attention(const std::vector<std::string>& arguments);
+int run_pe(const std::vector<std::string>& arguments);
+int run_compare_pe(const std::vector<std::string>& arguments);
 
 }  // namespace ordo::cli

@@ -19,6 +19,8 @@ inline const std::set<std::string> kModelOptions = {"--model", "--pe", "--thread
 // The bundled sinusoidal model: $ORDO_MODELS_DIR, then <prefix>/share/ordo/models beside the
 // installed binary, then the source tree's models/ (a build that was not installed).
 std::filesystem::path default_model_directory();
+// The directory holding both bundled models and heldout.txt, found the same way.
+std::filesystem::path bundled_models_directory();
 
 struct LoadedEncoder {
   models::LoadedModel model;
@@ -28,6 +30,11 @@ struct LoadedEncoder {
 
 // Applies --threads, loads --model (or the default) and applies --pe.
 LoadedEncoder load_encoder(const Args& args);
+// Loads `directory`, optionally under another positional encoding.
+LoadedEncoder load_encoder(const std::filesystem::path& directory,
+                           std::optional<PositionKind> pe = std::nullopt);
+// --threads N, applied before any model is loaded.
+void apply_threads(const Args& args);
 
 // Tokens the encoder accepts per sequence: the learned table's size, else the tokenizer's
 // declared model_max_length, else 0 (no limit: sinusoidal and `none` run any length).
@@ -37,6 +44,17 @@ size_t max_tokens(const LoadedEncoder& loaded);
 // declares), truncating to max_tokens() with a warning on stderr naming `label`.
 tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
                              const std::string& label);
+
+// --pooling KIND (cls | mean | max) and, if `with_normalize`, --normalize.
+ForwardOptions pooling_options(const Args& args, bool with_normalize = true);
+
+// Both texts as one pair input (the model's pair template, token types 1 for the second),
+// longest-first truncation to max_tokens() with a warning.
+tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view first,
+                                  std::string_view second);
+
+// `text` padded with spaces to `width` terminal columns (CJK and emoji count two).
+std::string pad_to(const std::string& text, size_t width);
 
 // Writes `text` to a temporary file beside `path` and renames it into place; throws an
 // ordo::Error naming the path when it cannot.

@@ -19,10 +19,14 @@ const char* const kHelp = R"(usage: ordo <command> [options]
 ordo runs Transformer encoders on the CPU and shows what word order does to attention.
 
 commands:
-  pair     how word order moves each shared token of two sentences
-  encode   texts or token ids -> hidden states (.npy or JSON)
-  fill     predict the [MASK] tokens of a text with the model's MLM head
-  bench    time the forward pass
+  pair        how word order moves each shared token of two sentences
+  attention   every layer's and head's attention matrix for a text (JSON, .npy, SVG)
+  pe          a model's positional-encoding matrix and how similar it makes positions
+  compare-pe  two models' positional encodings compared: accuracy by position, order
+              sensitivity, position similarity (default: the two bundled models)
+  encode      texts, a file of lines or token ids -> hidden states or sentence vectors
+  fill        predict the [MASK] tokens of a text with the model's MLM head
+  bench       time the forward pass
 
 `ordo <command> --help` describes each command.
 )";
@@ -37,6 +41,9 @@ const Command kCommands[] = {
     {"pair", ordo::cli::run_pair, &ordo::cli::kPairHelp},
     {"encode", ordo::cli::run_encode, &ordo::cli::kEncodeHelp},
     {"fill", ordo::cli::run_fill, &ordo::cli::kFillHelp},
+    {"attention", ordo::cli::run_attention, &ordo::cli::kAttentionHelp},
+    {"pe", ordo::cli::run_pe, &ordo::cli::kPeHelp},
+    {"compare-pe", ordo::cli::run_compare_pe, &ordo::cli::kComparePeHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
 };
 

@@ -59,13 +59,40 @@ std::vector<float> attention_row(const Tensor& attentions, int64_t sequence, int
 
 }  // namespace
 
+namespace {
+
+// Drift between token `a` of sequence `sequence_a` and token `b` of `sequence_b`: their hidden
+// vectors, and their attention rows over the given (aligned) keys.
+TokenDrift drift_between(const Tensor& hidden, const Tensor& attentions, int64_t head,
+                         TokenMatch match, int64_t sequence_a, const std::vector<size_t>& keys_a,
+                         int64_t sequence_b, const std::vector<size_t>& keys_b) {
+  const int64_t longest = hidden.dim(1), size = hidden.dim(2);
+  TokenDrift d;
+  d.match = match;
+  const float* va = hidden.data() + (sequence_a * longest + static_cast<int64_t>(match.a)) * size;
+  const float* vb = hidden.data() + (sequence_b * longest + static_cast<int64_t>(match.b)) * size;
+  d.cosine = cosine_similarity(va, vb, size);
+  d.l2 = l2_distance(va, vb, size);
+  const auto row_a =
+      attention_row(attentions, sequence_a, static_cast<int64_t>(match.a), keys_a, head);
+  const auto row_b =
+      attention_row(attentions, sequence_b, static_cast<int64_t>(match.b), keys_b, head);
+  const auto n = static_cast<int64_t>(row_a.size());
+  d.attention_cosine = cosine_similarity(row_a.data(), row_b.data(), n);
+  d.attention_l2 = l2_distance(row_a.data(), row_b.data(), n);
+  return d;
+}
+
+const Tensor& attentions_of_layer(const EncoderOutput& output, int64_t layer) {
+  return output.attentions.at(static_cast<size_t>(std::max<int64_t>(layer, 1) - 1));
+}
+
+}  // namespace
+
 std::vector<TokenDrift> token_drift(const EncoderOutput& output,
                                     const std::vector<TokenMatch>& matches, int64_t layer,
                                     int64_t head) {
   const Tensor& hidden = output.hidden_states.at(static_cast<size_t>(layer));
-  const Tensor& attentions =
-      output.attentions.at(static_cast<size_t>(std::max<int64_t>(layer, 1) - 1));
-  const int64_t longest = hidden.dim(1), size = hidden.dim(2);
   std::vector<size_t> keys_a, keys_b;
   for (const TokenMatch& m : matches) {
     keys_a.push_back(m.a);
@@ -73,20 +100,39 @@ std::vector<TokenDrift> token_drift(const EncoderOutput& output,
   }
   std::vector<TokenDrift> drift;
   for (const TokenMatch& m : matches) {
-    TokenDrift d;
-    d.match = m;
-    const float* va = hidden.data() + static_cast<int64_t>(m.a) * size;
-    const float* vb = hidden.data() + (longest + static_cast<int64_t>(m.b)) * size;
-    d.cosine = cosine_similarity(va, vb, size);
-    d.l2 = l2_distance(va, vb, size);
-    const auto row_a = attention_row(attentions, 0, static_cast<int64_t>(m.a), keys_a, head);
-    const auto row_b = attention_row(attentions, 1, static_cast<int64_t>(m.b), keys_b, head);
-    const auto n = static_cast<int64_t>(row_a.size());
-    d.attention_cosine = cosine_similarity(row_a.data(), row_b.data(), n);
-    d.attention_l2 = l2_distance(row_a.data(), row_b.data(), n);
-    drift.push_back(d);
+    drift.push_back(
+        drift_between(hidden, attentions_of_layer(output, layer), head, m, 0, keys_a, 1, keys_b));
   }
   return drift;
+}
+
+std::vector<TokenDrift> token_drift_within(const EncoderOutput& output,
+                                           const std::vector<TokenMatch>& matches, int64_t layer,
+                                           int64_t head) {
+  const Tensor& hidden = output.hidden_states.at(static_cast<size_t>(layer));
+  std::vector<size_t> keys(static_cast<size_t>(output.lengths.at(0)));
+  for (size_t k = 0; k < keys.size(); ++k) keys[k] = k;
+  std::vector<TokenDrift> drift;
+  for (const TokenMatch& m : matches) {
+    drift.push_back(
+        drift_between(hidden, attentions_of_layer(output, layer), head, m, 0, keys, 0, keys));
+  }
+  return drift;
+}
+
+std::vector<float> attention_matrix(const EncoderOutput& output, int64_t sequence, int64_t layer,
+                                    int64_t head) {
+  const Tensor& attentions = attentions_of_layer(output, layer);
+  const int64_t n = output.lengths.at(static_cast<size_t>(sequence));
+  std::vector<size_t> keys(static_cast<size_t>(n));
+  for (size_t k = 0; k < keys.size(); ++k) keys[k] = k;
+  std::vector<float> matrix;
+  matrix.reserve(static_cast<size_t>(n * n));
+  for (int64_t q = 0; q < n; ++q) {
+    const auto row = attention_row(attentions, sequence, q, keys, head);
+    matrix.insert(matrix.end(), row.begin(), row.end());
+  }
+  return matrix;
 }
 
 }  // namespace ordo::cli

@@ -35,4 +35,15 @@ std::vector<TokenDrift> token_drift(const EncoderOutput& output,
                                     const std::vector<TokenMatch>& matches, int64_t layer,
                                     int64_t head);
 
+// One sequence (index 0) holding both texts, as `pair --joint` encodes them: `matches` are
+// positions in that sequence, and attention rows are compared over all its keys.
+std::vector<TokenDrift> token_drift_within(const EncoderOutput& output,
+                                           const std::vector<TokenMatch>& matches, int64_t layer,
+                                           int64_t head);
+
+// The [n, n] attention probabilities of sequence `sequence` (n = its length) at block
+// max(layer, 1), head `head` or the mean over heads when -1.
+std::vector<float> attention_matrix(const EncoderOutput& output, int64_t sequence, int64_t layer,
+                                    int64_t head);
+
 }  // namespace ordo::cli

@@ -14,14 +14,151 @@ std::string number(double value) {
   return text;
 }
 
-// White to deep blue; a square root stretches the small probabilities that dominate a map.
-std::string heat_colour(float weight) {
-  const double t = std::sqrt(std::clamp(static_cast<double>(weight), 0.0, 1.0));
-  const int r = static_cast<int>(247 - t * (247 - 8)), g = static_cast<int>(251 - t * (251 - 48)),
-            b = static_cast<int>(255 - t * (255 - 107));
+std::string rgb(double r, double g, double b) {
   char text[8];
-  std::snprintf(text, sizeof text, "#%02x%02x%02x", r, g, b);
+  std::snprintf(text, sizeof text, "#%02x%02x%02x", static_cast<int>(r), static_cast<int>(g),
+                static_cast<int>(b));
   return text;
+}
+
+// [0, 1]: white to deep blue, with a square root to stretch the small probabilities that
+// dominate an attention map. [-1, 1]: red through white to blue.
+std::string heat_colour(float value, bool signed_values) {
+  if (!signed_values) {
+    const double t = std::sqrt(std::clamp(static_cast<double>(value), 0.0, 1.0));
+    return rgb(247 - t * (247 - 8), 251 - t * (251 - 48), 255 - t * (255 - 107));
+  }
+  const double t = std::clamp(static_cast<double>(value), -1.0, 1.0);
+  if (t >= 0) return rgb(255 - t * (255 - 8), 255 - t * (255 - 48), 255 - t * (255 - 107));
+  return rgb(255 + t * (255 - 165), 255 + t * (255 - 15), 255 + t * (255 - 21));
+}
+
+const char* const kCurveColours[] = {"#1c7ed6", "#d9480f", "#2b8a3e", "#862e9c"};
+
+class Canvas {
+ public:
+  void text(double x, double y, double size, const std::string& content,
+            const std::string& extra = "") {
+    out_ << "<text x=\"" << number(x) << "\" y=\"" << number(y) << "\" font-size=\"" << number(size)
+         << "\"" << (extra.empty() ? "" : " " + extra) << '>' << xml_escape(content) << "</text>\n";
+  }
+  void rotated_text(double x, double y, double angle, double size, const std::string& content) {
+    out_ << "<text transform=\"translate(" << number(x) << ',' << number(y) << ") rotate(" << angle
+         << ")\" font-size=\"" << number(size) << "\">" << xml_escape(content) << "</text>\n";
+  }
+  void rect(double x, double y, double w, double h, const std::string& fill,
+            const std::string& tooltip = "") {
+    out_ << "<rect x=\"" << number(x) << "\" y=\"" << number(y) << "\" width=\"" << number(w)
+         << "\" height=\"" << number(h) << "\" fill=\"" << fill << '"';
+    if (tooltip.empty()) {
+      out_ << "/>\n";
+    } else {
+      out_ << "><title>" << xml_escape(tooltip) << "</title></rect>\n";
+    }
+  }
+  void line(double x1, double y1, double x2, double y2, const std::string& stroke) {
+    out_ << "<line x1=\"" << number(x1) << "\" y1=\"" << number(y1) << "\" x2=\"" << number(x2)
+         << "\" y2=\"" << number(y2) << "\" stroke=\"" << stroke << "\"/>\n";
+  }
+  std::ostringstream& raw() { return out_; }
+
+ private:
+  std::ostringstream out_;
+};
+
+struct MapLayout {
+  double cell, font, size;
+};
+
+MapLayout layout(const Heatmap& map, size_t longest) {
+  // Labelled cells never go below what a 9-pixel label needs (40 tokens: 14 px); maps
+  // labelled sparsely (positions) may use small cells.
+  const double minimum = map.label_every == 1 ? 14.0 : 3.0;
+  const double cell = std::clamp(560.0 / static_cast<double>(longest), minimum, 32.0);
+  const double font = map.label_every == 1 ? std::min(12.0, cell * 0.7) : 10.0;
+  return {cell, font, cell * static_cast<double>(map.labels.size())};
+}
+
+void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double left, double top) {
+  const size_t n = map.labels.size();
+  svg.text(left, 76, 14, map.title, "font-weight=\"bold\"");
+  for (size_t i = 0; i < n; ++i) {
+    const double offset = box.cell * static_cast<double>(i) + box.cell / 2;
+    if (i % map.label_every == 0) {
+      svg.text(left - 4, top + offset + box.font / 3, box.font, map.labels[i],
+               "text-anchor=\"end\"");
+      svg.rotated_text(left + offset + box.font / 3, top - 4, -60, box.font, map.labels[i]);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      const float value = map.values[i * n + j];
+      std::ostringstream tooltip;
+      tooltip << map.labels[i] << " → " << map.labels[j] << ": " << value;
+      svg.rect(left + box.cell * static_cast<double>(j), top + box.cell * static_cast<double>(i),
+               box.cell, box.cell, heat_colour(value, map.signed_values), tooltip.str());
+    }
+  }
+  svg.raw() << "<rect x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
+            << number(box.size) << "\" height=\"" << number(box.size)
+            << "\" fill=\"none\" stroke=\"#888\"/>\n";
+}
+
+void draw_bars(Canvas& svg, const Figure& figure, double top, double width) {
+  const double height = 120, left = 110;
+  const double bar_width =
+      std::max(14.0, std::min(40.0, (width - 140) / std::max<size_t>(figure.bars.size(), 1)));
+  double largest = 0;
+  for (const auto& bar : figure.bars) largest = std::max(largest, bar.value);
+  // Float rounding (~1e-6) must not fill the chart when nothing moved: the scale starts at 0.01.
+  const double scale = std::max(largest, 0.01);
+  std::ostringstream label;
+  label << figure.bar_label << " (largest " << largest << ")";
+  svg.text(20, top - 10, 14, label.str(), "font-weight=\"bold\"");
+  const double baseline = top + height;
+  svg.line(left, baseline, left + bar_width * static_cast<double>(figure.bars.size()), baseline,
+           "#444");
+  for (size_t i = 0; i < figure.bars.size(); ++i) {
+    const Bar& bar = figure.bars[i];
+    const double h = height * bar.value / scale, x = left + bar_width * static_cast<double>(i);
+    std::ostringstream tooltip;
+    tooltip << bar.label << ": " << bar.value;
+    svg.rect(x + 2, baseline - h, bar_width - 4, h, "#d9480f", tooltip.str());
+    svg.rotated_text(x + bar_width / 2 + 4, baseline + 8, 60, 11, bar.label);
+  }
+}
+
+void draw_curves(Canvas& svg, const Figure& figure, double top) {
+  const double left = 80, width = 560, height = 200;
+  size_t points = 2;
+  double low = 0, high = 1;
+  for (const auto& curve : figure.curves) {
+    points = std::max(points, curve.y.size());
+    for (double y : curve.y) low = std::min(low, std::floor(y * 10) / 10);
+    for (double y : curve.y) high = std::max(high, std::ceil(y * 10) / 10);
+  }
+  const auto px = [&](size_t x) { return left + width * static_cast<double>(x) / (points - 1); };
+  const auto py = [&](double y) { return top + height * (high - y) / (high - low); };
+  svg.text(20, top - 16, 14, figure.curve_label, "font-weight=\"bold\"");
+  svg.line(left, top + height, left + width, top + height, "#444");
+  svg.line(left, top, left, top + height, "#444");
+  for (double y = low; y <= high + 1e-9; y += (high - low) / 4) {
+    svg.line(left - 4, py(y), left, py(y), "#444");
+    svg.text(left - 8, py(y) + 4, 11, number(y), "text-anchor=\"end\"");
+  }
+  for (size_t x = 0; x < points; x += std::max<size_t>(1, (points - 1) / 8)) {
+    svg.text(px(x), top + height + 16, 11, std::to_string(x), "text-anchor=\"middle\"");
+  }
+  svg.text(left + width / 2, top + height + 34, 12, figure.x_label, "text-anchor=\"middle\"");
+  for (size_t c = 0; c < figure.curves.size(); ++c) {
+    const char* colour = kCurveColours[c % 4];
+    svg.raw() << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
+    for (size_t x = 0; x < figure.curves[c].y.size(); ++x) {
+      svg.raw() << number(px(x)) << ',' << number(py(figure.curves[c].y[x])) << ' ';
+    }
+    svg.raw() << "\"/>\n";
+    const double legend_y = top + 14 + 18 * static_cast<double>(c);
+    svg.line(left + width + 20, legend_y - 4, left + width + 40, legend_y - 4, colour);
+    svg.text(left + width + 46, legend_y, 12, figure.curves[c].name);
+  }
 }
 
 }  // namespace
@@ -53,84 +190,40 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
-std::string attention_pair_svg(const std::string& title, const std::string& caption,
-                               const std::vector<AttentionMap>& maps,
-                               const std::vector<DriftBar>& bars, const std::string& bar_label) {
+std::string render_svg(const Figure& figure) {
   size_t longest = 1;
-  for (const auto& map : maps) longest = std::max(longest, map.tokens.size());
-  // Cells shrink with length but never below what a 9-pixel label needs (40 tokens: 14 px).
-  const double cell = std::clamp(560.0 / static_cast<double>(longest), 14.0, 32.0);
-  const double label_width = 90, top = 150, gap = 60;
-  const double map_size = cell * static_cast<double>(longest);
-  const double width = 20 + static_cast<double>(maps.size()) * (label_width + map_size + gap);
-  const double bars_top = top + map_size + 40, bar_height = 120;
-  const double bar_width =
-      std::max(14.0, std::min(40.0, (width - 140) / std::max<size_t>(bars.size(), 1)));
-  const double height = bars_top + bar_height + 110;
-  const double font = std::min(12.0, cell * 0.7);
+  for (const auto& map : figure.maps) longest = std::max(longest, map.labels.size());
+  const double label_width = 90, maps_top = 150, gap = 60;
+  double width = 20, maps_bottom = 60;
+  std::vector<MapLayout> boxes;
+  for (const auto& map : figure.maps) {
+    boxes.push_back(layout(map, longest));
+    width += label_width + boxes.back().size + gap;
+    maps_bottom = std::max(maps_bottom, maps_top + boxes.back().size);
+  }
+  const double bars_top = maps_bottom + 50;
+  const double curves_top = figure.bars.empty() ? bars_top + 10 : bars_top + 320;
+  const double height = figure.curves.empty() ? curves_top : curves_top + 300;
+  width = std::max(width, figure.curves.empty() ? 400.0 : 800.0);
 
-  std::ostringstream svg;
-  svg << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << number(width) << "\" height=\""
-      << number(height) << "\" viewBox=\"0 0 " << number(width) << ' ' << number(height)
-      << "\" font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif\">\n"
-      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      << "<text x=\"20\" y=\"28\" font-size=\"18\" font-weight=\"bold\">" << xml_escape(title)
-      << "</text>\n"
-      << "<text x=\"20\" y=\"50\" font-size=\"13\" fill=\"#444\">" << xml_escape(caption)
-      << "</text>\n";
+  Canvas svg;
+  svg.raw() << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << number(width)
+            << "\" height=\"" << number(height) << "\" viewBox=\"0 0 " << number(width) << ' '
+            << number(height)
+            << "\" font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif\">\n"
+            << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  svg.text(20, 28, 18, figure.title, "font-weight=\"bold\"");
+  svg.text(20, 50, 13, figure.caption, "fill=\"#444\"");
   double left = 20 + label_width;
-  for (const auto& map : maps) {
-    const size_t n = map.tokens.size();
-    svg << "<text x=\"" << number(left) << "\" y=\"76\" font-size=\"14\" font-weight=\"bold\">"
-        << xml_escape(map.title) << "</text>\n";
-    for (size_t i = 0; i < n; ++i) {
-      const double x = left + cell * static_cast<double>(i) + cell / 2,
-                   y = top + cell * static_cast<double>(i) + cell / 2;
-      svg << "<text x=\"" << number(left - 4) << "\" y=\"" << number(y + font / 3)
-          << "\" font-size=\"" << number(font) << "\" text-anchor=\"end\">"
-          << xml_escape(map.tokens[i]) << "</text>\n"
-          << "<text transform=\"translate(" << number(x + font / 3) << ',' << number(top - 4)
-          << ") rotate(-60)\" font-size=\"" << number(font) << "\">" << xml_escape(map.tokens[i])
-          << "</text>\n";
-      for (size_t j = 0; j < n; ++j) {
-        const float weight = map.weights[i * n + j];
-        svg << "<rect x=\"" << number(left + cell * static_cast<double>(j)) << "\" y=\""
-            << number(top + cell * static_cast<double>(i)) << "\" width=\"" << number(cell)
-            << "\" height=\"" << number(cell) << "\" fill=\"" << heat_colour(weight) << "\"><title>"
-            << xml_escape(map.tokens[i]) << " → " << xml_escape(map.tokens[j]) << ": " << weight
-            << "</title></rect>\n";
-      }
-    }
-    svg << "<rect x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
-        << number(cell * n) << "\" height=\"" << number(cell * n)
-        << "\" fill=\"none\" stroke=\"#888\"/>\n";
-    left += map_size + label_width + gap;
+  for (size_t m = 0; m < figure.maps.size(); ++m) {
+    draw_heatmap(svg, figure.maps[m], boxes[m], left, maps_top);
+    left += boxes[m].size + label_width + gap;
   }
-
-  double largest = 0;
-  for (const auto& bar : bars) largest = std::max(largest, bar.value);
-  // Float rounding (~1e-6) must not fill the chart when nothing moved: the scale starts at 0.01.
-  const double scale = std::max(largest, 0.01);
-  svg << "<text x=\"20\" y=\"" << number(bars_top - 10)
-      << "\" font-size=\"14\" font-weight=\"bold\">" << xml_escape(bar_label) << " (largest "
-      << largest << ")</text>\n";
-  const double baseline = bars_top + bar_height;
-  svg << "<line x1=\"110\" x2=\"" << number(110 + bar_width * static_cast<double>(bars.size()))
-      << "\" y1=\"" << number(baseline) << "\" y2=\"" << number(baseline)
-      << "\" stroke=\"#444\"/>\n";
-  for (size_t i = 0; i < bars.size(); ++i) {
-    const double h = bar_height * bars[i].value / scale,
-                 x = 110 + bar_width * static_cast<double>(i);
-    svg << "<rect x=\"" << number(x + 2) << "\" y=\"" << number(baseline - h) << "\" width=\""
-        << number(bar_width - 4) << "\" height=\"" << number(h) << "\" fill=\"#d9480f\"><title>"
-        << xml_escape(bars[i].token) << ": " << bars[i].value << "</title></rect>\n"
-        << "<text transform=\"translate(" << number(x + bar_width / 2 + 4) << ','
-        << number(baseline + 8) << ") rotate(60)\" font-size=\"11\">" << xml_escape(bars[i].token)
-        << "</text>\n";
-  }
-  svg << "</svg>\n";
-  return svg.str();
+  if (!figure.bars.empty()) draw_bars(svg, figure, bars_top, width);
+  if (!figure.curves.empty()) draw_curves(svg, figure, curves_top + 30);
+  svg.raw() << "</svg>\n";
+  return svg.raw().str();
 }
 
 }  // namespace ordo::cli

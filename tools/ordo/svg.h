@@ -1,25 +1,53 @@
 #pragma once
-// SVG pictures for the CLI: attention maps labelled with their tokens, and drift bars.
+// SVG pictures for the CLI: labelled heatmaps (attention maps, position similarity), bars
+// (per-token drift) and line charts (similarity against distance), stacked in one figure.
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ordo::cli {
 
-struct AttentionMap {
+struct Heatmap {
+  Heatmap(std::string title_, std::vector<std::string> labels_, std::vector<float> values_,
+          bool signed_values_ = false)
+      : title(std::move(title_)),
+        labels(std::move(labels_)),
+        values(std::move(values_)),
+        signed_values(signed_values_) {}
+
   std::string title;
-  std::vector<std::string> tokens;
-  std::vector<float> weights;  // [tokens][tokens], row = query, column = key
+  std::vector<std::string> labels;  // one per row (= column); rows are queries for attention
+  std::vector<float> values;        // [labels][labels], row-major
+  // Attention probabilities are in [0, 1] (white to blue); similarities in [-1, 1] (red,
+  // white, blue).
+  bool signed_values = false;
+  size_t label_every = 1;  // label every k-th row and column (long position axes)
 };
 
-struct DriftBar {
-  std::string token;
+struct Bar {
+  std::string label;
   double value = 0;
 };
 
-// Maps side by side, then one bar per shared token; `caption` goes under the title.
-std::string attention_pair_svg(const std::string& title, const std::string& caption,
-                               const std::vector<AttentionMap>& maps,
-                               const std::vector<DriftBar>& bars, const std::string& bar_label);
+struct Curve {
+  std::string name;
+  std::vector<double> y;  // y[x] for x = 0, 1, ...
+};
+
+struct Figure {
+  Figure(std::string title_, std::string caption_)
+      : title(std::move(title_)), caption(std::move(caption_)) {}
+
+  std::string title, caption;
+  std::vector<Heatmap> maps;  // side by side
+  std::string bar_label;      // bars under the maps, when any
+  std::vector<Bar> bars;
+  std::string curve_label, x_label;  // a line chart under the rest, when any curves
+  std::vector<Curve> curves;
+};
+
+std::string render_svg(const Figure& figure);
 
 std::string xml_escape(const std::string& text);
 

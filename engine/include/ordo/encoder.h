@@ -117,6 +117,9 @@ class Encoder {
   PositionKind position_kind() const;
   // Largest number of tokens per sequence, or 0 when positions are unbounded.
   int64_t max_positions() const;
+  // The vectors the positional encoding adds to tokens 0 .. count-1 of a sequence, [count,
+  // hidden] (all zero for `none`). Throws ordo::Error when count exceeds max_positions().
+  Tensor position_encodings(int64_t count) const;
 
  private:
   struct Impl;

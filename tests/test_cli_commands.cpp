@@ -1,0 +1,254 @@
+// The CLI commands beyond `pair`: encode from files and stdin, attention, pe, compare-pe and
+// `pair --joint`, run as the built binary.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.h"
+#include "test_util.h"
+
+namespace ordo::test {
+namespace {
+
+// Random weights with a real tokenizer and an MLM head (tools/make_tokenized_fixture.py).
+const std::string kTiny = fixture("tiny_tokenized").string();
+const std::string kBundled = std::string(ORDO_MODELS_DIR) + "/ordo-sinusoidal";
+const std::string kBundledLearned = std::string(ORDO_MODELS_DIR) + "/ordo-learned";
+
+nlohmann::json run_json(const std::vector<std::string>& arguments,
+                        const std::optional<std::string>& stdin_text = std::nullopt) {
+  const CliRun run = ordo(arguments, stdin_text);
+  EXPECT_EQ(run.status, 0) << run.err;
+  return nlohmann::json::parse(run.out);
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+TEST(CliEncode, InputFileAndStdinGiveWhatTextArgumentsGive) {
+  const std::vector<std::string> texts = {"The cat chases the mouse.", "", "老鼠追猫"};
+  const auto expected =
+      run_json({"encode", "--model", kTiny, "--json", texts[0], texts[1], texts[2]});
+  ScratchDir scratch;
+  const auto file = scratch.path() / "lines.txt";
+  std::ofstream(file, std::ios::binary) << texts[0] << "\r\n" << texts[1] << "\n" << texts[2];
+  for (const std::string& source : {file.string(), std::string("-")}) {
+    const std::string stdin_text = source == "-" ? read_file(file) : "";
+    const CliRun run =
+        ordo({"encode", "--model", kTiny, "--input", source, "--jsonl", "--batch-size", "2"},
+             stdin_text);
+    ASSERT_EQ(run.status, 0) << run.err;
+    const auto lines = json_lines(run.out);
+    ASSERT_EQ(lines.size(), 3u) << source;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_EQ(lines[i]["index"], i);
+      EXPECT_EQ(lines[i]["tokens"], expected["tokens"][i]);
+      const auto& pooled = lines[i]["pooled"];
+      ASSERT_EQ(pooled.size(), 32u);
+      for (size_t k = 0; k < pooled.size(); ++k) {
+        // Another batch split changes GEMM blocking: equal up to float rounding.
+        EXPECT_NEAR(pooled[k].get<double>(), expected["pooled"][i][k].get<double>(), 1e-5);
+      }
+      ASSERT_EQ(lines[i]["last_hidden_state"].size(), lines[i]["ids"].size());
+    }
+  }
+}
+
+TEST(CliEncode, TenThousandLinesOnStdinStreamToOneNpyInOrder) {
+  std::string text;
+  for (int i = 0; i < 10000; ++i) text += "line " + std::to_string(i) + (i % 7 ? " cat\n" : "\n");
+  ScratchDir scratch;
+  const auto path = scratch.path() / "vectors.npy";
+  const CliRun run = ordo({"encode", "--model", kTiny, "--input", "-", "--output", "pooled",
+                           "--normalize", "--npy", path.string()},
+                          text);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_TRUE(run.out.empty());
+  EXPECT_EQ(run.err.find('\r'), std::string::npos) << "no progress bar when stderr is a file";
+  const NpyFile npy = read_npy(path);
+  EXPECT_EQ(npy.shape, "(10000, 32)");
+  ASSERT_EQ(npy.values.size(), 10000u * 32u);
+  for (int line : {0, 1, 4321, 9999}) {
+    const std::string sentence = "line " + std::to_string(line) + (line % 7 ? " cat" : "");
+    const auto single = run_json({"encode", "--model", kTiny, "--json", "--normalize", sentence});
+    for (size_t k = 0; k < 32; ++k) {
+      EXPECT_NEAR(npy.values[line * 32 + k], single["pooled"][0][k].get<float>(), 1e-6) << line;
+    }
+  }
+}
+
+TEST(CliEncode, HiddenStatesNpyIsPaddedToTheLongestLine) {
+  ScratchDir scratch;
+  const auto path = scratch.path() / "hidden.npy";
+  const CliRun run =
+      ordo({"encode", "--model", kTiny, "--npy", path.string(), "a", "a much longer line here"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto expected =
+      run_json({"encode", "--model", kTiny, "--json", "a", "a much longer line here"});
+  const auto shape = expected["shape"];
+  const NpyFile npy = read_npy(path);
+  EXPECT_EQ(npy.shape, "(2, " + std::to_string(shape[1].get<int>()) + ", 32)");
+  size_t index = 0;
+  for (const auto& sequence : expected["last_hidden_state"])
+    for (const auto& row : sequence)
+      for (const auto& value : row) EXPECT_NEAR(npy.values[index++], value.get<float>(), 1e-6);
+  EXPECT_EQ(index, npy.values.size());
+}
+
+TEST(CliEncode, InputErrors) {
+  expect_error({"encode", "--model", kTiny, "--input", "/nonexistent/lines.txt", "--jsonl"}, 1,
+               "/nonexistent/lines.txt");
+  expect_error({"encode", "--model", kTiny, "--input", "-", "--jsonl", "text"}, 2, "only one");
+  expect_error({"encode", "--model", kTiny, "--jsonl", "--json", "text"}, 2, "choose one output");
+  expect_error({"encode", "--model", kTiny, "--jsonl", "--output", "all", "text"}, 2, "--output");
+  expect_error({"encode", "--model", kTiny, "--jsonl", "--batch-size", "0", "text"}, 2,
+               "--batch-size");
+  const CliRun empty = ordo({"encode", "--model", kTiny, "--input", "-", "--jsonl"}, "");
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_NE(empty.err.find("no lines"), std::string::npos) << empty.err;
+}
+
+TEST(CliAttention, EveryLayerAndHeadAsJsonNpyAndSvg) {
+  ScratchDir scratch;
+  const auto npy_path = scratch.path() / "att.npy", svg_path = scratch.path() / "att.svg";
+  const auto document =
+      run_json({"attention", "--model", kTiny, "--json", "--npy", npy_path.string(), "--svg",
+                svg_path.string(), "--layer", "2", "--head", "3", "The cat chases the mouse."});
+  const size_t tokens = document["tokens"].size();
+  EXPECT_EQ(document["shape"], nlohmann::json({2, 4, tokens, tokens}));
+  const NpyFile npy = read_npy(npy_path);
+  size_t index = 0;
+  for (const auto& layer : document["attentions"]) {
+    for (const auto& head : layer) {
+      for (const auto& row : head) {
+        double total = 0;
+        for (const auto& p : row) {
+          total += p.get<double>();
+          EXPECT_EQ(npy.values.at(index++), p.get<float>());
+        }
+        EXPECT_NEAR(total, 1.0, 1e-5);  // each query's probabilities sum to one
+      }
+    }
+  }
+  EXPECT_EQ(index, npy.values.size());
+  EXPECT_EQ(std::system(("xmllint --noout " + quote(svg_path.string())).c_str()), 0);
+  EXPECT_NE(read_file(svg_path).find("block 2, head 3"), std::string::npos);
+  expect_error({"attention", "--model", kTiny, "--layer", "0", "text"}, 2, "--layer");
+  expect_error({"attention", "--model", kTiny}, 2, "expected one text");
+}
+
+TEST(CliPe, SinusoidalMatrixIsTheFormulaAndSimilarityIsACosine) {
+  const auto document = run_json({"pe", "--model", kBundled, "--positions", "50", "--json"});
+  EXPECT_EQ(document["pe"], "sinusoidal");
+  const auto& encoding = document["encoding"];
+  const int hidden = document["hidden"].get<int>();
+  ASSERT_EQ(encoding.size(), 50u);
+  // "Attention Is All You Need", section 3.5, computed here by hand in double precision.
+  for (int p : {0, 1, 17, 49}) {
+    for (int i = 0; i < hidden / 2; i += 7) {
+      const double angle = p / std::pow(10000.0, 2.0 * i / hidden);
+      EXPECT_NEAR(encoding[p][2 * i].get<double>(), std::sin(angle), 2e-6) << p << ' ' << i;
+      EXPECT_NEAR(encoding[p][2 * i + 1].get<double>(), std::cos(angle), 2e-6) << p << ' ' << i;
+    }
+  }
+  const auto& similarity = document["similarity"];
+  for (int i : {0, 9, 33}) {
+    EXPECT_NEAR(similarity[i][i].get<double>(), 1.0, 1e-6);
+    for (int j : {4, 40}) EXPECT_EQ(similarity[i][j], similarity[j][i]);
+  }
+  EXPECT_GT(document["mean_similarity_by_distance"][1].get<double>(),
+            document["mean_similarity_by_distance"][30].get<double>());
+}
+
+TEST(CliPe, LearnedTableLimitsAndNone) {
+  const auto document = run_json({"pe", "--model", kBundledLearned, "--json"});
+  EXPECT_EQ(document["pe"], "learned");
+  EXPECT_EQ(document["positions"], 128);  // the whole table by default
+  expect_error({"pe", "--model", kBundledLearned, "--positions", "129"}, 2, "--positions");
+  const CliRun none = ordo({"pe", "--model", kBundled, "--pe", "none"});
+  EXPECT_EQ(none.status, 0);
+  EXPECT_NE(none.out.find("adds nothing"), std::string::npos) << none.out;
+}
+
+TEST(CliPairJoint, OnePairInputWithTokenTypesAndCrossAttention) {
+  const auto document = run_json(
+      {"pair", "--joint", "--json", "--model", kTiny, "The cat chases.", "The dog chases."});
+  EXPECT_EQ(document["mode"], "joint");
+  const auto& types = document["token_types"];
+  const auto& segments = document["segments"];
+  ASSERT_EQ(types.size(), document["tokens"].size());
+  EXPECT_EQ(document["tokens"].front(), "[CLS]");
+  for (size_t t = 0; t < segments.size(); ++t) {
+    if (segments[t] >= 0) {
+      EXPECT_EQ(types[t], segments[t]);
+    }
+  }
+  ASSERT_GE(document["shared_tokens"].size(), 2u);
+  for (const auto& token : document["shared_tokens"]) {
+    EXPECT_EQ(segments[token["index_a"].get<size_t>()], 0);
+    EXPECT_EQ(segments[token["index_b"].get<size_t>()], 1);
+    EXPECT_GT(token["l2"].get<double>(), 0.0);  // position and token type differ
+  }
+  for (const char* direction : {"a_to_b", "b_to_a"}) {
+    const double mass = document["cross_attention"][direction].get<double>();
+    EXPECT_GT(mass, 0.0);
+    EXPECT_LT(mass, 1.0);
+  }
+  expect_error({"pair", "--joint", "--model", kTiny, "--pooling", "cls", "a", "b"}, 2, "--joint");
+}
+
+double accuracy_in(const nlohmann::json& block, const std::string& bucket) {
+  return block.at(bucket).at("accuracy").get<double>();
+}
+
+// The engine's own evaluation must reproduce what PyTorch measured for the model card
+// (tools/train/evaluate.py wrote each model's eval.json from the same files).
+TEST(CliComparePe, ReproducesTheModelCardFromPyTorch) {
+  const auto document = run_json({"compare-pe", "--json", "--sentences", "60"});
+  ASSERT_EQ(document["models"].size(), 2u);
+  for (const auto& model : document["models"]) {
+    const std::string directory = model["directory"].get<std::string>();
+    std::ifstream card_file(directory + "/eval.json");
+    ASSERT_TRUE(card_file) << directory;
+    const auto card = nlohmann::json::parse(card_file);
+    EXPECT_EQ(model["mlm"]["pieces"], card["heldout_pieces"]);
+    for (const auto& result : model["mlm"]["lengths"]) {
+      const std::string key = "L" + std::to_string(result["length"].get<int>());
+      if (result.contains("skipped")) {
+        EXPECT_TRUE(card[key].contains("note")) << key;
+        continue;
+      }
+      for (const std::string bucket : {"overall", "0-31", "32-63", "64-127", "128-255"}) {
+        if (!card[key]["model"].contains(bucket)) continue;
+        EXPECT_EQ(result["model"][bucket]["scored"], card[key]["model"][bucket]["scored"]);
+        // eval.json rounds to 4 decimals.
+        EXPECT_NEAR(accuracy_in(result["model"], bucket), accuracy_in(card[key]["model"], bucket),
+                    5.1e-5)
+            << directory << ' ' << key << ' ' << bucket;
+      }
+    }
+    EXPECT_GT(model["order_sensitivity"]["mean_l2"].get<double>(), 1e-2);
+    EXPECT_GE(model["order_sensitivity"]["sentences"].get<int>(), 50);
+    // A shuffle of the pieces cannot move a mean-pooled vector without positions.
+    EXPECT_LT(model["order_sensitivity_without_pe"]["mean_l2"].get<double>(), 1e-4);
+  }
+  const auto& learned = document["models"][1];
+  EXPECT_EQ(learned["pe"], "learned");
+  EXPECT_TRUE(learned["mlm"]["lengths"][1].contains("skipped"));
+}
+
+TEST(CliComparePe, Errors) {
+  expect_error({"compare-pe", kBundled}, 2, "two model directories");
+  expect_error({"compare-pe", kBundled, kTiny, "--text", "/nonexistent/text"}, 1,
+               "/nonexistent/text");
+  expect_error({"compare-pe", "--lengths", "2"}, 2, "--lengths");
+}
+
+}  // namespace
+}  // namespace ordo::test
