@@ -201,9 +201,10 @@ std::string render_svg(const Figure& figure) {
     width += label_width + boxes.back().size + gap;
     maps_bottom = std::max(maps_bottom, maps_top + boxes.back().size);
   }
+  // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
   const double bars_top = maps_bottom + 50;
-  const double curves_top = figure.bars.empty() ? bars_top + 10 : bars_top + 320;
-  const double height = figure.curves.empty() ? curves_top : curves_top + 300;
+  const double curves_top = figure.bars.empty() ? bars_top : bars_top + 290;
+  const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
   width = std::max(width, figure.curves.empty() ? 400.0 : 800.0);
 
   Canvas svg;
