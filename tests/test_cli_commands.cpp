@@ -250,5 +250,26 @@ TEST(CliComparePe, Errors) {
   expect_error({"compare-pe", "--lengths", "2"}, 2, "--lengths");
 }
 
+// `fill` on held-out text the bundled model never saw: the first " the " of each of the first
+// 30 held-out lines that have one becomes [MASK]. "the" is the most frequent English word, but
+// an MLM that learned nothing ranks the whole 8000-piece vocabulary by chance.
+TEST(CliFill, BundledModelRanksHeldOutMaskedWords) {
+  std::ifstream heldout(std::string(ORDO_MODELS_DIR) + "/heldout.txt");
+  int lines = 0, in_top5 = 0;
+  for (std::string line; lines < 30 && std::getline(heldout, line);) {
+    const size_t at = line.find(" the ");
+    if (at == std::string::npos || line.size() > 300) continue;
+    ++lines;
+    const std::string masked = line.substr(0, at) + " [MASK]" + line.substr(at + 4);
+    const auto document = run_json({"fill", "--model", kBundled, "--json", masked});
+    const auto& predictions = document["masks"].at(0)["predictions"];
+    for (const auto& prediction : predictions) {
+      if (prediction["token"] == "▁the") ++in_top5;
+    }
+  }
+  ASSERT_EQ(lines, 30);
+  EXPECT_GE(in_top5, 15) << "'the' in the top 5 for " << in_top5 << " of 30 held-out lines";
+}
+
 }  // namespace
 }  // namespace ordo::test
