@@ -8,6 +8,7 @@
 #include "layers/embeddings.h"
 #include "layers/encoder_block.h"
 #include "layers/pooling.h"
+#include "layers/profile.h"
 #include "ops/dnnl_context.h"
 #include "ordo/error.h"
 
@@ -160,7 +161,9 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
   // reuses it without allocating.
   thread_local layers::Workspace workspace;
   dnnl::stream stream(ops::cpu_engine());
-  layers::ForwardContext context{stream, layout, impl_->ops, workspace};
+  layers::OpProfile profile;
+  layers::ForwardContext context{stream, layout, impl_->ops, workspace,
+                                 options.profile ? &profile : nullptr};
 
   const auto batch = static_cast<int64_t>(layout.lengths.size());
   const int64_t longest = layout.longest;
@@ -174,7 +177,10 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
   };
 
   float* x = workspace.hidden.reserve(static_cast<size_t>(layout.total_tokens * hidden));
-  impl_->embeddings.forward(context, input, x);
+  {
+    layers::ProfileScope timed(context, "embeddings");
+    impl_->embeddings.forward(context, input, x);
+  }
   if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
 
   for (const layers::EncoderBlock& block : impl_->blocks) {
@@ -187,15 +193,20 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
     if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
   }
   if (!spec.final_norm_weight.empty()) {
+    layers::ProfileScope timed(context, "layer norm");
     const auto norm = impl_->ops.layer_norm(layout.total_tokens, hidden, spec.layer_norm_eps);
     // hidden_states[layers] stays the last block's output before this norm, as in Hugging
     // Face's pre-LN models; last_hidden_state is after it.
     (*norm)(stream, workspace.scratchpad, x, x, spec.final_norm_weight.data,
             spec.final_norm_bias.data);
   }
-  output.last_hidden_state = padded_hidden(x);
-  output.pooled = Tensor({batch, hidden});
-  layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
+  {
+    layers::ProfileScope timed(context, "outputs and pooling");
+    output.last_hidden_state = padded_hidden(x);
+    output.pooled = Tensor({batch, hidden});
+    layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
+  }
+  output.profile = profile.entries();
   return output;
 }
 

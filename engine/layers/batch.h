@@ -43,12 +43,15 @@ struct Workspace {
   AlignedBuffer scratchpad;     // oneDNN's temporary memory for the primitive being run
 };
 
+class OpProfile;
+
 // What one forward call carries through the layers.
 struct ForwardContext {
   dnnl::stream& stream;
   const BatchLayout& layout;
   ops::OpCache& ops;
   Workspace& workspace;
+  OpProfile* profile = nullptr;  // per-op timing when the caller asked for it
 };
 
 }  // namespace ordo::layers

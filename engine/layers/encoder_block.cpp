@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "layers/profile.h"
+
 namespace ordo::layers {
 
 EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
@@ -35,6 +37,7 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
 
 void EncoderBlock::layer_norm(ForwardContext& context, const float* src, float* dst,
                               const TensorView& gamma, const TensorView& beta) const {
+  ProfileScope timed(context, "layer norm");
   const auto norm =
       context.ops.layer_norm(context.layout.total_tokens, hidden_size_, layer_norm_eps_);
   (*norm)(context.stream, context.workspace.scratchpad, src, dst, gamma.data, beta.data);
@@ -47,12 +50,18 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
   float* qkv = ws.qkv.reserve(static_cast<size_t>(tokens * 3 * hidden_size_));
   float* attended = ws.context.reserve(static_cast<size_t>(tokens * hidden_size_));
 
-  const auto projection = context.ops.linear(hidden_size_, 3 * hidden_size_, std::nullopt,
-                                             ops::Linear::Output::overwrite);
-  (*projection)(context.stream, context.workspace.scratchpad, input, tokens, qkv_weight_.data(),
-                qkv_bias_.data(), qkv);
+  {
+    ProfileScope timed(context, "qkv projection", 2.0 * tokens * hidden_size_ * 3 * hidden_size_);
+    const auto projection = context.ops.linear(hidden_size_, 3 * hidden_size_, std::nullopt,
+                                               ops::Linear::Output::overwrite);
+    (*projection)(context.stream, context.workspace.scratchpad, input, tokens, qkv_weight_.data(),
+                  qkv_bias_.data(), qkv);
+  }
 
   for (const BatchLayout::Run& run : layout.runs) {
+    // QK^T and PV: 2 x count x length^2 x hidden multiply-adds.
+    ProfileScope timed(context, "attention",
+                       4.0 * run.count * run.length * run.length * hidden_size_);
     const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_);
     float* probabilities =
         ws.probabilities.reserve(static_cast<size_t>(attention->probabilities_size()));
@@ -89,11 +98,14 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   if (pre_norm)
     layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
   attend(context, pre_norm ? normed : x, attentions);
-  const auto output_projection =
-      context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
-  (*output_projection)(
-      context.stream, context.workspace.scratchpad, context.workspace.context.data(), tokens,
-      weights_.attention_output_weight.data, weights_.attention_output_bias.data, x);
+  {
+    ProfileScope timed(context, "output projection", 2.0 * tokens * hidden_size_ * hidden_size_);
+    const auto output_projection =
+        context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
+    (*output_projection)(
+        context.stream, context.workspace.scratchpad, context.workspace.context.data(), tokens,
+        weights_.attention_output_weight.data, weights_.attention_output_bias.data, x);
+  }
   if (!pre_norm)
     layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
 
@@ -101,14 +113,21 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   if (pre_norm) layer_norm(context, x, normed, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
   float* intermediate =
       context.workspace.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
-  const auto ffn_input = context.ops.linear(hidden_size_, intermediate_size_, activation_,
-                                            ops::Linear::Output::overwrite);
-  (*ffn_input)(context.stream, context.workspace.scratchpad, pre_norm ? normed : x, tokens,
-               weights_.ffn_input_weight.data, weights_.ffn_input_bias.data, intermediate);
-  const auto ffn_output =
-      context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
-  (*ffn_output)(context.stream, context.workspace.scratchpad, intermediate, tokens,
-                weights_.ffn_output_weight.data, weights_.ffn_output_bias.data, x);
+  const double ffn_flops = 2.0 * tokens * hidden_size_ * intermediate_size_;
+  {
+    ProfileScope timed(context, "ffn input + activation", ffn_flops);
+    const auto ffn_input = context.ops.linear(hidden_size_, intermediate_size_, activation_,
+                                              ops::Linear::Output::overwrite);
+    (*ffn_input)(context.stream, context.workspace.scratchpad, pre_norm ? normed : x, tokens,
+                 weights_.ffn_input_weight.data, weights_.ffn_input_bias.data, intermediate);
+  }
+  {
+    ProfileScope timed(context, "ffn output", ffn_flops);
+    const auto ffn_output =
+        context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
+    (*ffn_output)(context.stream, context.workspace.scratchpad, intermediate, tokens,
+                  weights_.ffn_output_weight.data, weights_.ffn_output_bias.data, x);
+  }
   if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
 }
 

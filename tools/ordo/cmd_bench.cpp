@@ -1,71 +1,127 @@
-// `ordo bench`: steady-state latency of one forward pass on synthetic ids.
-// A first version (engine-core issue): one case per run, for the ONNX Runtime comparison.
+// `ordo bench`: steady-state latency and throughput of the forward pass on random ids (fixed
+// seed), against the machine's measured FMA peak; one case, or the standard grid.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "common.h"
+#include "fma_peak.h"
+#include "synthetic_model.h"
 
 namespace ordo::cli {
 
 const char* const kBenchHelp =
-    R"(usage: ordo bench [--model DIR] [--batch B] [--seq T] [--seconds S] [--json]
+    R"(usage: ordo bench [--model DIR | --shape NAME] [--batch B] [--seq T | --ragged MIN-MAX]
+                  [--threads N] [--dtype f32] [--seconds S] [--profile] [--json]
 
-Times the forward pass on random ids (fixed seed) after a warm-up and reports the median and
-90th-percentile latency and the throughput in real tokens per second.
+Times the forward pass on random ids (fixed seed) after a warm-up: median and 90th-percentile
+latency, throughput in real tokens per second (padding is not counted), achieved GFLOP/s and
+its fraction of the machine's f32 FMA peak (measured at start-up with the same threads), peak
+resident memory and model load time.
 
-  --model DIR    model directory (default: the bundled sinusoidal model)
-  --batch B      sequences per call (default 1)
-  --seq T        tokens per sequence (default 128)
-  --seconds S    how long to measure (default 3)
-  --min-runs N   measure at least N calls (default 10)
-  --pe KIND      none | sinusoidal | sinusoidal-blocked | learned
-  --threads N    OpenMP threads
-  --json         one JSON object instead of a table
+Without --batch, --seq or --ragged it runs the grid 1x16, 1x128, 8x128, 32x32 and a ragged
+batch of 32 sequences with lengths uniform in 8-128; without --model or --shape it does so on
+both synthetic shapes.
+
+  --model DIR      a model directory
+  --shape NAME     a random-weight model built in memory: minilm (6 x 384, 12 heads, FFN 1536)
+                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522
+  --batch B        sequences per call (default 1, or 32 with --ragged)
+  --seq T          tokens per sequence (default 128)
+  --ragged MIN-MAX sequence lengths drawn uniformly from MIN..MAX (fixed seed)
+  --dtype f32      compute type (int8 is not implemented yet)
+  --seconds S      how long to measure each case (default 3)
+  --min-runs N     measure at least N calls per case (default 10)
+  --profile        add the time per op (projections, attention, FFN, LayerNorm, ...)
+  --pe KIND        none | sinusoidal | sinusoidal-blocked | learned
+  --threads N      OpenMP threads
+  --json           one JSON object per case (JSON Lines) instead of a table
 )";
 
 namespace {
 
-// Multiply-adds of the encoder stack, counted as 2 FLOPs each: the projections and FFN per
-// token, and QK^T plus PV per token pair and head.
-double forward_flops(const models::LoadedModel& model, int64_t batch, int64_t length) {
-  const EncoderSpec& spec = model.spec;
-  const double h = static_cast<double>(spec.hidden_size);
-  const double f = static_cast<double>(spec.intermediate_size);
-  const double tokens = static_cast<double>(batch * length);
-  const double per_layer = 2.0 * tokens * (4.0 * h * h + 2.0 * h * f) +
-                           2.0 * 2.0 * static_cast<double>(batch) * length * length * h;
-  return per_layer * static_cast<double>(spec.layers.size());
+struct Case {
+  int batch = 1;
+  int min_length = 128, max_length = 128;  // equal unless ragged
+  std::string label() const {
+    return min_length == max_length ? std::to_string(batch) + "x" + std::to_string(min_length)
+                                    : std::to_string(batch) + "x" + std::to_string(min_length) +
+                                          "-" + std::to_string(max_length);
+  }
+};
+
+const std::vector<Case> kGrid = {
+    {1, 16, 16}, {1, 128, 128}, {8, 128, 128}, {32, 32, 32}, {32, 8, 128}};
+
+// "8-128" -> {8, 128}
+std::pair<int, int> parse_range(const std::string& text) {
+  const auto dash = text.find('-');
+  try {
+    if (dash == std::string::npos) throw std::invalid_argument("no dash");
+    size_t used_min = 0, used_max = 0;
+    const int min = std::stoi(text.substr(0, dash), &used_min);
+    const int max = std::stoi(text.substr(dash + 1), &used_max);
+    if (used_min != dash || used_max != text.size() - dash - 1) throw std::invalid_argument("");
+    if (min < 1 || max < min || max > (1 << 16)) throw std::out_of_range("");
+    return {min, max};
+  } catch (const std::logic_error&) {
+    throw UsageError("--ragged: expected MIN-MAX with 1 <= MIN <= MAX <= 65536, got '" + text +
+                     "'");
+  }
 }
 
-}  // namespace
-
-int run_bench(const std::vector<std::string>& arguments) {
-  std::set<std::string> options = kModelOptions;
-  options.insert({"--batch", "--seq", "--seconds", "--min-runs"});
-  const Args args(arguments, {"--json"}, options);
-  if (!args.positional().empty())
-    throw UsageError("unexpected argument '" + args.positional().front() + "'");
-  const int batch = args.integer("--batch", 1, 1, 4096);
-  const int length = args.integer("--seq", 128, 1, 1 << 16);
-  const double seconds = args.real("--seconds", 3.0, 0.0, 3600.0);
-  const int min_runs = args.integer("--min-runs", 10, 1, 1 << 20);
-
-  const LoadedEncoder loaded = load_encoder(args);
+EncoderInput random_input(const Case& c, int64_t vocab) {
   std::mt19937 random(1234);
-  std::uniform_int_distribution<int32_t> token(
-      5, static_cast<int32_t>(loaded.model.spec.vocab_size - 1));
+  std::uniform_int_distribution<int32_t> token(5, static_cast<int32_t>(vocab - 1));
+  std::uniform_int_distribution<int> length(c.min_length, c.max_length);
   EncoderInput input;
-  for (int b = 0; b < batch; ++b) {
-    std::vector<int32_t> ids(static_cast<size_t>(length));
+  for (int b = 0; b < c.batch; ++b) {
+    std::vector<int32_t> ids(static_cast<size_t>(length(random)));
     for (auto& id : ids) id = token(random);
     input.ids.push_back(std::move(ids));
   }
-  for (int i = 0; i < 3; ++i) loaded.encoder.forward(input);  // primitives for this shape
+  return input;
+}
+
+// Multiply-adds of the encoder stack on the real tokens, counted as 2 FLOPs each: projections
+// and FFN per token, QK^T and PV per token pair of each sequence.
+double forward_flops(const EncoderSpec& spec, const EncoderInput& input) {
+  const double h = static_cast<double>(spec.hidden_size);
+  const double f = static_cast<double>(spec.intermediate_size);
+  double per_layer = 0.0;
+  for (const auto& ids : input.ids) {
+    const double length = static_cast<double>(ids.size());
+    per_layer += 2.0 * length * (4.0 * h * h + 2.0 * h * f) + 4.0 * length * length * h;
+  }
+  return per_layer * static_cast<double>(spec.layers.size());
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+struct Settings {
+  double seconds = 3.0;
+  int min_runs = 10;
+  bool profile = false;
+  bool json = false;
+};
+
+nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_name, const Case& c,
+                        const FmaPeak& peak, const Settings& settings) {
+  const EncoderInput input = random_input(c, loaded.model.spec.vocab_size);
+  int64_t tokens = 0;
+  for (const auto& ids : input.ids) tokens += static_cast<int64_t>(ids.size());
+  for (int i = 0; i < 3; ++i) loaded.encoder.forward(input);  // primitives for these shapes
 
   std::vector<double> times_ms;
   const auto start = std::chrono::steady_clock::now();
@@ -75,32 +131,174 @@ int run_bench(const std::vector<std::string>& arguments) {
     const auto after = std::chrono::steady_clock::now();
     times_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
     const double elapsed = std::chrono::duration<double>(after - start).count();
-    if (static_cast<int>(times_ms.size()) >= min_runs && elapsed >= seconds) break;
+    if (static_cast<int>(times_ms.size()) >= settings.min_runs && elapsed >= settings.seconds)
+      break;
   }
   std::sort(times_ms.begin(), times_ms.end());
   const double median = times_ms[times_ms.size() / 2];
   const double p90 = times_ms[std::min(times_ms.size() - 1, times_ms.size() * 9 / 10)];
-  const double tokens_per_s = static_cast<double>(batch) * length / (median / 1000.0);
-  const double gflops = forward_flops(loaded.model, batch, length) / (median / 1000.0) / 1e9;
+  const double gflops = forward_flops(loaded.model.spec, input) / (median / 1000.0) / 1e9;
 
-  if (args.flag("--json")) {
-    const nlohmann::json result = {
-        {"model", loaded.model.directory.string()},
-        {"batch", batch},
-        {"seq", length},
-        {"runs", times_ms.size()},
-        {"median_ms", median},
-        {"p90_ms", p90},
-        {"tokens_per_s", tokens_per_s},
-        {"gflops", gflops},
-        {"load_ms", loaded.load_ms},
-    };
-    std::cout << result.dump() << '\n';
+  nlohmann::json result = {
+      {"model", model_name},
+      {"case", c.label()},
+      {"batch", c.batch},
+      {"seq", c.max_length},
+      {"tokens", tokens},
+      {"dtype", "f32"},
+      {"threads", peak.threads},
+      {"runs", times_ms.size()},
+      {"median_ms", median},
+      {"p90_ms", p90},
+      {"tokens_per_s", static_cast<double>(tokens) / (median / 1000.0)},
+      {"gflops", gflops},
+      {"peak_gflops", peak.gflops},
+      {"peak_isa", peak.isa},
+      {"peak_fraction", gflops / peak.gflops},
+      {"peak_rss_mb", peak_rss_mb()},
+      {"load_ms", loaded.load_ms},
+  };
+  if (c.min_length != c.max_length) result["ragged"] = {c.min_length, c.max_length};
+
+  if (settings.profile) {
+    // Separate calls, so that the clock reads do not touch the timed runs above.
+    constexpr int kProfiledCalls = 5;
+    ForwardOptions options;
+    options.profile = true;
+    std::vector<OpTime> total;
+    for (int i = 0; i < kProfiledCalls; ++i) {
+      for (const OpTime& op : loaded.encoder.forward(input, options).profile) {
+        auto it = std::find_if(total.begin(), total.end(),
+                               [&](const OpTime& seen) { return seen.op == op.op; });
+        if (it == total.end()) {
+          total.push_back(op);
+        } else {
+          it->calls += op.calls, it->ms += op.ms, it->flops += op.flops;
+        }
+      }
+    }
+    double all_ms = 0.0;
+    for (const OpTime& op : total) all_ms += op.ms;
+    nlohmann::json ops = nlohmann::json::array();
+    for (const OpTime& op : total) {
+      const double ms = op.ms / kProfiledCalls;
+      nlohmann::json entry = {{"op", op.op},
+                              {"calls", op.calls / kProfiledCalls},
+                              {"ms", ms},
+                              {"share", op.ms / all_ms}};
+      if (op.flops > 0) {
+        const double op_gflops = op.flops / op.ms / 1e6;
+        entry["gflops"] = op_gflops;
+        entry["peak_fraction"] = op_gflops / peak.gflops;
+      }
+      ops.push_back(entry);
+    }
+    result["profile"] = ops;
+  }
+  return result;
+}
+
+void print_row(const nlohmann::json& r) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-12s %-10s %6lld %9.2f %9.2f %11.0f %8.1f %5.0f%% %7.0f\n",
+                r["model"].get<std::string>().c_str(), r["case"].get<std::string>().c_str(),
+                static_cast<long long>(r["tokens"].get<int64_t>()), r["median_ms"].get<double>(),
+                r["p90_ms"].get<double>(), r["tokens_per_s"].get<double>(),
+                r["gflops"].get<double>(), 100.0 * r["peak_fraction"].get<double>(),
+                r["peak_rss_mb"].get<double>());
+  std::cout << line;
+  if (!r.contains("profile")) return;
+  for (const auto& op : r["profile"]) {
+    std::snprintf(line, sizeof line, "    %-24s %8.3f ms %5.1f%%",
+                  op["op"].get<std::string>().c_str(), op["ms"].get<double>(),
+                  100.0 * op["share"].get<double>());
+    std::cout << line;
+    if (op.contains("gflops")) {
+      std::snprintf(line, sizeof line, " %8.1f GFLOP/s %5.0f%% of peak", op["gflops"].get<double>(),
+                    100.0 * op["peak_fraction"].get<double>());
+      std::cout << line;
+    }
+    std::cout << '\n';
+  }
+}
+
+}  // namespace
+
+int run_bench(const std::vector<std::string>& arguments) {
+  std::set<std::string> options = kModelOptions;
+  options.insert({"--shape", "--batch", "--seq", "--ragged", "--dtype", "--seconds", "--min-runs"});
+  const Args args(arguments, {"--json", "--profile"}, options);
+  if (!args.positional().empty())
+    throw UsageError("unexpected argument '" + args.positional().front() + "'");
+  if (args.value("--model") && args.value("--shape"))
+    throw UsageError("--model and --shape are alternatives: give one");
+  if (args.value("--seq") && args.value("--ragged"))
+    throw UsageError("--seq and --ragged are alternatives: give one");
+  if (const auto dtype = args.value("--dtype"); dtype && *dtype != "f32")
+    throw UsageError("--dtype: '" + *dtype +
+                     "' is not available (this build computes in f32 only)");
+  Settings settings;
+  settings.seconds = args.real("--seconds", 3.0, 0.0, 3600.0);
+  settings.min_runs = args.integer("--min-runs", 10, 1, 1 << 20);
+  settings.profile = args.flag("--profile");
+  settings.json = args.flag("--json");
+
+  std::vector<Case> cases = kGrid;
+  if (args.value("--batch") || args.value("--seq") || args.value("--ragged")) {
+    Case c;
+    if (const auto ragged = args.value("--ragged")) {
+      std::tie(c.min_length, c.max_length) = parse_range(*ragged);
+      c.batch = 32;
+    } else {
+      c.min_length = c.max_length = args.integer("--seq", 128, 1, 1 << 16);
+    }
+    c.batch = args.integer("--batch", c.batch, 1, 4096);
+    cases = {c};
+  }
+
+  // Everything that can fail on the user's input fails before anything is printed.
+  std::vector<std::string> shapes;
+  if (const auto shape = args.value("--shape")) {
+    shapes = {synthetic_shape(*shape).name};
+  } else if (!args.value("--model")) {
+    for (const SyntheticShape& shape : synthetic_shapes()) shapes.push_back(shape.name);
+  }
+  std::optional<LoadedEncoder> checkpoint;
+  if (shapes.empty()) {
+    checkpoint.emplace(load_encoder(args));
   } else {
-    std::cout << "model " << loaded.model.directory.string() << ", batch " << batch << " x "
-              << length << " tokens, " << times_ms.size() << " runs\n"
-              << "median " << median << " ms, p90 " << p90 << " ms, " << tokens_per_s
-              << " tokens/s, " << gflops << " GFLOP/s, load " << loaded.load_ms << " ms\n";
+    apply_threads(args);
+  }
+
+  const FmaPeak peak = measure_fma_peak();
+  if (!settings.json) {
+    std::cout << "f32 FMA peak " << static_cast<int>(peak.gflops) << " GFLOP/s (" << peak.isa
+              << ", " << peak.threads << " threads, measured)\n"
+              << "model        case       tokens    median       p90    tokens/s  GFLOP/s  peak"
+                 "  RSS MB\n";
+  }
+  const auto report = [&](const LoadedEncoder& loaded, const std::string& name) {
+    for (const Case& c : cases) {
+      const nlohmann::json result = run_case(loaded, name, c, peak, settings);
+      if (settings.json) {
+        std::cout << result.dump() << std::endl;
+      } else {
+        print_row(result);
+        std::cout.flush();
+      }
+    }
+  };
+  if (checkpoint) report(*checkpoint, checkpoint->model.directory.filename().string());
+  for (const std::string& name : shapes) {
+    const auto start = std::chrono::steady_clock::now();
+    models::LoadedModel model;
+    model.directory = "synthetic:" + name;
+    model.model_type = "bert";
+    model.spec = synthetic_spec(synthetic_shape(name));
+    Encoder encoder(model.spec);
+    const std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - start;
+    report(LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()}, name);
   }
   return 0;
 }

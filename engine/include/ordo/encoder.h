@@ -85,6 +85,15 @@ struct ForwardOptions {
   bool output_attentions = false;
   Pooling pooling = Pooling::mean;
   bool normalize = false;  // L2-normalise the pooled vectors
+  bool profile = false;    // fill EncoderOutput::profile (one clock read per op)
+};
+
+// Wall time spent in one kind of op during a forward pass, summed over its calls.
+struct OpTime {
+  std::string op;  // "qkv projection", "attention", "ffn input", ...
+  int64_t calls = 0;
+  double ms = 0.0;
+  double flops = 0.0;  // multiply-adds x 2 for the matmul ops, 0 for the others
 };
 
 struct EncoderOutput {
@@ -93,6 +102,7 @@ struct EncoderOutput {
   std::vector<Tensor> hidden_states;  // layers + 1 tensors like last_hidden_state (on request)
   std::vector<Tensor> attentions;     // per layer [batch, heads, longest, longest] (on request)
   Tensor pooled;                      // [batch, hidden]
+  std::vector<OpTime> profile;        // when ForwardOptions::profile, in order of first use
 };
 
 class Encoder {

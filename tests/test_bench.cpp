@@ -1,0 +1,99 @@
+// `ordo bench` and the per-op profile behind --profile. Only the bookkeeping is asserted here
+// (FLOP counts, token counts, fields, errors): speed is measured by the benchmark itself.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.h"
+#include "model.h"
+#include "test_util.h"
+
+namespace ordo::test {
+namespace {
+
+const std::string kTiny = fixture("tiny_tokenized").string();
+
+TEST(Profile, CountsEachOpPerLayerWithHandCountedFlopsAndChangesNothing) {
+  const models::LoadedModel model = models::load_model(kTiny);
+  const Encoder encoder(model.spec);
+  EncoderInput input;
+  input.ids = {{5, 6, 7, 8, 9, 10, 11}, {12, 13, 14}};  // ragged: 7 + 3 real tokens
+  ForwardOptions profiled;
+  profiled.profile = true;
+  const EncoderOutput plain = encoder.forward(input);
+  const EncoderOutput timed = encoder.forward(input, profiled);
+  EXPECT_TRUE(plain.profile.empty());
+  ASSERT_EQ(plain.last_hidden_state.numel(), timed.last_hidden_state.numel());
+  EXPECT_EQ(0, std::memcmp(plain.last_hidden_state.data(), timed.last_hidden_state.data(),
+                           sizeof(float) * static_cast<size_t>(plain.last_hidden_state.numel())));
+
+  const double h = static_cast<double>(model.spec.hidden_size);
+  const double f = static_cast<double>(model.spec.intermediate_size);
+  const auto layers = static_cast<int64_t>(model.spec.layers.size());
+  std::map<std::string, OpTime> ops;
+  for (const OpTime& op : timed.profile) {
+    EXPECT_GE(op.ms, 0.0) << op.op;
+    ops[op.op] = op;
+  }
+  ASSERT_EQ(ops.count("qkv projection"), 1u);
+  EXPECT_EQ(ops["qkv projection"].calls, layers);
+  EXPECT_DOUBLE_EQ(ops["qkv projection"].flops, layers * 2.0 * 10 * h * 3 * h);
+  EXPECT_DOUBLE_EQ(ops["output projection"].flops, layers * 2.0 * 10 * h * h);
+  EXPECT_DOUBLE_EQ(ops["ffn input + activation"].flops, layers * 2.0 * 10 * h * f);
+  EXPECT_DOUBLE_EQ(ops["ffn output"].flops, layers * 2.0 * 10 * h * f);
+  // Attention runs per sequence on its own length: 4 x (7^2 + 3^2) x hidden per layer.
+  EXPECT_DOUBLE_EQ(ops["attention"].flops, layers * 4.0 * (49 + 9) * h);
+  EXPECT_EQ(ops["embeddings"].calls, 1);
+  EXPECT_EQ(ops["layer norm"].calls, 2 * layers);  // post-LN BERT: two per block
+}
+
+TEST(CliBench, RaggedCaseReportsRealTokensPeakAndProfileAsOneJsonObject) {
+  const CliRun run = ordo({"bench", "--model", kTiny, "--batch", "4", "--ragged", "3-9",
+                           "--seconds", "0", "--min-runs", "2", "--profile", "--json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto lines = std::count(run.out.begin(), run.out.end(), '\n');
+  ASSERT_EQ(lines, 1) << run.out;
+  const auto result = nlohmann::json::parse(run.out);
+  EXPECT_EQ(result["case"], "4x3-9");
+  const int64_t tokens = result["tokens"];
+  EXPECT_GE(tokens, 4 * 3);
+  EXPECT_LE(tokens, 4 * 9);
+  EXPECT_GE(result["runs"].get<int>(), 2);
+  const double median = result["median_ms"], p90 = result["p90_ms"];
+  EXPECT_LE(median, p90);
+  EXPECT_NEAR(result["tokens_per_s"].get<double>(), tokens / (median / 1000.0), 1e-6 * tokens);
+  EXPECT_GT(result["peak_gflops"].get<double>(), 0.0);
+  EXPECT_NEAR(result["peak_fraction"].get<double>(),
+              result["gflops"].get<double>() / result["peak_gflops"].get<double>(), 1e-9);
+  EXPECT_GT(result["peak_rss_mb"].get<double>(), 1.0);
+  EXPECT_GT(result["load_ms"].get<double>(), 0.0);
+  double share = 0.0;
+  for (const auto& op : result["profile"]) share += op["share"].get<double>();
+  EXPECT_NEAR(share, 1.0, 1e-9);
+}
+
+TEST(CliBench, SyntheticShapeRunsWithoutAModelDirectory) {
+  const CliRun run = ordo({"bench", "--shape", "minilm", "--batch", "1", "--seq", "8", "--seconds",
+                           "0", "--min-runs", "1", "--json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto result = nlohmann::json::parse(run.out);
+  EXPECT_EQ(result["model"], "minilm");
+  EXPECT_EQ(result["tokens"], 8);
+  // MiniLM-L6 at 8 tokens: 6 layers x (2 x 8 x (4 x 384^2 + 2 x 384 x 1536) + 4 x 8^2 x 384).
+  const double flops = 6.0 * (2.0 * 8 * (4.0 * 384 * 384 + 2.0 * 384 * 1536) + 4.0 * 64 * 384);
+  EXPECT_NEAR(result["gflops"].get<double>(),
+              flops / (result["median_ms"].get<double>() / 1000.0) / 1e9,
+              1e-6 * result["gflops"].get<double>());
+}
+
+TEST(CliBench, Errors) {
+  expect_error({"bench", "--dtype", "int8"}, 2, "--dtype: 'int8'");
+  expect_error({"bench", "--ragged", "9-4"}, 2, "--ragged: expected MIN-MAX");
+  expect_error({"bench", "--ragged", "8to128"}, 2, "--ragged");
+  expect_error({"bench", "--seq", "8", "--ragged", "8-9"}, 2, "alternatives");
+  expect_error({"bench", "--model", kTiny, "--shape", "minilm"}, 2, "alternatives");
+  expect_error({"bench", "--shape", "gpt"}, 2, "--shape: unknown shape 'gpt'");
+}
+
+}  // namespace
+}  // namespace ordo::test
