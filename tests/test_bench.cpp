@@ -86,11 +86,23 @@ TEST(CliBench, SyntheticShapeRunsWithoutAModelDirectory) {
               1e-6 * result["gflops"].get<double>());
 }
 
+TEST(CliBench, ExplicitLengthsAreTheBatch) {
+  const CliRun run = ordo({"bench", "--model", kTiny, "--lengths", "3,9,5", "--seconds", "0",
+                           "--min-runs", "1", "--json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto result = nlohmann::json::parse(run.out);
+  EXPECT_EQ(result["batch"], 3);
+  EXPECT_EQ(result["tokens"], 17);
+  EXPECT_EQ(result["seq"], 9);
+}
+
 TEST(CliBench, Errors) {
   expect_error({"bench", "--dtype", "int8"}, 2, "--dtype: 'int8'");
   expect_error({"bench", "--ragged", "9-4"}, 2, "--ragged: expected MIN-MAX");
   expect_error({"bench", "--ragged", "8to128"}, 2, "--ragged");
   expect_error({"bench", "--seq", "8", "--ragged", "8-9"}, 2, "alternatives");
+  expect_error({"bench", "--lengths", "4,0"}, 2, "--lengths: 0 is not in 1..65536");
+  expect_error({"bench", "--lengths", "4", "--batch", "2"}, 2, "drop --batch");
   expect_error({"bench", "--model", kTiny, "--shape", "minilm"}, 2, "alternatives");
   expect_error({"bench", "--shape", "gpt"}, 2, "--shape: unknown shape 'gpt'");
 }

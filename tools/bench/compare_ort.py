@@ -4,9 +4,10 @@
     /usr/bin/python3 tools/bench/compare_ort.py --shapes minilm --cases 1x128 --threads 2
 
 For every shape (a random-weight BERT-layout checkpoint made by make_synthetic.py, kept in
---work and reused) and every case BxT:
-  1. check: the same explicit ids (B rows of T ids, token types 0/1) go through
-     `ordo encode --npy` and `ort_bench.js check`; max |ordo - ORT| over last_hidden_state
+--work and reused) and every case BxT or BxMIN-MAX (ragged: B lengths uniform in MIN..MAX,
+fixed seed; ORT gets them right-padded to the longest with a mask, ordo packed):
+  1. check: the same explicit ids (B rows, token types 0/1) go through `ordo encode --npy`
+     and `ort_bench.js check`; max |ordo - ORT| over the real positions of last_hidden_state
      must be <= --tolerance (1e-3);
   2. time: `ordo bench` and `ort_bench.js time` alternate for --rounds rounds (the order flips
      every round so a drift in machine load hits both engines alike), each --seconds long,
@@ -41,14 +42,30 @@ def binary_stamp(path: str) -> str:
     return f"{digest} {time.strftime('%H:%M:%S', time.localtime(os.path.getmtime(path)))}"
 
 
-def parse_case(text: str) -> Tuple[int, int]:
+def parse_case(text: str) -> Tuple[int, int, int]:
+    """'8x128' -> (8, 128, 128); '32x8-128' (ragged) -> (32, 8, 128)."""
     try:
-        batch, seq = (int(part) for part in text.lower().split("x"))
+        batch_text, seq_text = text.lower().split("x")
+        low, _, high = seq_text.partition("-")
+        batch, low = int(batch_text), int(low)
+        high = int(high) if high else low
     except ValueError:
-        raise argparse.ArgumentTypeError(f"case '{text}' is not BATCHxSEQ, e.g. 1x128")
-    if batch < 1 or seq < 1:
-        raise argparse.ArgumentTypeError(f"case '{text}': batch and seq must be >= 1")
-    return batch, seq
+        raise argparse.ArgumentTypeError(
+            f"case '{text}' is not BATCHxSEQ or BATCHxMIN-MAX, e.g. 1x128 or 32x8-128")
+    if batch < 1 or low < 1 or high < low:
+        raise argparse.ArgumentTypeError(f"case '{text}': need batch >= 1 and 1 <= MIN <= MAX")
+    return batch, low, high
+
+
+def case_lengths(batch: int, low: int, high: int) -> List[int]:
+    """The sequence lengths of a case: all equal, or uniform in low..high with a fixed seed."""
+    if low == high:
+        return [low] * batch
+    return [int(n) for n in np.random.default_rng(1234).integers(low, high + 1, size=batch)]
+
+
+def case_label(batch: int, low: int, high: int) -> str:
+    return f"{batch}x{low}" if low == high else f"{batch}x{low}-{high}"
 
 
 def run_json(command: List[str], env=None) -> Dict[str, object]:
@@ -75,18 +92,18 @@ def ensure_model(work: str, shape: str, seed: int) -> str:
     return directory
 
 
-def check_ids(batch: int, seq: int, vocab: int) -> Tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(batch * 100003 + seq)
-    ids = rng.integers(5, vocab, size=(batch, seq))
-    types = np.zeros_like(ids)
-    types[:, seq // 2:] = 1
+def check_ids(lengths: List[int], vocab: int) -> Tuple[List[List[int]], List[List[int]]]:
+    rng = np.random.default_rng(len(lengths) * 100003 + max(lengths))
+    ids = [rng.integers(5, vocab, size=n).tolist() for n in lengths]
+    types = [[0 if t < n // 2 else 1 for t in range(n)] for n in lengths]
     return ids, types
 
 
-def correctness(ordo: str, model: str, batch: int, seq: int, threads: int, env) -> float:
+def correctness(ordo: str, model: str, lengths: List[int], threads: int, env) -> float:
+    """max |ordo - ORT| over the real (unpadded) positions of last_hidden_state."""
     with open(os.path.join(model, "config.json")) as f:
         vocab = json.load(f)["vocab_size"]
-    ids, types = check_ids(batch, seq, vocab)
+    ids, types = check_ids(lengths, vocab)
     with tempfile.TemporaryDirectory(prefix="ordo-check-") as tmp:
         ordo_npy = os.path.join(tmp, "ordo.npy")
         ort_npy = os.path.join(tmp, "ort.npy")
@@ -97,20 +114,26 @@ def correctness(ordo: str, model: str, batch: int, seq: int, threads: int, env) 
                         "--token-types", ",".join(map(str, type_row))]
         subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
         with open(ids_json, "w") as f:
-            json.dump({"input_ids": ids.tolist(), "token_type_ids": types.tolist()}, f)
+            json.dump({"input_ids": ids, "token_type_ids": types}, f)
         subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), "check", "--model",
                         os.path.join(model, "model.onnx"), "--ids", ids_json, "--npy", ort_npy,
                         "--threads", str(threads)], check=True)
         a, b = np.load(ordo_npy), np.load(ort_npy)
     if a.shape != b.shape:
         raise RuntimeError(f"shape mismatch: ordo {a.shape} vs ORT {b.shape}")
+    real = np.zeros(a.shape[:2], dtype=bool)
+    for row, n in enumerate(lengths):
+        real[row, :n] = True
+    a, b = a[real], b[real]  # ORT's padded positions hold values nobody reads
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         return float("inf")
     return float(np.max(np.abs(a.astype(np.float64) - b)))
 
 
-def timing(ordo: str, model: str, batch: int, seq: int, args, env) -> Dict[str, object]:
-    common = ["--batch", str(batch), "--seq", str(seq), "--seconds", str(args.seconds),
+def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, object]:
+    # Both engines get the same lengths; ORT pads them to the longest (with a mask), as a user
+    # would feed a ragged batch to it, and ordo runs them packed.
+    common = ["--lengths", ",".join(map(str, lengths)), "--seconds", str(args.seconds),
               "--min-runs", str(args.min_runs), "--threads", str(args.threads)]
     ordo_cmd = [ordo, "bench", "--model", model, "--json"] + common
     ort_cmd = ["node", os.path.join(HERE, "ort_bench.js"), "time", "--model",
@@ -130,7 +153,7 @@ def timing(ordo: str, model: str, batch: int, seq: int, args, env) -> Dict[str, 
     ordo_ms = statistics.median(r["ordo"]["median_ms"] for r in rounds)
     ort_ms = statistics.median(r["ort"]["median_ms"] for r in rounds)
     round_ratios = [r["ort"]["median_ms"] / r["ordo"]["median_ms"] for r in rounds]
-    tokens = batch * seq
+    tokens = sum(lengths)
     first = rounds[0]["ordo"]
     gflop = first["gflops"] * first["median_ms"] / 1000  # GFLOP per forward pass
     return {
@@ -141,7 +164,8 @@ def timing(ordo: str, model: str, batch: int, seq: int, args, env) -> Dict[str, 
         "ratio": ort_ms / ordo_ms,  # = ordo tokens/s / ORT tokens/s
         "round_ratio_min": min(round_ratios),
         "round_ratio_max": max(round_ratios),
-        # ordo bench counts the matmul FLOPs of one forward; the same count serves ORT.
+        # ordo bench counts the FLOPs of one forward on the real tokens; the same useful work
+        # serves ORT (which also computes the padding of a ragged batch).
         "ordo_gflops": gflop / (ordo_ms / 1000),
         "ort_gflops": gflop / (ort_ms / 1000),
         "ort_version": rounds[0]["ort"]["ort_version"],
@@ -158,7 +182,7 @@ def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> No
     rows = []
     for r in results:
         rows.append([
-            f"{r['shape']} {r['batch']}x{r['seq']}",
+            f"{r['shape']} {r['case']}",
             f"{r['ordo_median_ms']:.2f}", f"{r['ort_median_ms']:.2f}",
             f"{r['ordo_tokens_per_s']:.0f}", f"{r['ort_tokens_per_s']:.0f}",
             f"{r['ratio']:.2f}", f"{r['round_ratio_min']:.2f}-{r['round_ratio_max']:.2f}",
@@ -182,7 +206,8 @@ def main() -> int:
     parser.add_argument("--shapes", default="minilm",
                         help=f"comma-separated, from {', '.join(SHAPES)} (default minilm)")
     parser.add_argument("--cases", default="1x128",
-                        help="comma-separated BATCHxSEQ (default 1x128)")
+                        help="comma-separated BATCHxSEQ, or BATCHxMIN-MAX for a ragged batch "
+                             "with lengths uniform in MIN..MAX (default 1x128)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2.0, help="per engine per round")
@@ -223,13 +248,16 @@ def main() -> int:
     try:
         for shape in shapes:
             model = ensure_model(args.work, shape, args.seed)
-            for batch, seq in cases:
-                print(f"# {shape} {batch}x{seq}: check", file=sys.stderr)
-                delta = correctness(args.ordo, model, batch, seq, args.threads, env)
+            for batch, low, high in cases:
+                label = case_label(batch, low, high)
+                lengths = case_lengths(batch, low, high)
+                print(f"# {shape} {label}: check", file=sys.stderr)
+                delta = correctness(args.ordo, model, lengths, args.threads, env)
                 print(f"#   max |ordo - ORT| = {delta:.3g}", file=sys.stderr)
-                result = {"shape": shape, "batch": batch, "seq": seq, "max_abs_delta": delta,
+                result = {"shape": shape, "case": label, "batch": batch, "seq": high,
+                          "tokens": sum(lengths), "max_abs_delta": delta,
                           "check_ok": bool(delta <= args.tolerance)}
-                result.update(timing(args.ordo, model, batch, seq, args, env))
+                result.update(timing(args.ordo, model, lengths, args, env))
                 results.append(result)
     except (RuntimeError, subprocess.CalledProcessError) as error:
         print(f"compare_ort.py: {error}", file=sys.stderr)

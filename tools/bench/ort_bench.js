@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // ONNX Runtime side of ordo's peer benchmark (tools/bench/compare_ort.py drives it).
 //
-//   node tools/bench/ort_bench.js time  --model M.onnx [--batch B] [--seq T] [--seconds S]
-//                                       [--min-runs N] [--threads N] [--seed N] [--profile]
+//   node tools/bench/ort_bench.js time  --model M.onnx [--batch B] [--seq T | --lengths L,L,..]
+//                                       [--seconds S] [--min-runs N] [--threads N] [--seed N]
+//                                       [--profile]
 //   node tools/bench/ort_bench.js check --model M.onnx --ids IDS.json (--npy OUT.npy | --json)
 //                                       [--threads N]
 //
 // time:  random ids uniform in [5, vocab) (vocab from the model's config.json beside the .onnx,
 //        else 30522), attention_mask all 1, token_type_ids all 0; 3 warm-up runs, then runs
 //        until both --seconds (default 3) and --min-runs (default 10) are reached -- the same
-//        loop as `ordo bench`. Prints one JSON line:
+//        loop as `ordo bench`. --lengths gives one sequence per length, right-padded to the
+//        longest and masked, as a user feeds a ragged batch; tokens_per_s counts real tokens.
+//        Prints one JSON line:
 //        {"engine","ort_version","batch","seq","runs","median_ms","p90_ms","tokens_per_s",
 //         "load_ms","threads"} (+ "profile": op type -> share of kernel time, with --profile).
 // check: IDS.json is {"input_ids": [[...], ...], "attention_mask"?: same shape,
@@ -29,7 +32,7 @@ const ort = require('onnxruntime-node');
 function usage(message) {
   if (message) process.stderr.write(`ort_bench.js: ${message}\n`);
   process.stderr.write(
-      'usage: ort_bench.js time --model M.onnx [--batch B] [--seq T] [--seconds S] ' +
+      'usage: ort_bench.js time --model M.onnx [--batch B] [--seq T | --lengths L,L,..] [--seconds S] ' +
       '[--min-runs N] [--threads N] [--seed N] [--profile]\n' +
       '       ort_bench.js check --model M.onnx --ids IDS.json (--npy OUT.npy | --json) ' +
       '[--threads N]\n');
@@ -139,8 +142,16 @@ function summarizeProfile(file) {
 
 async function runTime(options) {
   const modelPath = options['--model'];
-  const batch = positiveInt(options, '--batch', 1);
-  const seq = positiveInt(options, '--seq', 128);
+  let lengths = null;
+  if (options['--lengths'] !== undefined) {
+    lengths = options['--lengths'].split(',').map(Number);
+    if (!lengths.length || !lengths.every((n) => Number.isInteger(n) && n >= 1))
+      usage('--lengths must be positive integers separated by commas');
+  }
+  const batch = lengths ? lengths.length : positiveInt(options, '--batch', 1);
+  const seq = lengths ? Math.max(...lengths) : positiveInt(options, '--seq', 128);
+  if (!lengths) lengths = Array(batch).fill(seq);
+  const tokens = lengths.reduce((a, b) => a + b, 0);
   const seconds = options['--seconds'] === undefined ? 3 : Number(options['--seconds']);
   if (!(seconds >= 0)) usage('--seconds must be >= 0');
   const minRuns = positiveInt(options, '--min-runs', 10);
@@ -156,12 +167,13 @@ async function runTime(options) {
   const rows = [];
   for (let b = 0; b < batch; ++b) {
     const row = [];
-    for (let t = 0; t < seq; ++t) row.push(5 + Math.floor(random() * (vocab - 5)));
+    for (let t = 0; t < seq; ++t) row.push(t < lengths[b] ? 5 + Math.floor(random() * (vocab - 5)) : 0);
     rows.push(row);
   }
+  const mask = lengths.map((n) => Array.from({length: seq}, (_, t) => (t < n ? 1 : 0)));
   const feeds = feedsFor(session, {
     input_ids: int64Tensor(rows, batch, seq),
-    attention_mask: fullTensor(batch, seq, 1),
+    attention_mask: int64Tensor(mask, batch, seq),
     token_type_ids: fullTensor(batch, seq, 0),
   });
   for (let i = 0; i < 3; ++i) await session.run(feeds);
@@ -184,11 +196,12 @@ async function runTime(options) {
     model: modelPath,
     batch,
     seq,
+    tokens,
     threads,
     runs: times.length,
     median_ms: median,
     p90_ms: p90,
-    tokens_per_s: (batch * seq) / (median / 1000),
+    tokens_per_s: tokens / (median / 1000),
     load_ms: loadMs,
   };
   if (profileDir) {

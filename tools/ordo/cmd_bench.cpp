@@ -36,6 +36,8 @@ both synthetic shapes.
   --batch B        sequences per call (default 1, or 32 with --ragged)
   --seq T          tokens per sequence (default 128)
   --ragged MIN-MAX sequence lengths drawn uniformly from MIN..MAX (fixed seed)
+  --lengths L,L,.. exactly these sequence lengths, one sequence each (for a peer benchmark
+                   that must see the same batch)
   --dtype f32      compute type (int8 is not implemented yet)
   --seconds S      how long to measure each case (default 3)
   --min-runs N     measure at least N calls per case (default 10)
@@ -50,6 +52,7 @@ namespace {
 struct Case {
   int batch = 1;
   int min_length = 128, max_length = 128;  // equal unless ragged
+  std::vector<int32_t> lengths;            // --lengths: exactly these, batch = their count
   std::string label() const {
     return min_length == max_length ? std::to_string(batch) + "x" + std::to_string(min_length)
                                     : std::to_string(batch) + "x" + std::to_string(min_length) +
@@ -58,7 +61,7 @@ struct Case {
 };
 
 const std::vector<Case> kGrid = {
-    {1, 16, 16}, {1, 128, 128}, {8, 128, 128}, {32, 32, 32}, {32, 8, 128}};
+    {1, 16, 16, {}}, {1, 128, 128, {}}, {8, 128, 128, {}}, {32, 32, 32, {}}, {32, 8, 128, {}}};
 
 // "8-128" -> {8, 128}
 std::pair<int, int> parse_range(const std::string& text) {
@@ -83,7 +86,8 @@ EncoderInput random_input(const Case& c, int64_t vocab) {
   std::uniform_int_distribution<int> length(c.min_length, c.max_length);
   EncoderInput input;
   for (int b = 0; b < c.batch; ++b) {
-    std::vector<int32_t> ids(static_cast<size_t>(length(random)));
+    const int n = c.lengths.empty() ? length(random) : c.lengths[static_cast<size_t>(b)];
+    std::vector<int32_t> ids(static_cast<size_t>(n));
     for (auto& id : ids) id = token(random);
     input.ids.push_back(std::move(ids));
   }
@@ -226,14 +230,19 @@ void print_row(const nlohmann::json& r) {
 
 int run_bench(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--shape", "--batch", "--seq", "--ragged", "--dtype", "--seconds", "--min-runs"});
+  options.insert({"--shape", "--batch", "--seq", "--ragged", "--lengths", "--dtype", "--seconds",
+                  "--min-runs"});
   const Args args(arguments, {"--json", "--profile"}, options);
   if (!args.positional().empty())
     throw UsageError("unexpected argument '" + args.positional().front() + "'");
   if (args.value("--model") && args.value("--shape"))
     throw UsageError("--model and --shape are alternatives: give one");
-  if (args.value("--seq") && args.value("--ragged"))
-    throw UsageError("--seq and --ragged are alternatives: give one");
+  if ((args.value("--seq") ? 1 : 0) + (args.value("--ragged") ? 1 : 0) +
+          (args.value("--lengths") ? 1 : 0) >
+      1)
+    throw UsageError("--seq, --ragged and --lengths are alternatives: give one");
+  if (args.value("--lengths") && args.value("--batch"))
+    throw UsageError("--lengths sets the batch (one sequence per length): drop --batch");
   if (const auto dtype = args.value("--dtype"); dtype && *dtype != "f32")
     throw UsageError("--dtype: '" + *dtype +
                      "' is not available (this build computes in f32 only)");
@@ -244,15 +253,24 @@ int run_bench(const std::vector<std::string>& arguments) {
   settings.json = args.flag("--json");
 
   std::vector<Case> cases = kGrid;
-  if (args.value("--batch") || args.value("--seq") || args.value("--ragged")) {
+  if (args.value("--batch") || args.value("--seq") || args.value("--ragged") ||
+      args.value("--lengths")) {
     Case c;
-    if (const auto ragged = args.value("--ragged")) {
+    if (const auto lengths = args.value("--lengths")) {
+      c.lengths = parse_int_list(*lengths, "--lengths");
+      for (int32_t n : c.lengths)
+        if (n < 1 || n > (1 << 16))
+          throw UsageError("--lengths: " + std::to_string(n) + " is not in 1..65536");
+      c.batch = static_cast<int>(c.lengths.size());
+      c.min_length = *std::min_element(c.lengths.begin(), c.lengths.end());
+      c.max_length = *std::max_element(c.lengths.begin(), c.lengths.end());
+    } else if (const auto ragged = args.value("--ragged")) {
       std::tie(c.min_length, c.max_length) = parse_range(*ragged);
       c.batch = 32;
     } else {
       c.min_length = c.max_length = args.integer("--seq", 128, 1, 1 << 16);
     }
-    c.batch = args.integer("--batch", c.batch, 1, 4096);
+    if (c.lengths.empty()) c.batch = args.integer("--batch", c.batch, 1, 4096);
     cases = {c};
   }
 
