@@ -5,12 +5,6 @@
 namespace ordo::models {
 namespace {
 
-// Limits far above any real encoder; they exist so that a hostile config fails fast.
-constexpr int64_t kMaxHidden = 1 << 16;
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxVocabulary = 1 << 24;
-constexpr int64_t kMaxPositions = 1 << 20;
-
 PositionKind parse_position_embedding_type(const io::JsonFile& config) {
   const std::string name = config.string("position_embedding_type", "absolute");
   if (name == "absolute") return PositionKind::learned;
@@ -19,47 +13,40 @@ PositionKind parse_position_embedding_type(const io::JsonFile& config) {
   if (name == "none") return PositionKind::none;
   config.fail("position_embedding_type",
               "has unsupported value \"" + name +
-                  "\" (supported: absolute, sinusoidal, sinusoidal-blocked, none)");
+                  "\" (supported: absolute, sinusoidal, sinusoidal-blocked, none; relative_key "
+                  "and relative_key_query are not implemented)");
 }
 
-// Old TF-converted checkpoints call LayerNorm parameters gamma/beta.
-std::string norm_name(const Checkpoint& checkpoint, const std::string& base, bool weight) {
-  const std::string modern = base + (weight ? ".weight" : ".bias");
-  if (checkpoint.contains(modern)) return modern;
-  const std::string legacy = base + (weight ? ".gamma" : ".beta");
-  return checkpoint.contains(legacy) ? legacy : modern;
+std::string find_prefix(const Checkpoint& checkpoint, const BertLayout& layout) {
+  for (const std::string& prefix : layout.prefixes) {
+    if (checkpoint.contains(prefix + "embeddings.word_embeddings.weight")) return prefix;
+  }
+  return layout.prefixes.back();  // the missing tensor is then reported under this name
 }
 
 }  // namespace
 
-EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) {
+EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& config,
+                              const BertLayout& layout) {
   EncoderSpec spec;
   spec.hidden_size = positive_field(config, "hidden_size", kMaxHidden);
   const int64_t layers = positive_field(config, "num_hidden_layers", kMaxLayers);
   spec.num_heads = positive_field(config, "num_attention_heads", kMaxHidden);
   spec.intermediate_size = positive_field(config, "intermediate_size", 16 * kMaxHidden);
   spec.vocab_size = positive_field(config, "vocab_size", kMaxVocabulary);
-  if (spec.hidden_size % spec.num_heads != 0) {
-    config.fail("num_attention_heads", "(" + std::to_string(spec.num_heads) +
-                                           ") must divide hidden_size (" +
-                                           std::to_string(spec.hidden_size) + ")");
-  }
+  check_heads_divide(config, "num_attention_heads", spec.num_heads, spec.hidden_size);
   spec.activation = parse_activation(config, "hidden_act", "gelu");
-  const double eps = config.number("layer_norm_eps", 1e-12);
-  if (!(eps > 0.0 && eps < 1.0)) config.fail("layer_norm_eps", "must be in (0, 1)");
-  spec.layer_norm_eps = static_cast<float>(eps);
+  spec.layer_norm_eps = layer_norm_eps(config, "layer_norm_eps", 1e-12);
   spec.position_kind = parse_position_embedding_type(config);
+  spec.position_offset = layout.position_offset;
   spec.norm_placement =
       config.boolean("ordo_pre_layer_norm", false) ? NormPlacement::pre : NormPlacement::post;
 
-  const std::string prefix =
-      checkpoint.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  const std::string prefix = find_prefix(checkpoint, layout);
   const int64_t h = spec.hidden_size, f = spec.intermediate_size;
   const std::string hidden_why = "hidden_size " + std::to_string(h);
-  auto vector = [&](const std::string& name) { return checkpoint.tensor(name, {h}, hidden_why); };
   auto norm = [&](const std::string& base, TensorView& weight, TensorView& bias) {
-    weight = vector(norm_name(checkpoint, base, true));
-    bias = vector(norm_name(checkpoint, base, false));
+    load_norm(checkpoint, base, h, weight, bias);
   };
 
   const std::string embeddings = prefix + "embeddings.";
@@ -68,6 +55,11 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
                         "vocab_size " + std::to_string(spec.vocab_size) + ", " + hidden_why);
   if (spec.position_kind == PositionKind::learned) {
     const int64_t positions = positive_field(config, "max_position_embeddings", kMaxPositions);
+    if (positions <= layout.position_offset) {
+      config.fail("max_position_embeddings",
+                  "(" + std::to_string(positions) + ") leaves no position after the offset " +
+                      std::to_string(layout.position_offset) + " (pad_token_id + 1)");
+    }
     spec.position_embeddings = checkpoint.tensor(
         embeddings + "position_embeddings.weight", {positions, h},
         "max_position_embeddings " + std::to_string(positions) + ", " + hidden_why);
@@ -83,41 +75,45 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
 
   for (int64_t i = 0; i < layers; ++i) {
     const std::string layer = prefix + "encoder.layer." + std::to_string(i) + ".";
-    const std::string square_why =
+    const std::string why =
         hidden_why + ", layer " + std::to_string(i) + " of " + std::to_string(layers);
-    auto square = [&](const std::string& name) {
-      return checkpoint.tensor(name, {h, h}, square_why);
-    };
+    const std::string ffn_why = "intermediate_size " + std::to_string(f) + ", " + why;
     LayerWeights w;
-    w.query_weight = square(layer + "attention.self.query.weight");
-    w.query_bias = vector(layer + "attention.self.query.bias");
-    w.key_weight = square(layer + "attention.self.key.weight");
-    w.key_bias = vector(layer + "attention.self.key.bias");
-    w.value_weight = square(layer + "attention.self.value.weight");
-    w.value_bias = vector(layer + "attention.self.value.bias");
-    w.attention_output_weight = square(layer + "attention.output.dense.weight");
-    w.attention_output_bias = vector(layer + "attention.output.dense.bias");
+    load_linear(checkpoint, layer + "attention.self.query", h, h, why, w.query_weight,
+                w.query_bias);
+    load_linear(checkpoint, layer + "attention.self.key", h, h, why, w.key_weight, w.key_bias);
+    load_linear(checkpoint, layer + "attention.self.value", h, h, why, w.value_weight,
+                w.value_bias);
+    load_linear(checkpoint, layer + "attention.output.dense", h, h, why, w.attention_output_weight,
+                w.attention_output_bias);
     norm(layer + "attention.output.LayerNorm", w.attention_norm_weight, w.attention_norm_bias);
-    const std::string ffn_why = "intermediate_size " + std::to_string(f) + ", " + square_why;
-    w.ffn_input_weight = checkpoint.tensor(layer + "intermediate.dense.weight", {f, h}, ffn_why);
-    w.ffn_input_bias = checkpoint.tensor(layer + "intermediate.dense.bias", {f}, ffn_why);
-    w.ffn_output_weight = checkpoint.tensor(layer + "output.dense.weight", {h, f}, ffn_why);
-    w.ffn_output_bias = vector(layer + "output.dense.bias");
+    load_linear(checkpoint, layer + "intermediate.dense", f, h, ffn_why, w.ffn_input_weight,
+                w.ffn_input_bias);
+    load_linear(checkpoint, layer + "output.dense", h, f, ffn_why, w.ffn_output_weight,
+                w.ffn_output_bias);
     norm(layer + "output.LayerNorm", w.ffn_norm_weight, w.ffn_norm_bias);
     spec.layers.push_back(w);
   }
   if (spec.norm_placement == NormPlacement::pre) {
     norm(prefix + "encoder.final_layer_norm", spec.final_norm_weight, spec.final_norm_bias);
   }
+  spec.storage = checkpoint.storage();
+  return spec;
+}
+
+EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) {
+  EncoderSpec spec = load_bert_encoder(checkpoint, config, BertLayout{{"bert.", ""}, 0});
   // BertForMaskedLM's head, when the checkpoint has one; the decoder is usually tied to the
   // word embeddings and then not stored.
   if (checkpoint.contains("cls.predictions.transform.dense.weight")) {
+    const int64_t h = spec.hidden_size;
+    const std::string hidden_why = "hidden_size " + std::to_string(h);
     MaskedLmHead head;
     head.activation = spec.activation;
-    head.dense_weight =
-        checkpoint.tensor("cls.predictions.transform.dense.weight", {h, h}, hidden_why);
-    head.dense_bias = vector("cls.predictions.transform.dense.bias");
-    norm("cls.predictions.transform.LayerNorm", head.norm_weight, head.norm_bias);
+    load_linear(checkpoint, "cls.predictions.transform.dense", h, h, hidden_why, head.dense_weight,
+                head.dense_bias);
+    load_norm(checkpoint, "cls.predictions.transform.LayerNorm", h, head.norm_weight,
+              head.norm_bias);
     const std::string vocab_why = "vocab_size " + std::to_string(spec.vocab_size);
     if (checkpoint.contains("cls.predictions.decoder.weight")) {
       head.decoder_weight =
@@ -129,7 +125,6 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
     head.decoder_bias = checkpoint.tensor(bias, {spec.vocab_size}, vocab_why);
     spec.masked_lm_head = head;
   }
-  spec.storage = checkpoint.storage();
   return spec;
 }
 

@@ -52,6 +52,35 @@ int64_t positive_field(const io::JsonFile& config, const std::string& field, int
   return config.has(field) ? positive_field(config, field, limit) : fallback;
 }
 
+void check_heads_divide(const io::JsonFile& config, const std::string& field, int64_t heads,
+                        int64_t hidden) {
+  if (hidden % heads != 0) {
+    config.fail(field, "(" + std::to_string(heads) + ") must divide the hidden size (" +
+                           std::to_string(hidden) + ")");
+  }
+}
+
+float layer_norm_eps(const io::JsonFile& config, const std::string& field, double fallback) {
+  const double eps = config.number(field, fallback);
+  if (!(eps > 0.0 && eps < 1.0)) config.fail(field, "must be in (0, 1)");
+  return static_cast<float>(eps);
+}
+
+void load_norm(const Checkpoint& checkpoint, const std::string& base, int64_t hidden,
+               TensorView& weight, TensorView& bias) {
+  const bool legacy =
+      !checkpoint.contains(base + ".weight") && checkpoint.contains(base + ".gamma");
+  const std::string why = "hidden_size " + std::to_string(hidden);
+  weight = checkpoint.tensor(base + (legacy ? ".gamma" : ".weight"), {hidden}, why);
+  bias = checkpoint.tensor(base + (legacy ? ".beta" : ".bias"), {hidden}, why);
+}
+
+void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t out, int64_t in,
+                 const std::string& why, TensorView& weight, TensorView& bias) {
+  weight = checkpoint.tensor(base + ".weight", {out, in}, why);
+  bias = checkpoint.tensor(base + ".bias", {out}, why);
+}
+
 Activation parse_activation(const io::JsonFile& config, const std::string& field,
                             const std::string& fallback) {
   const std::string name = config.string(field, fallback);

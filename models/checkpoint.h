@@ -30,6 +30,24 @@ class Checkpoint {
 
 std::string shape_string(const std::vector<int64_t>& shape);
 
+// Limits far above any real encoder; they exist so that a hostile config fails fast.
+constexpr int64_t kMaxHidden = 1 << 16;
+constexpr int64_t kMaxLayers = 1024;
+constexpr int64_t kMaxVocabulary = 1 << 24;
+constexpr int64_t kMaxPositions = 1 << 20;
+
+// `field` must divide `hidden`: the heads split the hidden size.
+void check_heads_divide(const io::JsonFile& config, const std::string& field, int64_t heads,
+                        int64_t hidden);
+// A LayerNorm epsilon in (0, 1) from `field`, or `fallback` when absent.
+float layer_norm_eps(const io::JsonFile& config, const std::string& field, double fallback);
+// `base`.weight / `base`.bias, or the old TF-converted `base`.gamma / `base`.beta.
+void load_norm(const Checkpoint& checkpoint, const std::string& base, int64_t hidden,
+               TensorView& weight, TensorView& bias);
+// A [out, in] weight and its [out] bias, `base`.weight and `base`.bias.
+void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t out, int64_t in,
+                 const std::string& why, TensorView& weight, TensorView& bias);
+
 // Reads an integer config field that must lie in [1, limit]; the limit stops absurd values
 // (a config claiming 2^40 layers) before anything is allocated.
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit);

@@ -1,9 +1,38 @@
 #include "model.h"
 
 #include "bert.h"
+#include "distilbert.h"
+#include "marian.h"
 #include "ordo/error.h"
+#include "roberta.h"
 
 namespace ordo::models {
+namespace {
+
+using FamilyLoader = EncoderSpec (*)(const Checkpoint&, const io::JsonFile&);
+
+struct Family {
+  const char* model_type;
+  FamilyLoader load;
+};
+
+// One entry per `model_type` a family file handles.
+const Family kFamilies[] = {
+    {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
+    {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
+};
+
+FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {
+  std::string supported;
+  for (const Family& family : kFamilies) {
+    if (model_type == family.model_type) return family.load;
+    supported += (supported.empty() ? "" : ", ") + std::string(family.model_type);
+  }
+  config.fail("model_type",
+              "has unsupported value \"" + model_type + "\" (supported: " + supported + ")");
+}
+
+}  // namespace
 
 LoadedModel load_model(const std::filesystem::path& directory) {
   if (!std::filesystem::is_directory(directory)) {
@@ -13,12 +42,9 @@ LoadedModel load_model(const std::filesystem::path& directory) {
   LoadedModel model;
   model.directory = directory;
   model.model_type = config.string("model_type", "bert");
-  if (model.model_type != "bert") {
-    config.fail("model_type",
-                "has unsupported value \"" + model.model_type + "\" (supported: bert)");
-  }
+  const FamilyLoader load = find_family(config, model.model_type);
   const Checkpoint checkpoint(directory);
-  model.spec = load_bert(checkpoint, config);
+  model.spec = load(checkpoint, config);
   const bool has_tokenizer = std::filesystem::exists(directory / "tokenizer.model") ||
                              std::filesystem::exists(directory / "sentencepiece.bpe.model") ||
                              std::filesystem::exists(directory / "spiece.model") ||

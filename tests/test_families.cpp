@@ -1,0 +1,129 @@
+// Hugging Face families beyond BERT: each loads from its own layout and reproduces the PyTorch
+// reference of Hugging Face's modeling code (tools/make_family_fixtures.py), and options ordo
+// does not implement fail at load naming the field.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "safetensors_test_util.h"
+#include "test_util.h"
+
+namespace ordo::test {
+namespace {
+
+struct FamilyCase {
+  std::string fixture, model_type;
+  bool has_head;
+  friend void PrintTo(const FamilyCase& c, std::ostream* out) { *out << c.fixture; }
+};
+
+class Family : public ::testing::TestWithParam<FamilyCase> {};
+
+TEST_P(Family, MatchesTheHuggingFaceReference) {
+  const FamilyCase& c = GetParam();
+  const auto directory = fixture("families/" + c.fixture);
+  const models::LoadedModel model = models::load_model(directory);
+  EXPECT_EQ(model.model_type, c.model_type);
+  const Encoder encoder(model.spec);
+  const io::SafetensorsFile reference(directory / "reference.safetensors");
+  const ReferenceBatch batch = reference_batch(reference);
+  const EncoderOutput output = encoder.forward(batch.input);
+
+  const TensorView expected = reference.f32("last_hidden_state");
+  ASSERT_EQ(output.last_hidden_state.numel(), expected.numel());
+  EXPECT_LE(max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel()),
+            1e-4f);
+
+  ASSERT_EQ(encoder.has_masked_lm_head(), c.has_head);
+  if (!c.has_head) return;
+  const TensorView logits = reference.f32("mlm_logits");  // [batch, longest, vocab]
+  const int64_t vocab = logits.shape.at(2);
+  std::vector<std::pair<int64_t, int64_t>> rows;
+  for (int64_t b = 0; b < batch.batch; ++b)
+    for (size_t t = 0; t < batch.input.ids[static_cast<size_t>(b)].size(); ++t)
+      rows.emplace_back(b, static_cast<int64_t>(t));
+  const Tensor ours = encoder.masked_lm_logits(output, rows);
+  ASSERT_EQ(ours.dim(1), vocab);
+  float worst = 0.0f;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const float* theirs = logits.data + (rows[r].first * batch.longest + rows[r].second) * vocab;
+    worst = std::max(
+        worst, max_abs_difference(ours.data() + static_cast<int64_t>(r) * vocab, theirs, vocab));
+  }
+  EXPECT_LE(worst, 1e-4f);
+}
+
+INSTANTIATE_TEST_SUITE_P(HuggingFace, Family,
+                         ::testing::Values(FamilyCase{"roberta_mlm", "roberta", true},
+                                           FamilyCase{"xlm_roberta", "xlm-roberta", false},
+                                           FamilyCase{"distilbert_mlm", "distilbert", true},
+                                           FamilyCase{"distilbert_sinusoidal", "distilbert", false},
+                                           FamilyCase{"marian", "marian", false}),
+                         [](const auto& info) { return info.param.fixture; });
+
+TEST(Family, RobertaLearnedTableLeavesRoomForTheOffset) {
+  // 40 rows, positions from pad_token_id + 1 = 2: 38 tokens fit, the 39th does not.
+  const Encoder encoder(models::load_model(fixture("families/roberta_mlm")).spec);
+  EXPECT_EQ(encoder.max_positions(), 38);
+  EXPECT_NO_THROW(encoder.forward(EncoderInput{{std::vector<int32_t>(38, 5)}, {}}));
+  EXPECT_THROW(encoder.forward(EncoderInput{{std::vector<int32_t>(39, 5)}, {}}), Error);
+}
+
+// A copy of a family fixture with its config edited.
+class EditedFamily {
+ public:
+  EditedFamily(const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+    const auto source = fixture("families/" + name);
+    std::filesystem::copy_file(source / "model.safetensors", scratch_.path() / "model.safetensors");
+    nlohmann::json config = nlohmann::json::parse(std::ifstream(source / "config.json"));
+    edit(config);
+    std::ofstream(scratch_.path() / "config.json") << config.dump();
+  }
+  std::string error() const {
+    try {
+      models::load_model(scratch_.path());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(loaded without an error)";
+  }
+
+ private:
+  ScratchDir scratch_;
+};
+
+void expect_words(const std::string& message, const std::vector<std::string>& words) {
+  for (const auto& word : words)
+    EXPECT_NE(message.find(word), std::string::npos) << "'" << word << "' not in: " << message;
+}
+
+TEST(Family, UnsupportedOptionsFailAtLoadNamingTheField) {
+  expect_words(
+      EditedFamily("roberta_mlm", [](auto& c) { c["position_embedding_type"] = "relative_key"; })
+          .error(),
+      {"config.json", "position_embedding_type", "relative_key", "not implemented"});
+  expect_words(EditedFamily("marian", [](auto& c) { c["normalize_before"] = true; }).error(),
+               {"config.json", "normalize_before", "pre-LN"});
+  expect_words(EditedFamily("marian", [](auto& c) { c["model_type"] = "t5"; }).error(),
+               {"model_type", "\"t5\"", "bert", "roberta", "xlm-roberta", "distilbert", "marian"});
+  expect_words(
+      EditedFamily("distilbert_mlm", [](auto& c) { c["activation"] = "quick_gelu"; }).error(),
+      {"activation", "quick_gelu"});
+  expect_words(EditedFamily("distilbert_mlm", [](auto& c) { c["n_heads"] = 5; }).error(),
+               {"n_heads", "divide", "48"});
+  expect_words(
+      EditedFamily("roberta_mlm", [](auto& c) { c["max_position_embeddings"] = 2; }).error(),
+      {"max_position_embeddings"});
+}
+
+TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
+  // DistilBERT's hidden size is `dim`; a wrong one is reported against the tensor it breaks.
+  expect_words(EditedFamily("distilbert_mlm", [](auto& c) { c["dim"] = 64; }).error(),
+               {"word_embeddings.weight", "[59, 48]", "dim 64"});
+  expect_words(EditedFamily("marian", [](auto& c) { c["encoder_ffn_dim"] = 32; }).error(),
+               {"fc1.weight", "encoder_ffn_dim 32"});
+}
+
+}  // namespace
+}  // namespace ordo::test
