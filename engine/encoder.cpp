@@ -287,15 +287,17 @@ const char* to_string(Pooling pooling) {
       return "mean";
     case Pooling::max:
       return "max";
+    case Pooling::mean_sqrt_len:
+      return "mean_sqrt_len";
   }
   return "?";
 }
 
 Pooling parse_pooling(const std::string& name) {
-  for (Pooling pooling : {Pooling::cls, Pooling::mean, Pooling::max}) {
+  for (Pooling pooling : {Pooling::cls, Pooling::mean, Pooling::max, Pooling::mean_sqrt_len}) {
     if (name == to_string(pooling)) return pooling;
   }
-  throw Error("unknown pooling '" + name + "' (expected cls, mean or max)");
+  throw Error("unknown pooling '" + name + "' (expected cls, mean, max or mean_sqrt_len)");
 }
 
 }  // namespace ordo

@@ -45,10 +45,12 @@ LoadedModel load_model(const std::filesystem::path& directory) {
   const FamilyLoader load = find_family(config, model.model_type);
   const Checkpoint checkpoint(directory);
   model.spec = load(checkpoint, config);
+  model.sentence = read_sentence_pipeline(directory);
   const bool has_tokenizer = std::filesystem::exists(directory / "tokenizer.model") ||
                              std::filesystem::exists(directory / "sentencepiece.bpe.model") ||
                              std::filesystem::exists(directory / "spiece.model") ||
-                             std::filesystem::exists(directory / "source.spm");
+                             std::filesystem::exists(directory / "source.spm") ||
+                             std::filesystem::exists(directory / "vocab.txt");
   if (has_tokenizer) {
     model.tokenizer = std::make_shared<const tokenizer::Tokenizer>(
         tokenizer::Tokenizer::from_directory(directory));
@@ -58,10 +60,11 @@ LoadedModel load_model(const std::filesystem::path& directory) {
 
 const tokenizer::Tokenizer& LoadedModel::require_tokenizer() const {
   if (!tokenizer) {
-    throw Error(
-        directory.string() +
-        ": no tokenizer in this model directory (looked for tokenizer.model, "
-        "sentencepiece.bpe.model, spiece.model, source.spm + vocab.json); pass token ids instead");
+    throw Error(directory.string() +
+                ": no tokenizer in this model directory (looked for tokenizer.model, "
+                "sentencepiece.bpe.model, spiece.model, source.spm + vocab.json, vocab.txt); pass "
+                "token ids "
+                "instead");
   }
   return *tokenizer;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ordo/encoder.h"
+#include "sentence_transformers.h"
 #include "tokenizer.h"
 
 namespace ordo::models {
@@ -16,6 +17,8 @@ struct LoadedModel {
   EncoderSpec spec;
   // The tokenizer found in the directory, if any: id-only use needs none.
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer;
+  // sentence-transformers' declared pooling and normalisation (modules.json), if any.
+  SentencePipeline sentence;
 
   // The tokenizer, or an ordo::Error naming the directory when it has none.
   const tokenizer::Tokenizer& require_tokenizer() const;

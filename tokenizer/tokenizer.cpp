@@ -3,7 +3,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <unicode/locid.h>
+#include <unicode/unistr.h>
+
 #include "ordo/error.h"
+#include "utf8.h"
 
 namespace ordo::tokenizer {
 namespace {
@@ -41,6 +45,9 @@ Tokenizer::Tokenizer(std::unique_ptr<SentencePieceModel> model, IdScheme scheme,
   if (family == Template::xlmr || family == Template::marian) specials_ = {"<s>", "</s>", "<mask>"};
 }
 
+Tokenizer::Tokenizer(std::unique_ptr<WordPieceModel> model)
+    : wordpiece_(std::move(model)), family_(Template::bert) {}
+
 Tokenizer::~Tokenizer() = default;
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
@@ -55,17 +62,9 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
                             {"sentencepiece.bpe.model", IdScheme::fairseq, Template::xlmr},
                             {"spiece.model", IdScheme::native, Template::bert},
                             {"source.spm", IdScheme::vocab_json, Template::marian}};
-  for (const Layout& layout : layouts) {
-    const auto path = directory / layout.file;
-    if (!std::filesystem::exists(path)) continue;
-    const auto vocab = directory / "vocab.json";
-    if (layout.scheme == IdScheme::vocab_json && !std::filesystem::exists(vocab)) {
-      throw Error(vocab.string() + ": file not found (Marian's source.spm needs it)");
-    }
-    Tokenizer tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family,
-                        vocab);
-    nlohmann::json settings = read_optional_json(directory / "special_tokens_map.json");
-    settings.update(read_optional_json(directory / "tokenizer_config.json"));
+  nlohmann::json settings = read_optional_json(directory / "special_tokens_map.json");
+  settings.update(read_optional_json(directory / "tokenizer_config.json"));
+  auto configure = [&](Tokenizer tokenizer) {
     for (const char* role : {"cls", "sep", "mask"}) {
       if (const auto token = token_field(settings, std::string(role) + "_token")) {
         tokenizer.set_special_token(role, *token);
@@ -77,11 +76,51 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
         settings["model_max_length"].get<uint64_t>() < (uint64_t{1} << 32)) {
       tokenizer.model_max_length_ = settings["model_max_length"].get<size_t>();
     }
+    // sentence-transformers: its own length limit, and lowercasing before the tokenizer.
+    const auto sentence_config = directory / "sentence_bert_config.json";
+    const nlohmann::json sentence = read_optional_json(sentence_config);
+    if (sentence.contains("max_seq_length")) {
+      const auto& limit = sentence["max_seq_length"];
+      if (!limit.is_number_unsigned() || limit.get<uint64_t>() == 0 ||
+          limit.get<uint64_t>() >= (uint64_t{1} << 32))
+        throw Error(sentence_config.string() + ": max_seq_length must be a positive integer");
+      tokenizer.model_max_length_ = limit.get<size_t>();
+    }
+    if (sentence.contains("do_lower_case")) {
+      if (!sentence["do_lower_case"].is_boolean())
+        throw Error(sentence_config.string() + ": do_lower_case must be true or false");
+      tokenizer.lowercase_input_ = sentence["do_lower_case"].get<bool>();
+    }
     return tokenizer;
+  };
+  for (const Layout& layout : layouts) {
+    const auto path = directory / layout.file;
+    if (!std::filesystem::exists(path)) continue;
+    const auto vocab = directory / "vocab.json";
+    if (layout.scheme == IdScheme::vocab_json && !std::filesystem::exists(vocab)) {
+      throw Error(vocab.string() + ": file not found (Marian's source.spm needs it)");
+    }
+    return configure(
+        Tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family, vocab));
+  }
+  if (std::filesystem::exists(directory / "vocab.txt")) {
+    auto flag = [&](const char* field, bool fallback) {
+      if (!settings.contains(field) || settings[field].is_null()) return fallback;
+      if (!settings[field].is_boolean())
+        throw Error((directory / "tokenizer_config.json").string() + ": " + field +
+                    " must be true, false or null");
+      return settings[field].get<bool>();
+    };
+    WordPieceOptions options;
+    options.lower_case = flag("do_lower_case", true);
+    options.strip_accents = flag("strip_accents", options.lower_case);
+    options.split_chinese = flag("tokenize_chinese_chars", true);
+    if (const auto unknown = token_field(settings, "unk_token")) options.unknown = *unknown;
+    return configure(Tokenizer(std::make_unique<WordPieceModel>(directory / "vocab.txt", options)));
   }
   throw Error(directory.string() +
               ": no tokenizer found (looked for tokenizer.model, sentencepiece.bpe.model, "
-              "spiece.model, source.spm + vocab.json)");
+              "spiece.model, source.spm + vocab.json, vocab.txt)");
 }
 
 void Tokenizer::set_special_token(const std::string& role, const std::string& token) {
@@ -96,8 +135,62 @@ void Tokenizer::set_special_token(const std::string& role, const std::string& to
 }
 
 std::optional<int32_t> Tokenizer::mask_id() const {
+  if (wordpiece_) {
+    const int id = wordpiece_->id(specials_.mask);
+    return id < 0 ? std::nullopt : std::optional<int32_t>(id);
+  }
   if (!mapper_->has_token(specials_.mask)) return std::nullopt;
   return mapper_->special_id(specials_.mask);
+}
+
+const SentencePieceModel& Tokenizer::model() const {
+  if (!model_) throw Error(path().string() + ": a WordPiece tokenizer has no SentencePiece model");
+  return *model_;
+}
+
+const IdMapper& Tokenizer::ids() const {
+  if (!mapper_) throw Error(path().string() + ": a WordPiece tokenizer has no SentencePiece ids");
+  return *mapper_;
+}
+
+const std::filesystem::path& Tokenizer::path() const {
+  return wordpiece_ ? wordpiece_->path() : model_->path();
+}
+
+std::string Tokenizer::token(int32_t id) const {
+  return wordpiece_ ? wordpiece_->token(id) : mapper_->token(id);
+}
+
+int32_t Tokenizer::vocab_size() const {
+  return wordpiece_ ? wordpiece_->size() : mapper_->vocab_size();
+}
+
+std::vector<Piece> Tokenizer::pieces(std::string_view text) const {
+  if (lowercase_input_) {
+    require_valid_utf8(text, "text");
+    icu::UnicodeString lowered = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+    lowered.toLower(icu::Locale::getRoot());
+    std::string lower;
+    lowered.toUTF8String(lower);
+    // Spans refer to the lowercased text, which has the input's length unless case mapping
+    // changed a character's UTF-8 length (rare: e.g. U+0130).
+    return wordpiece_ ? wordpiece_->encode(lower) : model_->encode(lower);
+  }
+  return wordpiece_ ? wordpiece_->encode(text) : model_->encode(text);
+}
+
+int32_t Tokenizer::special_id(const std::string& token) const {
+  if (!wordpiece_) return mapper_->special_id(token);
+  const int id = wordpiece_->id(token);
+  if (id < 0)
+    throw Error(wordpiece_->path().string() + ": special token '" + token +
+                "' is not in the vocabulary");
+  return id;
+}
+
+int32_t Tokenizer::model_id(const Piece& piece) const {
+  return wordpiece_ ? piece.id : mapper_->to_model_id(piece);
 }
 
 size_t Tokenizer::special_count(bool pair) const {
@@ -113,8 +206,8 @@ size_t Tokenizer::special_count(bool pair) const {
 }
 
 Encoding Tokenizer::encode(std::string_view text, size_t max_length, Truncation truncation) const {
-  const std::vector<Piece> pieces = model_->encode(text);
-  const std::vector<Piece>* both[2] = {&pieces, nullptr};
+  const std::vector<Piece> text_pieces = pieces(text);
+  const std::vector<Piece>* both[2] = {&text_pieces, nullptr};
   return build(both, max_length, truncation);
 }
 
@@ -125,31 +218,30 @@ Encoding Tokenizer::encode_masked(std::string_view text, size_t max_length,
                                   Truncation truncation) const {
   const auto mask = mask_id();
   if (!mask)
-    throw Error(model_->path().string() + ": the tokenizer has no mask token '" + specials_.mask +
-                "'");
-  std::vector<Piece> pieces;
+    throw Error(path().string() + ": the tokenizer has no mask token '" + specials_.mask + "'");
+  std::vector<Piece> text_pieces;
   size_t start = 0;
   while (true) {
     const size_t found = text.find(specials_.mask, start);
     const std::string_view part = text.substr(
         start, found == std::string_view::npos ? std::string_view::npos : found - start);
-    for (Piece piece : model_->encode(part)) {
+    for (Piece piece : pieces(part)) {
       piece.begin += start;
       piece.end += start;
-      pieces.push_back(std::move(piece));
+      text_pieces.push_back(std::move(piece));
     }
     if (found == std::string_view::npos) break;
-    pieces.push_back(Piece{specials_.mask, kMaskPiece, found, found + specials_.mask.size()});
+    text_pieces.push_back(Piece{specials_.mask, kMaskPiece, found, found + specials_.mask.size()});
     start = found + specials_.mask.size();
   }
-  const std::vector<Piece>* both[2] = {&pieces, nullptr};
+  const std::vector<Piece>* both[2] = {&text_pieces, nullptr};
   return build(both, max_length, truncation);
 }
 
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second, size_t max_length,
                                 Truncation truncation) const {
-  const std::vector<Piece> a = model_->encode(first);
-  const std::vector<Piece> b = model_->encode(second);
+  const std::vector<Piece> a = pieces(first);
+  const std::vector<Piece> b = pieces(second);
   const std::vector<Piece>* both[2] = {&a, &b};
   return build(both, max_length, truncation);
 }
@@ -172,7 +264,7 @@ Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length
     }
   }
   auto add_special = [&](const std::string& token, int32_t type) {
-    out.ids.push_back(mapper_->special_id(token));
+    out.ids.push_back(special_id(token));
     out.token_types.push_back(type);
     out.tokens.push_back(token);
     out.sequence.push_back(-1);
@@ -182,8 +274,7 @@ Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length
   auto add_text = [&](int which, int32_t type) {
     for (size_t i = 0; i < keep[which]; ++i) {
       const Piece& piece = (*pieces[which])[i];
-      out.ids.push_back(piece.id == kMaskPiece ? mapper_->special_id(specials_.mask)
-                                               : mapper_->to_model_id(piece));
+      out.ids.push_back(piece.id == kMaskPiece ? special_id(specials_.mask) : model_id(piece));
       out.token_types.push_back(type);
       out.tokens.push_back(piece.text);
       out.sequence.push_back(which);
@@ -221,6 +312,17 @@ Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
+  if (wordpiece_) {
+    std::vector<int> kept;
+    for (int32_t id : ids) {
+      const std::string& piece = wordpiece_->token(id);
+      if (piece == specials_.cls || piece == specials_.sep || piece == specials_.mask ||
+          piece == "[PAD]")
+        continue;
+      kept.push_back(id);
+    }
+    return wordpiece_->decode(kept);
+  }
   std::vector<int> pieces;
   for (int32_t id : ids) {
     const int piece = mapper_->to_piece_id(id);

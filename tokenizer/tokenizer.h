@@ -13,6 +13,7 @@
 
 #include "id_scheme.h"
 #include "sentencepiece_model.h"
+#include "wordpiece.h"
 
 namespace ordo::tokenizer {
 
@@ -32,11 +33,15 @@ class Tokenizer {
  public:
   // Finds the tokenizer in a model directory by the usual file names: tokenizer.model (native
   // ids, BERT template), sentencepiece.bpe.model (fairseq ids, XLM-R template), spiece.model
-  // (native, BERT), source.spm + vocab.json (Marian), reading tokenizer_config.json and
-  // special_tokens_map.json when present for the special tokens' names and model_max_length.
+  // (native, BERT), source.spm + vocab.json (Marian), vocab.txt (WordPiece, BERT template),
+  // reading tokenizer_config.json and special_tokens_map.json when present for the special
+  // tokens' names, model_max_length and WordPiece's do_lower_case / strip_accents /
+  // tokenize_chinese_chars, and a sentence-transformers sentence_bert_config.json for
+  // max_seq_length and do_lower_case (lowercase the text before tokenizing).
   static Tokenizer from_directory(const std::filesystem::path& directory);
   Tokenizer(std::unique_ptr<SentencePieceModel> model, IdScheme scheme, Template family,
             const std::filesystem::path& vocab_json = {});
+  explicit Tokenizer(std::unique_ptr<WordPieceModel> model);
   ~Tokenizer();
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
@@ -54,8 +59,12 @@ class Tokenizer {
   // Model ids -> text; special tokens are skipped.
   std::string decode(const std::vector<int32_t>& ids) const;
 
-  const SentencePieceModel& model() const { return *model_; }
-  const IdMapper& ids() const { return *mapper_; }
+  // The SentencePiece model and its id mapping; ordo::Error for a WordPiece tokenizer.
+  const SentencePieceModel& model() const;
+  const IdMapper& ids() const;
+  bool is_wordpiece() const { return wordpiece_ != nullptr; }
+  std::string token(int32_t id) const;  // model id -> token string, any backend
+  int32_t vocab_size() const;
   Template family() const { return family_; }
   size_t model_max_length() const { return model_max_length_; }  // 0 when not declared
   std::optional<int32_t> mask_id() const;
@@ -67,10 +76,16 @@ class Tokenizer {
   };
   Encoding build(const std::vector<Piece>* pieces[2], size_t max_length,
                  Truncation truncation) const;
+  std::vector<Piece> pieces(std::string_view text) const;  // ids: SentencePiece's or WordPiece's
+  int32_t special_id(const std::string& token) const;
+  int32_t model_id(const Piece& piece) const;
+  const std::filesystem::path& path() const;
   size_t special_count(bool pair) const;
 
-  std::unique_ptr<SentencePieceModel> model_;
+  std::unique_ptr<SentencePieceModel> model_;  // SentencePiece backend, or
   std::unique_ptr<IdMapper> mapper_;
+  std::unique_ptr<WordPieceModel> wordpiece_;  // WordPiece backend
+  bool lowercase_input_ = false;               // sentence-transformers do_lower_case
   Template family_;
   Specials specials_;
   size_t model_max_length_ = 0;

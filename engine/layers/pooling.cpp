@@ -18,13 +18,17 @@ void pool(const float* x, const BatchLayout& layout, int64_t hidden, Pooling poo
         std::copy(first, first + hidden, out);
         break;
       case Pooling::mean:
+      case Pooling::mean_sqrt_len: {
         // Accumulate in double: a long sequence's sum must not lose the small components.
+        const double count = static_cast<double>(length);
+        const double divisor = pooling == Pooling::mean ? count : std::sqrt(count);
         for (int64_t c = 0; c < hidden; ++c) {
           double sum = 0.0;
           for (int64_t t = 0; t < length; ++t) sum += first[t * hidden + c];
-          out[c] = static_cast<float>(sum / static_cast<double>(length));
+          out[c] = static_cast<float>(sum / divisor);
         }
         break;
+      }
       case Pooling::max:
         std::copy(first, first + hidden, out);
         for (int64_t t = 1; t < length; ++t) {

@@ -37,8 +37,9 @@ output (one of):
                       ([N][longest][hidden]), "pooled" ([N][hidden])
 options:
   --output WHAT       hidden (default) | pooled, for --npy and --jsonl
-  --pooling KIND      sentence vector: cls | mean | max (default mean)
-  --normalize         L2-normalise the sentence vectors
+  --pooling KIND      sentence vector: cls | mean | max | mean_sqrt_len (default: what a
+                      sentence-transformers model declares in modules.json, else mean)
+  --normalize         L2-normalise the sentence vectors (on when modules.json has Normalize)
   --batch-size N      sequences per forward pass (default 32)
   --model DIR         model directory (config.json + model.safetensors + tokenizer);
                       default: the bundled sinusoidal model
@@ -142,9 +143,10 @@ int run_encode(const std::vector<std::string>& arguments) {
   }
   const bool pooled_only = what == "pooled";
   const int batch_size = args.integer("--batch-size", 32, 1, 4096);
-  const ForwardOptions forward = pooling_options(args);
+  ForwardOptions forward = pooling_options(args);
 
   const LoadedEncoder loaded = load_encoder(args);
+  apply_declared_pooling(forward, args, loaded.model);
   std::vector<Sequence> sequences;
   if (from_ids) {
     sequences = sequences_from_ids(args);

@@ -27,7 +27,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --pe KIND       none | sinusoidal | sinusoidal-blocked | learned
   --layer N       hidden states after block N (0 = embeddings; default: the last block)
   --head H        attention head for the attention drift (default: mean over heads)
-  --pooling KIND  cls | mean | max for the sentence vectors (default mean)
+  --pooling KIND  cls | mean | max | mean_sqrt_len for the sentence vectors (default: the
+                  model's declared pooling, else mean)
   --threads N     OpenMP threads
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
                   side by side, labelled with the tokens, and each shared token's drift
@@ -295,6 +296,7 @@ int run_pair(const std::vector<std::string>& arguments) {
   settings.forward.output_hidden_states = true;
   settings.forward.output_attentions = true;
   const LoadedEncoder loaded = load_encoder(args);
+  apply_declared_pooling(settings.forward, args, loaded.model, false);
   const int layers = static_cast<int>(loaded.encoder.num_layers());
   settings.layer = args.integer("--layer", layers, 0, layers);
   settings.head = args.integer("--head", -1, 0, static_cast<int>(loaded.encoder.num_heads()) - 1);

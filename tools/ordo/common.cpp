@@ -71,6 +71,12 @@ ForwardOptions pooling_options(const Args& args, bool with_normalize) {
   return forward;
 }
 
+void apply_declared_pooling(ForwardOptions& forward, const Args& args,
+                            const models::LoadedModel& model, bool with_normalize) {
+  if (!args.value("--pooling") && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
+  if (with_normalize && model.sentence.normalize) forward.normalize = true;
+}
+
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
   const std::filesystem::path temporary = path.string() + ".partial";
   {

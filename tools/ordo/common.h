@@ -45,8 +45,12 @@ size_t max_tokens(const LoadedEncoder& loaded);
 tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
                              const std::string& label);
 
-// --pooling KIND (cls | mean | max) and, if `with_normalize`, --normalize.
+// --pooling KIND (cls | mean | max | mean_sqrt_len) and, if `with_normalize`, --normalize.
 ForwardOptions pooling_options(const Args& args, bool with_normalize = true);
+// The pooling and normalisation a sentence-transformers model declares, where the user gave
+// no --pooling (and, if `with_normalize`, for normalisation).
+void apply_declared_pooling(ForwardOptions& forward, const Args& args,
+                            const models::LoadedModel& model, bool with_normalize = true);
 
 // Both texts as one pair input (the model's pair template, token types 1 for the second),
 // longest-first truncation to max_tokens() with a warning.

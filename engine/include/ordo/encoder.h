@@ -15,7 +15,8 @@ namespace ordo {
 enum class Activation { gelu, gelu_tanh, relu, silu };
 enum class PositionKind { none, sinusoidal, sinusoidal_blocked, learned };
 enum class NormPlacement { post, pre };  // post: LN(x + f(x)) (BERT); pre: x + f(LN(x))
-enum class Pooling { cls, mean, max };
+// mean_sqrt_len: the sum over tokens / sqrt(tokens) (sentence-transformers' pooling mode).
+enum class Pooling { cls, mean, max, mean_sqrt_len };
 
 const char* to_string(PositionKind kind);
 PositionKind parse_position_kind(const std::string& name);  // "none", "sinusoidal", ...
