@@ -92,9 +92,7 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 }
 
 size_t max_tokens(const LoadedEncoder& loaded) {
-  if (loaded.encoder.max_positions() > 0)
-    return static_cast<size_t>(loaded.encoder.max_positions());
-  return loaded.model.tokenizer ? loaded.model.tokenizer->model_max_length() : 0;
+  return models::max_tokens(loaded.model, loaded.encoder);
 }
 
 namespace {
