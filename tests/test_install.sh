@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What README's "Use from C++" promises, end to end: install a build tree into a fresh prefix,
 # move the prefix (so nothing can come from the build or source tree by an absolute path), then
-#   - build tools/examples as an external CMake project with find_package(ordo) and run it;
+#   - build tools/examples as an external CMake project with find_package(ordo) and run it, and
+#     check that README shows that example and its output as they are;
 #   - build the same example with nothing but the flags `pkg-config ordo` gives, and run it;
 #   - run the installed `ordo` CLI with its default model, which must come from the prefix,
 #     and check the example's cosine against it;
@@ -59,6 +60,21 @@ if ORDO_MODEL="$work/no-such-model" "$work/example/compare_sentences" 2>"$work/e
 fi
 grep -q "compare_sentences: $work/no-such-model: model directory not found" "$work/error.txt" ||
   fail "unexpected error message: $(cat "$work/error.txt")"
+
+echo "== README's \"Use from C++\" shows this example and its output"
+readme="$example/../../README.md"
+# The cpp block after "This is all of ...", and the lines after the command that runs it.
+awk '/^This is all of `tools\/examples\/compare_sentences.cpp`:$/ { found = 1; next }
+     found && /^```cpp$/ { inside = 1; next }
+     inside && /^```$/ { exit }
+     inside { print }' "$readme" >"$work/readme.cpp"
+diff -u "$example/compare_sentences.cpp" "$work/readme.cpp" >&2 ||
+  fail "README shows another compare_sentences.cpp than tools/examples has"
+awk '/build-example\/compare_sentences$/ { inside = 1; next }
+     inside && /^```$/ { exit }
+     inside { print }' "$readme" >"$work/readme-output.txt"
+diff -u "$work/readme-output.txt" <(echo "$output") >&2 ||
+  fail "README shows another output of compare_sentences"
 
 echo "== the installed CLI finds its bundled model in the prefix"
 json=$(env -u ORDO_MODELS_DIR "$prefix/bin/ordo" pair --json \

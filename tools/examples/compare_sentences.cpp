@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
   const std::string a = argc == 3 ? argv[1] : "The cat chases the mouse.";

@@ -8,8 +8,9 @@
 // Thread-safety: after load() a Model is immutable. Every const member may be called from any
 // number of threads at once on one shared Model, and each call gives exactly the result the
 // same call would give alone: the weights and compiled kernels are shared, the scratch memory
-// is per calling thread, and ordo keeps no global mutable state. Copies of a Model are cheap
-// handles to the same loaded weights; the weights are freed with the last handle.
+// belongs to the calling thread (kept for its next call, sized by the largest input it ran, and
+// freed when the thread exits), and ordo keeps no global mutable state. Copies of a Model are
+// cheap handles to the same loaded weights; the weights are freed with the last handle.
 //
 // Threads inside a call: every call runs its matrix products on an OpenMP team of threads()
 // threads (oneDNN inside ordo uses OpenMP). ordo sets that count for the calling thread during
