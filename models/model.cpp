@@ -58,6 +58,11 @@ LoadedModel load_model(const std::filesystem::path& directory) {
   return model;
 }
 
+size_t max_tokens(const LoadedModel& model, const Encoder& encoder) {
+  if (encoder.max_positions() > 0) return static_cast<size_t>(encoder.max_positions());
+  return model.tokenizer ? model.tokenizer->model_max_length() : 0;
+}
+
 const tokenizer::Tokenizer& LoadedModel::require_tokenizer() const {
   if (!tokenizer) {
     throw Error(directory.string() +

@@ -26,4 +26,9 @@ struct LoadedModel {
 
 LoadedModel load_model(const std::filesystem::path& directory);
 
+// Tokens per sequence the model accepts, special tokens included: the position table's size
+// when `encoder` (built from `model`) runs a learned table, else the tokenizer's declared
+// model_max_length, else 0 (no limit: sinusoidal and `none` encodings run any length).
+size_t max_tokens(const LoadedModel& model, const Encoder& encoder);
+
 }  // namespace ordo::models

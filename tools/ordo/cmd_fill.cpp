@@ -48,7 +48,7 @@ int run_fill(const std::vector<std::string>& arguments) {
     if (encoding.ids[i] == mask) rows.emplace_back(0, static_cast<int64_t>(i));
   }
   if (rows.empty())
-    throw UsageError("the text has no mask token (write it as " + tokenizer.ids().token(mask) +
+    throw UsageError("the text has no mask token (write it as " + tokenizer.token(mask) +
                      ")");
 
   const EncoderOutput output = loaded.encoder.forward({{encoding.ids}, {encoding.token_types}});
@@ -68,7 +68,7 @@ int run_fill(const std::vector<std::string>& arguments) {
     nlohmann::json predictions = nlohmann::json::array();
     for (size_t i = 0; i < k; ++i) {
       const int32_t id = order[i];
-      predictions.push_back({{"token", tokenizer.ids().token(id)},
+      predictions.push_back({{"token", tokenizer.token(id)},
                              {"id", id},
                              {"probability", std::exp(double{row[id]} - largest) / total}});
     }

@@ -19,7 +19,8 @@ std::filesystem::path bundled_models_directory() {
   std::error_code error;
   const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) {
-    const auto installed = executable.parent_path().parent_path() / "share" / "ordo" / "models";
+    const auto installed =
+        (executable.parent_path() / ORDO_INSTALLED_MODELS_FROM_BIN).lexically_normal();
     if (std::filesystem::is_directory(installed / "ordo-sinusoidal")) return installed;
   }
   return ORDO_SOURCE_MODELS_DIR;
@@ -98,9 +99,7 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 }
 
 size_t max_tokens(const LoadedEncoder& loaded) {
-  if (loaded.encoder.max_positions() > 0)
-    return static_cast<size_t>(loaded.encoder.max_positions());
-  return loaded.model.tokenizer ? loaded.model.tokenizer->model_max_length() : 0;
+  return models::max_tokens(loaded.model, loaded.encoder);
 }
 
 namespace {

@@ -1,6 +1,8 @@
 #pragma once
 // The generic Transformer encoder: what a model family fills in (EncoderSpec), how to run it
 // (Encoder::forward) and what comes out (EncoderOutput). No Hugging Face names appear here.
+// This is the engine's interface to models/, tools/ and tests; it is not installed. The
+// installed API (engine/include/ordo/) wraps it in ordo::Model.
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -1,7 +1,9 @@
 #pragma once
-// One row-major float tensor type for results, and a non-owning view for weights.
+// One row-major float tensor type for results, and a non-owning view for weights. Part of the
+// engine's interface to models/, tools/ and tests, not installed: applications get ordo::Array.
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace ordo {
@@ -28,6 +30,13 @@ class Tensor {
   float* data() { return values_.data(); }
   const float* data() const { return values_.data(); }
   TensorView view() const { return TensorView{values_.data(), shape_}; }
+  // Hands the values over without a copy, leaving an empty tensor of shape {0}.
+  std::vector<float> take_values() {
+    std::vector<float> values = std::move(values_);
+    values_.clear();
+    shape_ = {0};
+    return values;
+  }
 
  private:
   std::vector<int64_t> shape_;

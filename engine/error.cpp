@@ -1,0 +1,7 @@
+#include "ordo/error.h"
+
+namespace ordo {
+
+Error::~Error() = default;
+
+}  // namespace ordo

@@ -1,0 +1,107 @@
+#pragma once
+// Load a model directory once; encode text or token ids with it from any number of threads.
+//
+//   const ordo::Model model = ordo::Model::load("path/to/model");
+//   const ordo::Result result = model.encode({"The cat chases the mouse."});
+//   ordo::FloatSpan vector = result.sentence_vector(0);  // model.hidden_size() floats
+//
+// Thread-safety: after load() a Model is immutable. Every const member may be called from any
+// number of threads at once on one shared Model, and each call gives exactly the result the
+// same call would give alone: the weights and compiled kernels are shared, the scratch memory
+// belongs to the calling thread (kept for its next call, sized by the largest input it ran, and
+// freed when the thread exits), and ordo keeps no global mutable state. Copies of a Model are
+// cheap handles to the same loaded weights; the weights are freed with the last handle.
+//
+// Threads inside a call: every call runs its matrix products on an OpenMP team of threads()
+// threads (oneDNN inside ordo uses OpenMP). ordo sets that count for the calling thread during
+// the call and restores the caller's own setting afterwards. An application calling from N
+// threads at once runs N teams, N x threads() threads in all: choose Options::threads so that
+// N x threads <= cores (one thread per call when N >= cores), or the teams fight over the
+// cores and every call slows down. With several teams, OMP_WAIT_POLICY=passive in the
+// environment keeps idle OpenMP threads from spinning. A call made from inside an OpenMP
+// parallel region of the application runs single-threaded (nested parallelism is off).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ordo/error.h"
+#include "ordo/export.h"
+#include "ordo/result.h"
+#include "ordo/version.h"
+
+namespace ordo {
+
+// Every field is checked by Model::load, which throws ordo::Error naming the field and value.
+struct Options {
+  // Run the weights under this positional encoding instead of the checkpoint's own: "" keeps
+  // the checkpoint's; "none", "sinusoidal", "sinusoidal-blocked" or "learned" (which needs a
+  // position table in the checkpoint). "none" makes attention blind to word order.
+  std::string positional_encoding;
+  // How Result::pooled is made from an input's real tokens: "" (what a sentence-transformers
+  // directory declares in modules.json, else mean), "mean", "cls" (the first token), "max"
+  // (per component) or "mean_sqrt_len" (sum / sqrt(tokens)).
+  std::string pooling;
+  // Scale each pooled vector to unit L2 norm (cosine = dot product). A sentence-transformers
+  // directory with a Normalize module turns it on.
+  bool normalize = false;
+  // OpenMP threads per call (see "Threads inside a call" above); 0 takes the OpenMP default
+  // of the thread calling load(): OMP_NUM_THREADS, else one per core.
+  int threads = 0;
+  std::string dtype = "f32";  // compute type; only "f32" in this version
+  // Texts longer than max_tokens(): true cuts them (longest text of a pair first) and reports
+  // the count in Result::truncated; false throws ordo::Error naming the input.
+  bool truncate = true;
+  bool output_hidden_states = false;  // fill Result::hidden_states (a copy per layer)
+  bool output_attentions = false;     // fill Result::attentions
+};
+
+class ORDO_API Model {
+ public:
+  // Reads `directory` (a Hugging Face layout: config.json, model.safetensors and, for text
+  // input, a SentencePiece tokenizer such as tokenizer.model), checks every tensor's shape
+  // against the config and every option, and compiles the kernels. Throws ordo::Error naming
+  // the file, tensor, field or option at fault. Thread-safe (loads share nothing).
+  static Model load(const std::filesystem::path& directory, const Options& options = {});
+
+  // One input per UTF-8 text, in the model's template ([CLS] text [SEP] for BERT-like
+  // models). Throws ordo::Error naming the input when a text is not valid UTF-8 or contains
+  // NUL, when the model has no tokenizer, or when a text is too long and truncate is false.
+  // No texts give an empty Result. Thread-safe.
+  Result encode(const std::vector<std::string>& texts) const;
+  // `first` and `second` as one input, the way a cross-encoder reads a pair
+  // ([CLS] first [SEP] second [SEP], token types 0 then 1). Thread-safe.
+  Result encode_pair(std::string_view first, std::string_view second) const;
+  // A batch of pairs, one input each. Thread-safe.
+  Result encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) const;
+  // Token ids as they are, one input per row (no template is added, nothing is truncated);
+  // token_types is empty (all 0) or one row per input of the same length. Throws ordo::Error
+  // naming the input and token when an id or type is out of range or an input is longer than
+  // a learned position table. Needs no tokenizer. Thread-safe.
+  Result encode_ids(const std::vector<std::vector<int32_t>>& ids,
+                    const std::vector<std::vector<int32_t>>& token_types = {}) const;
+
+  // Thread-safe accessors.
+  const std::filesystem::path& directory() const;
+  const Options& options() const;  // as given to load()
+  int64_t hidden_size() const;     // floats per token vector and per sentence vector
+  int64_t num_layers() const;
+  int64_t num_heads() const;
+  int64_t vocab_size() const;
+  std::string positional_encoding() const;  // the encoding in use, e.g. "sinusoidal"
+  // Most tokens per input, special tokens included: the learned table's size, else the
+  // tokenizer's declared model_max_length; 0 when there is no limit.
+  size_t max_tokens() const;
+  int threads() const;         // OpenMP threads per call
+  bool has_tokenizer() const;  // false: only encode_ids() works
+
+ private:
+  struct Impl;
+  explicit Model(std::shared_ptr<const Impl> impl);
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace ordo

@@ -1,0 +1,101 @@
+#pragma once
+// What ordo::Model returns for a batch of inputs: token by token hidden states, one sentence
+// vector per input, the tokens themselves and, on request, every layer's hidden states and
+// attention probabilities. A Result owns all of it; spans into it stay valid as long as it
+// lives. Arrays are row-major float32. Results, Arrays and spans are plain values: reading one
+// from several threads at once is safe, changing one while others read it is not.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ordo/export.h"
+
+namespace ordo {
+
+// A read-only view of contiguous floats. It owns nothing: it is valid as long as the Array
+// (and so the Result) it came from.
+class FloatSpan {
+ public:
+  FloatSpan() = default;
+  FloatSpan(const float* data, size_t size) : data_(data), size_(size) {}
+
+  const float* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const float* begin() const { return data_; }
+  const float* end() const { return data_ + size_; }
+  float operator[](size_t index) const { return data_[index]; }  // unchecked, as std::span
+
+ private:
+  const float* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// An owning row-major float array and its shape. Copies copy the values; moves do not.
+class ORDO_API Array {
+ public:
+  Array() = default;
+  // Throws ordo::Error when the values do not fill the shape exactly.
+  Array(std::vector<int64_t> shape, std::vector<float> values);
+
+  const std::vector<int64_t>& shape() const { return shape_; }
+  size_t rank() const { return shape_.size(); }
+  int64_t dim(size_t axis) const;                 // throws ordo::Error past rank()
+  size_t size() const { return values_.size(); }  // the product of the shape
+  const std::vector<float>& values() const { return values_; }
+
+  // The contiguous block under leading indices. For [inputs, tokens, hidden]: slice(i) is
+  // input i ([tokens * hidden] values), slice(i, t) its token t ([hidden]); for attentions
+  // [inputs, heads, tokens, tokens], slice(i, h, q) is query q's row over the keys. Throws
+  // ordo::Error naming the axis when an index is out of range or there are too many.
+  FloatSpan slice(size_t i) const;
+  FloatSpan slice(size_t i, size_t j) const;
+  FloatSpan slice(size_t i, size_t j, size_t k) const;
+
+ private:
+  FloatSpan slice_at(const size_t* index, size_t count) const;
+
+  std::vector<int64_t> shape_;
+  std::vector<float> values_;
+};
+
+// One token of an input, as the model saw it.
+struct Token {
+  std::string text;  // vocabulary piece ("▁cat") or special token ("[CLS]"); empty for ids
+                     // the tokenizer has no piece for, or when the model has no tokenizer
+  int32_t id = 0;    // model id: the row of the word-embedding table
+  int32_t type = 0;  // token type (segment): 1 for the second text of a pair, else 0
+  int source = 0;    // which text it came from: 0 first, 1 second, -1 a special token or ids
+  size_t begin = 0;  // byte span [begin, end) in the UTF-8 text it came from; 0, 0 when none
+  size_t end = 0;
+};
+
+// N inputs, longest = the most tokens of any of them, hidden = the model's hidden size.
+struct ORDO_API Result {
+  std::vector<std::vector<Token>> tokens;  // N lists, in input order; tokens[i].size() = length
+  std::vector<size_t> truncated;           // N counts of text tokens cut to fit max_tokens()
+
+  // [N, longest, hidden]: the last layer's output for every token; rows t >= tokens[i].size()
+  // are zero padding.
+  Array last_hidden_state;
+  // [N, hidden]: one vector per input, pooled over its real tokens as Options::pooling says,
+  // unit L2 norm when Options::normalize.
+  Array pooled;
+  // With Options::output_hidden_states: layers + 1 arrays shaped like last_hidden_state, [0] the
+  // embedding output and [l] the output of block l. Pre-LN models: [layers] is before the final
+  // LayerNorm, last_hidden_state after it (as Hugging Face). Empty otherwise.
+  std::vector<Array> hidden_states;
+  // With Options::output_attentions: one [N, heads, longest, longest] array per layer, the
+  // softmax probabilities of query (row) over key (column); rows and columns of padding are
+  // zero. Empty otherwise.
+  std::vector<Array> attentions;
+
+  size_t size() const { return tokens.size(); }   // N
+  FloatSpan sentence_vector(size_t input) const;  // pooled.slice(input), [hidden]
+  // last_hidden_state.slice(input, token), [hidden]; throws ordo::Error past the input's
+  // real tokens.
+  FloatSpan token_vector(size_t input, size_t token) const;
+};
+
+}  // namespace ordo

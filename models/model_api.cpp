@@ -1,0 +1,308 @@
+// ordo::Model, the installed API, over the loader (models::load_model), the tokenizer and the
+// engine's Encoder. Options are checked once at load; a call only tokenizes, runs and hands the
+// engine's tensors over to the Result without copying them.
+#include "ordo/model.h"
+
+#include <omp.h>
+
+#include <functional>
+#include <optional>
+
+#include "model.h"
+#include "ordo/encoder.h"
+#include "tokenizer.h"
+
+namespace ordo {
+namespace {
+
+// OpenMP's thread count is a setting of the calling thread (its nthreads-var), which oneDNN
+// reads when it creates and runs a primitive. A call sets the model's count on its own thread
+// and gives the caller back its own setting afterwards.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : previous_(omp_get_max_threads()) {
+    if (threads != previous_) omp_set_num_threads(threads);
+  }
+  ~ThreadCountScope() {
+    if (omp_get_max_threads() != previous_) omp_set_num_threads(previous_);
+  }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int previous_;
+};
+
+std::string quoted(const std::string& value) {
+  return "\"" + value + "\"";
+}
+
+std::optional<PositionKind> checked_positional_encoding(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  try {
+    return parse_position_kind(name);
+  } catch (const Error&) {
+    throw Error("Options::positional_encoding is " + quoted(name) +
+                " (expected \"\" for the checkpoint's own, none, sinusoidal, "
+                "sinusoidal-blocked or learned)");
+  }
+}
+
+ForwardOptions checked_forward_options(const Options& options) {
+  ForwardOptions forward;
+  try {
+    // "": the model's declared pooling (sentence-transformers), applied once it is loaded.
+    if (!options.pooling.empty()) forward.pooling = parse_pooling(options.pooling);
+  } catch (const Error&) {
+    throw Error("Options::pooling is " + quoted(options.pooling) +
+                " (expected \"\" for the model's own, mean, cls, max or mean_sqrt_len)");
+  }
+  forward.normalize = options.normalize;
+  forward.output_hidden_states = options.output_hidden_states;
+  forward.output_attentions = options.output_attentions;
+  return forward;
+}
+
+int checked_threads(int threads) {
+  constexpr int kMaxThreads = 4096;
+  if (threads < 0 || threads > kMaxThreads) {
+    throw Error("Options::threads is " + std::to_string(threads) +
+                " (expected 0 for the OpenMP default, or 1 to " + std::to_string(kMaxThreads) +
+                ")");
+  }
+  // Fixed at load, so that every call, from whatever thread, runs with the same count as the
+  // primitives were created with and gives the same bits.
+  return threads > 0 ? threads : omp_get_max_threads();
+}
+
+void check_dtype(const std::string& dtype) {
+  if (dtype != "f32") {
+    throw Error("Options::dtype is " + quoted(dtype) + " (this version computes in \"f32\" only)");
+  }
+}
+
+// Every option, checked before any file is read.
+struct CheckedOptions {
+  explicit CheckedOptions(const Options& options)
+      : threads(checked_threads(options.threads)),
+        forward(checked_forward_options(options)),
+        position_kind(checked_positional_encoding(options.positional_encoding)) {
+    check_dtype(options.dtype);
+  }
+
+  int threads;
+  ForwardOptions forward;
+  std::optional<PositionKind> position_kind;
+};
+
+Array to_array(Tensor& tensor) {
+  std::vector<int64_t> shape = tensor.shape();
+  return Array(std::move(shape), tensor.take_values());
+}
+
+std::vector<Token> to_tokens(const tokenizer::Encoding& encoding) {
+  std::vector<Token> tokens(encoding.ids.size());
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    tokens[t].text = encoding.tokens[t];
+    tokens[t].id = encoding.ids[t];
+    tokens[t].type = encoding.token_types[t];
+    tokens[t].source = encoding.sequence[t];
+    tokens[t].begin = encoding.begin[t];
+    tokens[t].end = encoding.end[t];
+  }
+  return tokens;
+}
+
+}  // namespace
+
+struct Model::Impl {
+  Impl(const std::filesystem::path& directory, const Options& given, const CheckedOptions& checked)
+      : options(given),
+        threads(checked.threads),
+        forward(checked.forward),
+        model(models::load_model(directory)),
+        encoder(make_encoder(model.spec, checked.position_kind, threads)),
+        max_tokens(models::max_tokens(model, encoder)) {
+    // A sentence-transformers directory declares its pooling and normalisation.
+    if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
+    if (model.sentence.normalize) forward.normalize = true;
+  }
+
+  static Encoder make_encoder(const EncoderSpec& spec, std::optional<PositionKind> kind,
+                              int threads) {
+    const ThreadCountScope scope(threads);  // the warm-up creates the first primitives
+    return Encoder(spec, EncoderOptions{kind});
+  }
+
+  const tokenizer::Tokenizer& require_tokenizer(const char* call) const {
+    try {
+      return model.require_tokenizer();
+    } catch (const Error& e) {
+      throw Error(std::string(call) + ": " + e.what());
+    }
+  }
+
+  // Tokenizes input `index` by `encode(limit, truncation)`, naming the call and the input in
+  // any error.
+  using Tokenize = std::function<tokenizer::Encoding(size_t, tokenizer::Truncation)>;
+  tokenizer::Encoding tokenize(const char* call, size_t index, const Tokenize& encode) const {
+    try {
+      return encode(max_tokens, options.truncate ? tokenizer::Truncation::longest_first
+                                                 : tokenizer::Truncation::error);
+    } catch (const Error& e) {
+      throw Error(std::string(call) + ": input " + std::to_string(index) + ": " + e.what());
+    }
+  }
+
+  Result run(const char* call, const EncoderInput& input, std::vector<std::vector<Token>> tokens,
+             std::vector<size_t> truncated) const {
+    Result result;
+    if (input.ids.empty()) {
+      result.last_hidden_state = Array({0, 0, encoder.hidden_size()}, {});
+      result.pooled = Array({0, encoder.hidden_size()}, {});
+      return result;
+    }
+    EncoderOutput output;
+    {
+      const ThreadCountScope scope(threads);
+      try {
+        output = encoder.forward(input, forward);
+      } catch (const Error& e) {
+        throw Error(std::string(call) + ": " + e.what());
+      }
+    }
+    result.tokens = std::move(tokens);
+    result.truncated = std::move(truncated);
+    result.last_hidden_state = to_array(output.last_hidden_state);
+    result.pooled = to_array(output.pooled);
+    for (Tensor& states : output.hidden_states) result.hidden_states.push_back(to_array(states));
+    for (Tensor& attention : output.attentions) result.attentions.push_back(to_array(attention));
+    return result;
+  }
+
+  Result run_encodings(const char* call, std::vector<tokenizer::Encoding> encodings) const {
+    EncoderInput input;
+    std::vector<std::vector<Token>> tokens;
+    std::vector<size_t> truncated;
+    for (tokenizer::Encoding& encoding : encodings) {
+      tokens.push_back(to_tokens(encoding));
+      truncated.push_back(encoding.truncated);
+      input.ids.push_back(std::move(encoding.ids));
+      input.token_types.push_back(std::move(encoding.token_types));
+    }
+    return run(call, input, std::move(tokens), std::move(truncated));
+  }
+
+  Options options;
+  int threads;
+  ForwardOptions forward;
+  models::LoadedModel model;
+  Encoder encoder;
+  size_t max_tokens;
+};
+
+Model::Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+
+Model Model::load(const std::filesystem::path& directory, const Options& options) {
+  const CheckedOptions checked(options);
+  return Model(std::make_shared<const Impl>(directory, options, checked));
+}
+
+Result Model::encode(const std::vector<std::string>& texts) const {
+  constexpr const char* kCall = "Model::encode";
+  if (texts.empty()) return impl_->run(kCall, {}, {}, {});
+  const tokenizer::Tokenizer& tokenizer = impl_->require_tokenizer(kCall);
+  std::vector<tokenizer::Encoding> encodings;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    encodings.push_back(impl_->tokenize(kCall, i, [&](size_t limit, tokenizer::Truncation how) {
+      return tokenizer.encode(texts[i], limit, how);
+    }));
+  }
+  return impl_->run_encodings(kCall, std::move(encodings));
+}
+
+Result Model::encode_pair(std::string_view first, std::string_view second) const {
+  constexpr const char* kCall = "Model::encode_pair";
+  const tokenizer::Tokenizer& tokenizer = impl_->require_tokenizer(kCall);
+  std::vector<tokenizer::Encoding> encodings;
+  encodings.push_back(impl_->tokenize(kCall, 0, [&](size_t limit, tokenizer::Truncation how) {
+    return tokenizer.encode_pair(first, second, limit, how);
+  }));
+  return impl_->run_encodings(kCall, std::move(encodings));
+}
+
+Result Model::encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) const {
+  constexpr const char* kCall = "Model::encode_pairs";
+  if (pairs.empty()) return impl_->run(kCall, {}, {}, {});
+  const tokenizer::Tokenizer& tokenizer = impl_->require_tokenizer(kCall);
+  std::vector<tokenizer::Encoding> encodings;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    encodings.push_back(impl_->tokenize(kCall, i, [&](size_t limit, tokenizer::Truncation how) {
+      return tokenizer.encode_pair(pairs[i].first, pairs[i].second, limit, how);
+    }));
+  }
+  return impl_->run_encodings(kCall, std::move(encodings));
+}
+
+Result Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
+                         const std::vector<std::vector<int32_t>>& token_types) const {
+  constexpr const char* kCall = "Model::encode_ids";
+  const int64_t limit = impl_->encoder.max_positions();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (limit > 0 && static_cast<int64_t>(ids[i].size()) > limit) {
+      throw Error(std::string(kCall) + ": input " + std::to_string(i) + " has " +
+                  std::to_string(ids[i].size()) + " tokens; the learned position table holds " +
+                  std::to_string(limit) +
+                  " (Options::positional_encoding \"sinusoidal\" runs any length)");
+    }
+  }
+  const tokenizer::Tokenizer* tokenizer = impl_->model.tokenizer.get();
+  std::vector<std::vector<Token>> tokens(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (size_t t = 0; t < ids[i].size(); ++t) {
+      Token token;
+      token.id = ids[i][t];
+      if (i < token_types.size() && t < token_types[i].size()) token.type = token_types[i][t];
+      token.source = -1;
+      // The engine rejects what is out of range (ids, types, row counts) with a precise message.
+      if (tokenizer && token.id >= 0 && token.id < impl_->model.spec.vocab_size)
+        token.text = tokenizer->token(token.id);
+      tokens[i].push_back(std::move(token));
+    }
+  }
+  return impl_->run(kCall, EncoderInput{ids, token_types}, std::move(tokens),
+                    std::vector<size_t>(ids.size(), 0));
+}
+
+const std::filesystem::path& Model::directory() const {
+  return impl_->model.directory;
+}
+const Options& Model::options() const {
+  return impl_->options;
+}
+int64_t Model::hidden_size() const {
+  return impl_->encoder.hidden_size();
+}
+int64_t Model::num_layers() const {
+  return impl_->encoder.num_layers();
+}
+int64_t Model::num_heads() const {
+  return impl_->encoder.num_heads();
+}
+int64_t Model::vocab_size() const {
+  return impl_->model.spec.vocab_size;
+}
+std::string Model::positional_encoding() const {
+  return to_string(impl_->encoder.position_kind());
+}
+size_t Model::max_tokens() const {
+  return impl_->max_tokens;
+}
+int Model::threads() const {
+  return impl_->threads;
+}
+bool Model::has_tokenizer() const {
+  return impl_->model.tokenizer != nullptr;
+}
+
+}  // namespace ordo
