@@ -51,15 +51,20 @@ void validate(const EncoderSpec& spec) {
   }
   if (spec.layers.empty()) throw Error("encoder has no layers");
   if (!(spec.layer_norm_eps > 0.0f)) throw Error("layer_norm_eps must be positive");
-  expect_shape(spec.word_embeddings, {spec.vocab_size, h}, "word_embeddings");
+  const int64_t e = spec.embedding_size > 0 ? spec.embedding_size : h;
+  expect_shape(spec.word_embeddings, {spec.vocab_size, e}, "word_embeddings");
   if (!spec.token_type_embeddings.empty() &&
-      (spec.token_type_embeddings.shape.size() != 2 || spec.token_type_embeddings.shape[1] != h ||
+      (spec.token_type_embeddings.shape.size() != 2 || spec.token_type_embeddings.shape[1] != e ||
        spec.token_type_embeddings.shape[0] < 1)) {
     throw Error("encoder weight 'token_type_embeddings' has shape " +
                 shape_string(spec.token_type_embeddings.shape) + ", expected [types, " +
-                std::to_string(h) + "]");
+                std::to_string(e) + "]");
   }
-  expect_optional_pair(spec.embedding_norm_weight, spec.embedding_norm_bias, h, "embedding norm");
+  expect_optional_pair(spec.embedding_norm_weight, spec.embedding_norm_bias, e, "embedding norm");
+  if (e != h || !spec.embedding_projection_weight.empty()) {
+    expect_shape(spec.embedding_projection_weight, {h, e}, "embedding projection weight");
+    expect_shape(spec.embedding_projection_bias, {h}, "embedding projection bias");
+  }
   expect_optional_pair(spec.final_norm_weight, spec.final_norm_bias, h, "final norm");
   if (spec.masked_lm_head) {
     const MaskedLmHead& head = *spec.masked_lm_head;
@@ -99,7 +104,8 @@ struct Encoder::Impl {
   Impl(EncoderSpec encoder_spec, const EncoderOptions& options)
       : spec((validate(encoder_spec), std::move(encoder_spec))),
         embeddings(spec, layers::PositionalEncoding::create(
-                             options.position_kind.value_or(spec.position_kind), spec.hidden_size,
+                             options.position_kind.value_or(spec.position_kind),
+                             spec.embedding_size > 0 ? spec.embedding_size : spec.hidden_size,
                              spec.position_embeddings, spec.position_offset)) {
     for (const LayerWeights& weights : spec.layers) blocks.emplace_back(weights, spec);
   }
@@ -144,9 +150,11 @@ Tensor Encoder::position_encodings(int64_t count) const {
     throw Error("position_encodings: " + std::to_string(count) + " positions requested, the " +
                 to_string(position_kind()) + " encoding has " + std::to_string(limit));
   }
-  Tensor table({count, hidden_size()});
+  const int64_t width =
+      impl_->spec.embedding_size > 0 ? impl_->spec.embedding_size : impl_->spec.hidden_size;
+  Tensor table({count, width});
   for (int64_t p = 0; p < count; ++p) {
-    impl_->embeddings.positional_encoding().add_to(p, table.data() + p * hidden_size());
+    impl_->embeddings.positional_encoding().add_to(p, table.data() + p * width);
   }
   return table;
 }

@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include "albert.h"
 #include "bert.h"
 #include "distilbert.h"
 #include "marian.h"
@@ -20,6 +21,7 @@ struct Family {
 const Family kFamilies[] = {
     {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
     {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
+    {"albert", load_albert},
 };
 
 FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {

@@ -16,6 +16,8 @@ Writes one directory per fixture:
                         must be recomputed), relu
   marian/               MarianMTModel encoder names (model.shared, model.encoder.layers.*),
                         swish, scale_embedding, blocked sinusoidal positions from 0
+  albert/               AlbertForMaskedLM names, embedding_size 24 < hidden 48, 4 layers from
+                        2 groups of 2 shared layers (8 applications), token types of a pair
 each with config.json, model.safetensors and reference.safetensors holding input_ids (padded
 with the family's pad id), attention_mask, token_type_ids, last_hidden_state [B, T, H] (zero at
 padding) and, for the MLM fixtures, mlm_logits [B, T, vocab] (zero at padding).
@@ -275,9 +277,74 @@ def marian(out, seed, H=48, L=2, heads=4, I=96, V=61, P=64):
     return finish(out, config, w, ids, mask, {"last_hidden_state": hidden}, sensitivity)
 
 
+# --------------------------------------------------------------------------- ALBERT
+
+def albert(out, seed, E=24, H=48, L=4, groups=2, inner=2, heads=4, I=96, V=53, P=40):
+    """modeling_albert.py: AlbertEmbeddings (word + position + token type at embedding_size,
+    LayerNorm), AlbertTransformer (embedding_hidden_mapping_in, then for i in range(L) the group
+    int(i / (L / groups)) runs its `inner` AlbertLayers: attention with its own dense +
+    LayerNorm(x + dense), ffn -> gelu_new -> ffn_output, full_layer_layer_norm)."""
+    eps, pad = 1e-12, 0
+    w = Weights(seed)
+    word = w.normal("albert.embeddings.word_embeddings.weight", (V, E))
+    pos_table = w.normal("albert.embeddings.position_embeddings.weight", (P, E))
+    type_table = w.normal("albert.embeddings.token_type_embeddings.weight", (2, E))
+    emb_norm = w.norm("albert.embeddings.LayerNorm", E)
+    mapping = w.linear("albert.encoder.embedding_hidden_mapping_in", H, E)
+    group_layers = []
+    for g in range(groups):
+        layers = []
+        for k in range(inner):
+            base = f"albert.encoder.albert_layer_groups.{g}.albert_layers.{k}."
+            layers.append(dict(
+                q=w.linear(base + "attention.query", H, H), k=w.linear(base + "attention.key", H, H),
+                v=w.linear(base + "attention.value", H, H),
+                o=w.linear(base + "attention.dense", H, H), n1=w.norm(base + "attention.LayerNorm", H),
+                f1=w.linear(base + "ffn", I, H), f2=w.linear(base + "ffn_output", H, I),
+                n2=w.norm(base + "full_layer_layer_norm", H)))
+        group_layers.append(layers)
+    # AlbertForMaskedLM's head and the pooler exist in real checkpoints; ordo does not read them.
+    w.linear("predictions.dense", E, H)
+    w.norm("predictions.LayerNorm", E)
+    w.normal("predictions.bias", (V,))
+    w.linear("albert.pooler", H, H)
+
+    ids, mask = padded_ids([8, 13, 5], V, pad, seed)
+    types = torch.zeros_like(ids)
+    for b, n in enumerate(mask.sum(1).tolist()):  # a pair: second segment from the middle on
+        types[b, n // 2:n] = 1
+    T = ids.shape[1]
+    fill = torch.finfo(torch.float32).min
+
+    def run(share_layers):
+        h = word[ids] + pos_table[torch.arange(T)][None] + type_table[types]
+        h = F.linear(F.layer_norm(h, (E,), *emb_norm, eps), *mapping)
+        for i in range(L):
+            group = int(i / (L / groups)) if share_layers else 0
+            for p in group_layers[group]:
+                a = attention(h, mask, p["q"], p["k"], p["v"], p["o"], heads, fill)
+                h = F.layer_norm(h + a, (H,), *p["n1"], eps)
+                f = F.linear(ACT["gelu_new"](F.linear(h, *p["f1"])), *p["f2"])
+                h = F.layer_norm(f + h, (H,), *p["n2"], eps)
+        return h
+
+    hidden = run(True)
+    sensitivity = float(((run(False) - hidden) * mask[..., None]).abs().max())
+    config = {"architectures": ["AlbertForMaskedLM"], "attention_probs_dropout_prob": 0,
+              "bos_token_id": 2, "classifier_dropout_prob": 0.1, "embedding_size": E,
+              "eos_token_id": 3, "hidden_act": "gelu_new", "hidden_dropout_prob": 0,
+              "hidden_size": H, "initializer_range": 0.02, "inner_group_num": inner,
+              "intermediate_size": I, "layer_norm_eps": eps, "max_position_embeddings": P,
+              "model_type": "albert", "num_attention_heads": heads, "num_hidden_groups": groups,
+              "num_hidden_layers": L, "pad_token_id": pad, "position_embedding_type": "absolute",
+              "type_vocab_size": 2, "vocab_size": V}
+    return finish(out, config, w, ids, mask, {"last_hidden_state": hidden}, sensitivity,
+                  types=types)
+
+
 # --------------------------------------------------------------------------- output
 
-def finish(out, config, w, ids, mask, refs, sensitivity):
+def finish(out, config, w, ids, mask, refs, sensitivity, types=None):
     if not sensitivity > 1e-2:
         raise RuntimeError(f"{out}: the fixture does not test what its family does differently "
                            f"(sensitivity {sensitivity})")
@@ -287,7 +354,8 @@ def finish(out, config, w, ids, mask, refs, sensitivity):
                       {k: ("F32", v.detach().numpy().astype("<f4")) for k, v in w.tensors.items()},
                       {"format": "pt"})
     tensors = {"input_ids": ("I64", ids.numpy()), "attention_mask": ("I64", mask.numpy()),
-               "token_type_ids": ("I64", np.zeros_like(ids.numpy()))}
+               "token_type_ids": ("I64", (types if types is not None
+                                          else torch.zeros_like(ids)).numpy())}
     for name, value in refs.items():
         value = value.detach() * mask[..., None]  # zero at padding, as ordo writes it
         tensors[name] = ("F32", value.numpy().astype("<f4"))
@@ -308,6 +376,7 @@ def main():
     distilbert(j("distilbert_mlm"), True, False, "gelu", seed=13)
     distilbert(j("distilbert_sinusoidal"), False, True, "relu", seed=14)
     marian(j("marian"), seed=15)
+    albert(j("albert"), seed=16)
     return 0
 
 

@@ -49,7 +49,14 @@ void Embeddings::validate(const EncoderInput& input, const BatchLayout& layout) 
 
 void Embeddings::forward(ForwardContext& context, const EncoderInput& input, float* x) const {
   const BatchLayout& layout = context.layout;
-  const int64_t hidden = spec_.hidden_size;
+  // ALBERT: the tables are narrower than the encoder; sum and normalise them in the FFN
+  // scratch (free until the first block), then project into x.
+  const int64_t hidden = spec_.embedding_size > 0 ? spec_.embedding_size : spec_.hidden_size;
+  const bool projected = !spec_.embedding_projection_weight.empty();
+  float* out = x;
+  if (projected) {
+    out = context.workspace.intermediate.reserve(static_cast<size_t>(layout.total_tokens * hidden));
+  }
   const float scale = spec_.embedding_scale;
   const bool has_types = !spec_.token_type_embeddings.empty();
   const auto sequences = static_cast<int64_t>(layout.lengths.size());
@@ -57,7 +64,7 @@ void Embeddings::forward(ForwardContext& context, const EncoderInput& input, flo
 #pragma omp parallel for schedule(static)
   for (int64_t s = 0; s < sequences; ++s) {
     for (int64_t t = 0; t < layout.lengths[s]; ++t) {
-      float* row = x + (layout.first_row[s] + t) * hidden;
+      float* row = out + (layout.first_row[s] + t) * hidden;
       const float* word = spec_.word_embeddings.data + int64_t{input.ids[s][t]} * hidden;
       for (int64_t c = 0; c < hidden; ++c) row[c] = word[c] * scale;
       positional_encoding_->add_to(t, row);
@@ -71,8 +78,14 @@ void Embeddings::forward(ForwardContext& context, const EncoderInput& input, flo
 
   if (!spec_.embedding_norm_weight.empty()) {
     const auto norm = context.ops.layer_norm(layout.total_tokens, hidden, spec_.layer_norm_eps);
-    (*norm)(context.stream, context.workspace.scratchpad, x, x, spec_.embedding_norm_weight.data,
-            spec_.embedding_norm_bias.data);
+    (*norm)(context.stream, context.workspace.scratchpad, out, out,
+            spec_.embedding_norm_weight.data, spec_.embedding_norm_bias.data);
+  }
+  if (projected) {
+    const auto projection =
+        context.ops.linear(hidden, spec_.hidden_size, std::nullopt, ops::Linear::Output::overwrite);
+    (*projection)(context.stream, context.workspace.scratchpad, out, layout.total_tokens,
+                  spec_.embedding_projection_weight.data, spec_.embedding_projection_bias.data, x);
   }
 }
 

@@ -61,7 +61,12 @@ struct EncoderSpec {
   int64_t position_offset = 0;   // position of the first token (RoBERTa: pad_token_id + 1)
   float embedding_scale = 1.0f;  // multiplies word embeddings (Marian: sqrt(hidden))
 
-  TensorView word_embeddings;        // [vocab, hidden]
+  // ALBERT's factorised embeddings: the tables are embedding_size wide (0 = hidden_size) and
+  // their LayerNorm output is projected to hidden_size by this [hidden, embedding_size] linear.
+  int64_t embedding_size = 0;
+  TensorView embedding_projection_weight, embedding_projection_bias;
+
+  TensorView word_embeddings;        // [vocab, embedding width]
   TensorView position_embeddings;    // [max_positions, hidden], learned kind only
   TensorView token_type_embeddings;  // [type_vocab, hidden], may be empty
   TensorView embedding_norm_weight, embedding_norm_bias;  // may be empty
