@@ -4,7 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
 #include <unicode/unistr.h>
+
+#include <algorithm>
 
 #include "ordo/error.h"
 #include "utf8.h"
@@ -89,7 +93,7 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     if (sentence.contains("do_lower_case")) {
       if (!sentence["do_lower_case"].is_boolean())
         throw Error(sentence_config.string() + ": do_lower_case must be true or false");
-      tokenizer.lowercase_input_ = sentence["do_lower_case"].get<bool>();
+      tokenizer.preprocessing_.lowercase = sentence["do_lower_case"].get<bool>();
     }
     return tokenizer;
   };
@@ -100,8 +104,23 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     if (layout.scheme == IdScheme::vocab_json && !std::filesystem::exists(vocab)) {
       throw Error(vocab.string() + ": file not found (Marian's source.spm needs it)");
     }
-    return configure(
-        Tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family, vocab));
+    Tokenizer tokenizer(std::make_unique<SentencePieceModel>(path), layout.scheme, layout.family,
+                        vocab);
+    if (std::string(layout.file) == "spiece.model") {
+      // AlbertTokenizer.preprocess_text, with its defaults: remove_space, no keep_accents,
+      // do_lower_case.
+      auto flag = [&](const char* field, bool fallback) {
+        if (!settings.contains(field) || settings[field].is_null()) return fallback;
+        if (!settings[field].is_boolean())
+          throw Error((directory / "tokenizer_config.json").string() + ": " + field +
+                      " must be true or false");
+        return settings[field].get<bool>();
+      };
+      tokenizer.preprocessing_.collapse_spaces = flag("remove_space", true);
+      tokenizer.preprocessing_.strip_accents = !flag("keep_accents", false);
+      tokenizer.preprocessing_.lowercase = flag("do_lower_case", true);
+    }
+    return configure(std::move(tokenizer));
   }
   if (std::filesystem::exists(directory / "vocab.txt")) {
     auto flag = [&](const char* field, bool fallback) {
@@ -165,19 +184,60 @@ int32_t Tokenizer::vocab_size() const {
   return wordpiece_ ? wordpiece_->size() : mapper_->vocab_size();
 }
 
-std::vector<Piece> Tokenizer::pieces(std::string_view text) const {
-  if (lowercase_input_) {
-    require_valid_utf8(text, "text");
-    icu::UnicodeString lowered = icu::UnicodeString::fromUTF8(
-        icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
-    lowered.toLower(icu::Locale::getRoot());
-    std::string lower;
-    lowered.toUTF8String(lower);
-    // Spans refer to the lowercased text, which has the input's length unless case mapping
-    // changed a character's UTF-8 length (rare: e.g. U+0130).
-    return wordpiece_ ? wordpiece_->encode(lower) : model_->encode(lower);
+std::string Tokenizer::preprocess(std::string_view text) const {
+  require_valid_utf8(text, "text");
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  if (preprocessing_.collapse_spaces) {
+    // " ".join(text.strip().split()): Python's split() breaks at every Unicode whitespace.
+    icu::UnicodeString joined;
+    bool pending_space = false;
+    for (int32_t i = 0; i < u.length();) {
+      const UChar32 c = u.char32At(i);
+      i += U16_LENGTH(c);
+      if (u_isUWhiteSpace(c) || (c >= 0x1C && c <= 0x1F)) {
+        pending_space = !joined.isEmpty();
+        continue;
+      }
+      if (pending_space) joined.append(static_cast<UChar>(' '));
+      pending_space = false;
+      joined.append(c);
+    }
+    u = joined;
+    u.findAndReplace("``", "\"").findAndReplace("''", "\"");
   }
-  return wordpiece_ ? wordpiece_->encode(text) : model_->encode(text);
+  if (preprocessing_.strip_accents) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
+    if (U_FAILURE(status)) throw Error(std::string("ICU: ") + u_errorName(status));
+    const icu::UnicodeString decomposed = nfkd->normalize(u, status);
+    if (U_FAILURE(status)) throw Error(std::string("ICU: ") + u_errorName(status));
+    icu::UnicodeString kept;
+    for (int32_t i = 0; i < decomposed.length();) {
+      const UChar32 c = decomposed.char32At(i);
+      i += U16_LENGTH(c);
+      if (u_getCombiningClass(c) == 0) kept.append(c);  // unicodedata.combining(c) == 0
+    }
+    u = kept;
+  }
+  if (preprocessing_.lowercase) u.toLower(icu::Locale::getRoot());
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+std::vector<Piece> Tokenizer::pieces(std::string_view text) const {
+  if (!preprocessing_.lowercase && !preprocessing_.collapse_spaces && !preprocessing_.strip_accents)
+    return wordpiece_ ? wordpiece_->encode(text) : model_->encode(text);
+  const std::string rewritten = preprocess(text);
+  std::vector<Piece> out = wordpiece_ ? wordpiece_->encode(rewritten) : model_->encode(rewritten);
+  // Spans refer to the rewritten text; where that changed lengths they are approximate, and
+  // they are clamped so that they never point past the caller's text.
+  for (Piece& piece : out) {
+    piece.begin = std::min(piece.begin, text.size());
+    piece.end = std::min(std::max(piece.end, piece.begin), text.size());
+  }
+  return out;
 }
 
 int32_t Tokenizer::special_id(const std::string& token) const {

@@ -85,7 +85,14 @@ class Tokenizer {
   std::unique_ptr<SentencePieceModel> model_;  // SentencePiece backend, or
   std::unique_ptr<IdMapper> mapper_;
   std::unique_ptr<WordPieceModel> wordpiece_;  // WordPiece backend
-  bool lowercase_input_ = false;               // sentence-transformers do_lower_case
+  // Text rewriting before the piece model, as the Python tokenizers do it.
+  struct Preprocessing {
+    bool lowercase = false;        // sentence-transformers / AlbertTokenizer do_lower_case
+    bool collapse_spaces = false;  // AlbertTokenizer remove_space
+    bool strip_accents = false;    // AlbertTokenizer without keep_accents: NFKD, drop marks
+  };
+  Preprocessing preprocessing_;
+  std::string preprocess(std::string_view text) const;
   Template family_;
   Specials specials_;
   size_t model_max_length_ = 0;
