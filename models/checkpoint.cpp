@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include "io/weight_check.h"
 #include "ordo/error.h"
 
 namespace ordo::models {
@@ -10,7 +11,8 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
-Checkpoint::Checkpoint(const std::filesystem::path& directory) {
+Checkpoint::Checkpoint(const std::filesystem::path& directory, bool check_weights)
+    : check_weights_(check_weights) {
   const auto path = directory / "model.safetensors";
   if (!std::filesystem::exists(path)) {
     std::string hint;
@@ -35,7 +37,15 @@ TensorView Checkpoint::tensor(const std::string& name, const std::vector<int64_t
                 shape_string(info.shape) + " but the config requires " + shape_string(shape) +
                 " (" + why + ")");
   }
-  return file_->f32(name);
+  const TensorView view = file_->f32(name);
+  if (check_weights_) {
+    if (const auto bad = io::find_non_finite(view)) {
+      throw Error(file_->path().string() + ": tensor '" + name + "' holds a non-finite value (" +
+                  std::to_string(bad->value) + ") at " +
+                  io::element_position(info.shape, bad->index));
+    }
+  }
+  return view;
 }
 
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit) {

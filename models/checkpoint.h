@@ -13,8 +13,9 @@ namespace ordo::models {
 // A model directory's weights, with errors that name the file and the tensor.
 class Checkpoint {
  public:
-  // Opens <directory>/model.safetensors (the only weight format ordo reads).
-  explicit Checkpoint(const std::filesystem::path& directory);
+  // Opens <directory>/model.safetensors (the only weight format ordo reads). With
+  // `check_weights`, tensor() rejects a tensor holding NaN or Inf.
+  explicit Checkpoint(const std::filesystem::path& directory, bool check_weights = false);
 
   const io::SafetensorsFile& file() const { return *file_; }
   std::shared_ptr<const void> storage() const { return file_; }
@@ -26,6 +27,7 @@ class Checkpoint {
 
  private:
   std::shared_ptr<io::SafetensorsFile> file_;
+  bool check_weights_ = false;
 };
 
 std::string shape_string(const std::vector<int64_t>& shape);

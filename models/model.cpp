@@ -5,7 +5,7 @@
 
 namespace ordo::models {
 
-LoadedModel load_model(const std::filesystem::path& directory) {
+LoadedModel load_model(const std::filesystem::path& directory, const LoadOptions& options) {
   if (!std::filesystem::is_directory(directory)) {
     throw Error(directory.string() + ": model directory not found");
   }
@@ -17,7 +17,7 @@ LoadedModel load_model(const std::filesystem::path& directory) {
     config.fail("model_type",
                 "has unsupported value \"" + model.model_type + "\" (supported: bert)");
   }
-  const Checkpoint checkpoint(directory);
+  const Checkpoint checkpoint(directory, options.check_weights);
   model.spec = load_bert(checkpoint, config);
   const bool has_tokenizer = std::filesystem::exists(directory / "tokenizer.model") ||
                              std::filesystem::exists(directory / "sentencepiece.bpe.model") ||

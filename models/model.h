@@ -21,6 +21,12 @@ struct LoadedModel {
   const tokenizer::Tokenizer& require_tokenizer() const;
 };
 
-LoadedModel load_model(const std::filesystem::path& directory);
+struct LoadOptions {
+  // Scan every weight for NaN and Inf at load and name the first one found. Off by default:
+  // weights are used in place from the mapped file and a scan reads all of them once.
+  bool check_weights = false;
+};
+
+LoadedModel load_model(const std::filesystem::path& directory, const LoadOptions& options = {});
 
 }  // namespace ordo::models
