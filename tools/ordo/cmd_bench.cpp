@@ -25,6 +25,8 @@ Times the forward pass on random ids (fixed seed) after a warm-up and reports th
   --min-runs N   measure at least N calls (default 10)
   --pe KIND      none | sinusoidal | sinusoidal-blocked | learned
   --threads N    OpenMP threads
+  --check-weights
+                 stop with an error if any weight is NaN or Inf (a load-time scan)
   --json         one JSON object instead of a table
 )";
 
@@ -47,11 +49,11 @@ double forward_flops(const models::LoadedModel& model, int64_t batch, int64_t le
 int run_bench(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--batch", "--seq", "--seconds", "--min-runs"});
-  const Args args(arguments, {"--json"}, options);
+  const Args args(arguments, with_model_flags({"--json"}), options);
   if (!args.positional().empty())
     throw UsageError("unexpected argument '" + args.positional().front() + "'");
   const int batch = args.integer("--batch", 1, 1, 4096);
-  const int length = args.integer("--seq", 128, 1, 1 << 16);
+  const int length = args.integer("--seq", 128, 1, static_cast<int>(kMaxTokensPerSequence));
   const double seconds = args.real("--seconds", 3.0, 0.0, 3600.0);
   const int min_runs = args.integer("--min-runs", 10, 1, 1 << 20);
 
