@@ -1,13 +1,16 @@
 // libFuzzer target: the CLI's hand-written argument parser (tools/ordo/args.cpp).
 //
 // Input: NUL-separated arguments, as argv holds them; the first names the command whose
-// declared flags and options are used (mirrored from tools/ordo/cmd_*.cpp). Parsing must end
-// in an Args or a UsageError, never anything else, and an accepted parse keeps the grammar:
-//   - positionals are, in order, the arguments after "--" and those before it that do not
-//     start with '-' (or are "-");
-//   - integer() answers within its bounds, real() a finite number within its bounds,
-//     parse_int_list() values that print and parse back to themselves.
+// declared flags and options are used (mirrored from tools/ordo/cmd_*.cpp). The parser is
+// checked against the grammar written out independently in expected_parse(): it accepts
+// exactly what the grammar accepts ("--" ends options; "--name=value" or "--name value";
+// flags take no value; only declared options, each once unless repeatable; no "-x"), with the
+// same flags, values and positionals. Then integer() answers within its bounds, real() a finite
+// number within its bounds, and parse_int_list() values that print and parse back to themselves.
 #include <cmath>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,24 +75,48 @@ std::vector<std::string> split_arguments(const uint8_t* data, size_t size) {
   return arguments;
 }
 
-std::vector<std::string> expected_positionals(const std::vector<std::string>& arguments,
-                                              const CommandSpec& spec) {
+// What the parser must make of `arguments`, from the grammar alone; nullopt: a usage error.
+struct Expected {
+  std::set<std::string> flags;
+  std::map<std::string, std::vector<std::string>> values;
   std::vector<std::string> positional;
+};
+
+std::optional<Expected> expected_parse(const std::vector<std::string>& arguments,
+                                       const CommandSpec& spec) {
+  Expected expected;
   bool ended = false;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const std::string& argument = arguments[i];
-    if (ended) {
-      positional.push_back(argument);
-    } else if (argument == "--") {
+    const bool dashed = !ended && argument.size() > 1 && argument[0] == '-';
+    if (!ended && argument == "--") {
       ended = true;
-    } else if (argument.rfind("--", 0) == 0) {
-      const std::string name = argument.substr(0, argument.find('='));
-      if (spec.options.count(name) != 0 && name == argument) ++i;  // the next is its value
+    } else if (dashed && argument[1] == '-') {
+      const size_t equals = argument.find('=');
+      const std::string name = argument.substr(0, equals);
+      if (spec.flags.count(name) != 0) {
+        if (equals != std::string::npos) return std::nullopt;  // a flag takes no value
+        expected.flags.insert(name);
+      } else if (spec.options.count(name) != 0) {
+        std::vector<std::string>& slot = expected.values[name];
+        if (!slot.empty() && spec.repeatable.count(name) == 0) return std::nullopt;
+        if (equals != std::string::npos) {
+          slot.push_back(argument.substr(equals + 1));
+        } else if (i + 1 < arguments.size()) {
+          slot.push_back(arguments[++i]);  // the next argument, whatever it looks like
+        } else {
+          return std::nullopt;  // the value is missing
+        }
+      } else {
+        return std::nullopt;  // unknown option
+      }
+    } else if (dashed) {
+      return std::nullopt;  // "-x": no short options
     } else {
-      positional.push_back(argument);  // the parser accepted it, so it is "-" or plain
+      expected.positional.push_back(argument);
     }
   }
-  return positional;
+  return expected;
 }
 
 void check_values(const Args& args, const CommandSpec& spec) {
@@ -130,16 +157,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (arguments.front() == candidate.name) spec = &candidate;
   }
   arguments.erase(arguments.begin());
+  const std::optional<Expected> expected = expected_parse(arguments, *spec);
   try {
     const Args args(arguments, spec->flags, spec->options, spec->repeatable);
-    FUZZ_CHECK(args.positional() == expected_positionals(arguments, *spec),
-               "positional arguments differ from the grammar");
+    FUZZ_CHECK(expected.has_value(), "accepted arguments the grammar rejects");
+    FUZZ_CHECK(args.positional() == expected->positional, "positional arguments differ");
     for (const std::string& flag : spec->flags) {
-      if (args.flag(flag)) FUZZ_CHECK(args.values(flag).empty(), "a flag took a value");
+      FUZZ_CHECK(args.flag(flag) == (expected->flags.count(flag) != 0), "flag " + flag);
+    }
+    for (const std::string& option : spec->options) {
+      const auto found = expected->values.find(option);
+      FUZZ_CHECK(args.values(option) ==
+                     (found == expected->values.end() ? std::vector<std::string>{} : found->second),
+                 "values of " + option);
     }
     check_values(args, *spec);
-  } catch (const UsageError&) {
-    // A message naming the argument: the expected outcome for most inputs.
+  } catch (const UsageError& error) {
+    FUZZ_CHECK(!expected.has_value(), std::string("rejected valid arguments: ") + error.what());
   }
   return 0;
 }
