@@ -24,7 +24,7 @@ PositionKind parse_position_embedding_type(const io::JsonFile& config) {
 
 // Old TF-converted checkpoints call LayerNorm parameters gamma/beta.
 std::string norm_name(const Checkpoint& checkpoint, const std::string& base, bool weight) {
-  const std::string modern = base + (weight ? ".weight" : ".bias");
+  std::string modern = base + (weight ? ".weight" : ".bias");
   if (checkpoint.contains(modern)) return modern;
   const std::string legacy = base + (weight ? ".gamma" : ".beta");
   return checkpoint.contains(legacy) ? legacy : modern;

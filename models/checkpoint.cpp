@@ -37,7 +37,7 @@ TensorView Checkpoint::tensor(const std::string& name, const std::vector<int64_t
                 shape_string(info.shape) + " but the config requires " + shape_string(shape) +
                 " (" + why + ")");
   }
-  const TensorView view = file_->f32(name);
+  TensorView view = file_->f32(name);
   if (check_weights_) {
     if (const auto bad = io::find_non_finite(view)) {
       throw Error(file_->path().string() + ": tensor '" + name + "' holds a non-finite value (" +

@@ -24,7 +24,7 @@ std::string npy_header(const std::vector<int64_t>& shape) {
 
 }  // namespace
 
-NpyWriter::NpyWriter(std::filesystem::path path, std::vector<int64_t> shape)
+NpyWriter::NpyWriter(std::filesystem::path path, const std::vector<int64_t>& shape)
     : file_(std::move(path)), expected_(1) {
   for (int64_t extent : shape) {
     if (extent < 0) throw Error(file_.path().string() + ": negative extent in the array shape");

@@ -14,7 +14,7 @@ namespace ordo::io {
 // name, and a device (/dev/stdout) is written in place. Errors throw ordo::Error naming the path.
 class NpyWriter {
  public:
-  NpyWriter(std::filesystem::path path, std::vector<int64_t> shape);
+  NpyWriter(std::filesystem::path path, const std::vector<int64_t>& shape);
 
   void append(const float* values, size_t count);
   // Checks that exactly the shape's element count was appended, then completes the file.

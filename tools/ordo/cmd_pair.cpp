@@ -68,6 +68,7 @@ std::string which_attention(int64_t layer, int64_t head) {
 std::vector<Bar> drift_bars(const std::vector<TokenDrift>& drift,
                             const std::vector<std::string>& tokens) {
   std::vector<Bar> bars;
+  bars.reserve(drift.size());
   for (const auto& d : drift) bars.push_back({tokens[d.match.a], d.l2});
   return bars;
 }
@@ -215,9 +216,13 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
   std::vector<int32_t> ids_a, ids_b;
   std::vector<size_t> where_a, where_b;
   for (size_t t = 0; t < pair.ids.size(); ++t) {
-    if (pair.sequence[t] < 0) continue;
-    (pair.sequence[t] == 0 ? ids_a : ids_b).push_back(pair.ids[t]);
-    (pair.sequence[t] == 0 ? where_a : where_b).push_back(t);
+    if (pair.sequence[t] == 0) {
+      ids_a.push_back(pair.ids[t]);
+      where_a.push_back(t);
+    } else if (pair.sequence[t] == 1) {
+      ids_b.push_back(pair.ids[t]);
+      where_b.push_back(t);
+    }
   }
   std::vector<TokenMatch> matches;
   for (const TokenMatch& m : match_shared_tokens(ids_a, ids_b)) {

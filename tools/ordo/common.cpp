@@ -23,7 +23,7 @@ std::filesystem::path bundled_models_directory() {
   std::error_code error;
   const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) {
-    const auto installed = executable.parent_path().parent_path() / "share" / "ordo" / "models";
+    auto installed = executable.parent_path().parent_path() / "share" / "ordo" / "models";
     if (std::filesystem::is_directory(installed / "ordo-sinusoidal")) return installed;
   }
   return ORDO_SOURCE_MODELS_DIR;

@@ -224,7 +224,9 @@ OrderSensitivity order_sensitivity(const LoadedEncoder& loaded,
   for (const auto& line : lines) {
     if (static_cast<int64_t>(input.ids.size()) >= 2 * max_sentences) break;
     std::vector<int32_t> pieces = line;
-    if (limit > 0 && static_cast<int64_t>(pieces.size()) > limit - 2) pieces.resize(limit - 2);
+    // [CLS] and [SEP] take two positions; a table of one or two leaves no room for words.
+    const int64_t room = std::max<int64_t>(limit - 2, 0);
+    if (limit > 0 && static_cast<int64_t>(pieces.size()) > room) pieces.resize(room);
     auto words = words_of(tokenizer, pieces);
     if (words.size() < 3) continue;
     const auto original = words;
