@@ -48,6 +48,12 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
   const double eps = config.number("layer_norm_eps", 1e-12);
   if (!(eps > 0.0 && eps < 1.0)) config.fail("layer_norm_eps", "must be in (0, 1)");
   spec.layer_norm_eps = static_cast<float>(eps);
+  // The engine computes in float: 1e-121 passes the check above and then is 0 (found by
+  // fuzz/config.cpp), which the engine would reject without naming the config.
+  if (!(spec.layer_norm_eps > 0.0f)) {
+    config.fail("layer_norm_eps", "(" + config.document().at("layer_norm_eps").dump() +
+                                      ") is 0 as a float; it must be at least 1.4e-45");
+  }
   spec.position_kind = parse_position_embedding_type(config);
   spec.norm_placement =
       config.boolean("ordo_pre_layer_norm", false) ? NormPlacement::pre : NormPlacement::post;
