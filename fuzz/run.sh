@@ -18,7 +18,7 @@ usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
   -DORDO_FUZZ=ON -DORDO_BUILD_TESTS=OFF -DORDO_WERROR=ON >/dev/null
-cmake --build "$build" -j"${ORDO_JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+cmake --build "$build" -j"${ORDO_JOBS:-$(nproc)}" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
 
 # One thread: the engine's OpenMP loops are not what is being fuzzed, and a busy machine
 # makes spinning workers slow. Leaks are checked (libFuzzer reports them per input).

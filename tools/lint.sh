@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${ORDO_LINT_BUILD:-build-lint}
-jobs=${ORDO_JOBS:-2}
+jobs=${ORDO_JOBS:-$(nproc)}
 
 # Configured with clang so the database holds flags clang-tidy understands, and with the fuzz
 # targets so they are checked too. Nothing is compiled.
