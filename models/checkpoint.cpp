@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include "io/weight_check.h"
 #include "ordo/error.h"
 
 namespace ordo::models {
@@ -10,7 +11,8 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
-Checkpoint::Checkpoint(const std::filesystem::path& directory) {
+Checkpoint::Checkpoint(const std::filesystem::path& directory, bool check_weights)
+    : check_weights_(check_weights) {
   const auto path = directory / "model.safetensors";
   if (!std::filesystem::exists(path)) {
     std::string hint;
@@ -35,7 +37,15 @@ TensorView Checkpoint::tensor(const std::string& name, const std::vector<int64_t
                 shape_string(info.shape) + " but the config requires " + shape_string(shape) +
                 " (" + why + ")");
   }
-  return file_->f32(name);
+  TensorView view = file_->f32(name);
+  if (check_weights_) {
+    if (const auto bad = io::find_non_finite(view)) {
+      throw Error(file_->path().string() + ": tensor '" + name + "' holds a non-finite value (" +
+                  std::to_string(bad->value) + ") at " +
+                  io::element_position(info.shape, bad->index));
+    }
+  }
+  return view;
 }
 
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit) {
@@ -52,17 +62,23 @@ int64_t positive_field(const io::JsonFile& config, const std::string& field, int
   return config.has(field) ? positive_field(config, field, limit) : fallback;
 }
 
-void check_heads_divide(const io::JsonFile& config, const std::string& field, int64_t heads,
-                        int64_t hidden) {
+void check_heads_divide(const io::JsonFile& config, const std::string& heads_field, int64_t heads,
+                        const std::string& hidden_field, int64_t hidden) {
   if (hidden % heads != 0) {
-    config.fail(field, "(" + std::to_string(heads) + ") must divide the hidden size (" +
-                           std::to_string(hidden) + ")");
+    config.fail(heads_field, "(" + std::to_string(heads) + ") must divide " + hidden_field + " (" +
+                                 std::to_string(hidden) + ")");
   }
 }
 
 float layer_norm_eps(const io::JsonFile& config, const std::string& field, double fallback) {
   const double eps = config.number(field, fallback);
   if (!(eps > 0.0 && eps < 1.0)) config.fail(field, "must be in (0, 1)");
+  // The engine computes in float: 1e-121 passes the check above and then is 0 (found by
+  // fuzz/config.cpp), which the engine would reject without naming the config.
+  if (!(static_cast<float>(eps) > 0.0f)) {
+    config.fail(field, "(" + config.document().at(field).dump() +
+                           ") is 0 as a float; it must be at least 1.4e-45");
+  }
   return static_cast<float>(eps);
 }
 

@@ -13,8 +13,9 @@ namespace ordo::models {
 // A model directory's weights, with errors that name the file and the tensor.
 class Checkpoint {
  public:
-  // Opens <directory>/model.safetensors (the only weight format ordo reads).
-  explicit Checkpoint(const std::filesystem::path& directory);
+  // Opens <directory>/model.safetensors (the only weight format ordo reads). With
+  // `check_weights`, tensor() rejects a tensor holding NaN or Inf.
+  explicit Checkpoint(const std::filesystem::path& directory, bool check_weights = false);
 
   const io::SafetensorsFile& file() const { return *file_; }
   std::shared_ptr<const void> storage() const { return file_; }
@@ -26,6 +27,7 @@ class Checkpoint {
 
  private:
   std::shared_ptr<io::SafetensorsFile> file_;
+  bool check_weights_ = false;
 };
 
 std::string shape_string(const std::vector<int64_t>& shape);
@@ -36,9 +38,9 @@ constexpr int64_t kMaxLayers = 1024;
 constexpr int64_t kMaxVocabulary = 1 << 24;
 constexpr int64_t kMaxPositions = 1 << 20;
 
-// `field` must divide `hidden`: the heads split the hidden size.
-void check_heads_divide(const io::JsonFile& config, const std::string& field, int64_t heads,
-                        int64_t hidden);
+// `heads_field` must divide `hidden_field`: the heads split the hidden size.
+void check_heads_divide(const io::JsonFile& config, const std::string& heads_field, int64_t heads,
+                        const std::string& hidden_field, int64_t hidden);
 // A LayerNorm epsilon in (0, 1) from `field`, or `fallback` when absent.
 float layer_norm_eps(const io::JsonFile& config, const std::string& field, double fallback);
 // `base`.weight / `base`.bias, or the old TF-converted `base`.gamma / `base`.beta.

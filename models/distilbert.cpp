@@ -9,7 +9,7 @@ EncoderSpec load_distilbert(const Checkpoint& checkpoint, const io::JsonFile& co
   spec.num_heads = positive_field(config, "n_heads", kMaxHidden);
   spec.intermediate_size = positive_field(config, "hidden_dim", 16 * kMaxHidden);
   spec.vocab_size = positive_field(config, "vocab_size", kMaxVocabulary);
-  check_heads_divide(config, "n_heads", spec.num_heads, spec.hidden_size);
+  check_heads_divide(config, "n_heads", spec.num_heads, "dim", spec.hidden_size);
   spec.activation = parse_activation(config, "activation", "gelu");
   spec.layer_norm_eps = 1e-12f;
   spec.position_kind = config.boolean("sinusoidal_pos_embds", false) ? PositionKind::sinusoidal

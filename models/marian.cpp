@@ -11,7 +11,8 @@ EncoderSpec load_marian(const Checkpoint& checkpoint, const io::JsonFile& config
   spec.num_heads = positive_field(config, "encoder_attention_heads", kMaxHidden);
   spec.intermediate_size = positive_field(config, "encoder_ffn_dim", 16 * kMaxHidden);
   spec.vocab_size = positive_field(config, "vocab_size", kMaxVocabulary);
-  check_heads_divide(config, "encoder_attention_heads", spec.num_heads, spec.hidden_size);
+  check_heads_divide(config, "encoder_attention_heads", spec.num_heads, "d_model",
+                     spec.hidden_size);
   spec.activation = parse_activation(config, "activation_function", "swish");
   spec.layer_norm_eps = 1e-5f;
   spec.position_kind = PositionKind::sinusoidal_blocked;

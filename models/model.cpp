@@ -36,7 +36,7 @@ FamilyLoader find_family(const io::JsonFile& config, const std::string& model_ty
 
 }  // namespace
 
-LoadedModel load_model(const std::filesystem::path& directory) {
+LoadedModel load_model(const std::filesystem::path& directory, const LoadOptions& options) {
   if (!std::filesystem::is_directory(directory)) {
     throw Error(directory.string() + ": model directory not found");
   }
@@ -45,7 +45,7 @@ LoadedModel load_model(const std::filesystem::path& directory) {
   model.directory = directory;
   model.model_type = config.string("model_type", "bert");
   const FamilyLoader load = find_family(config, model.model_type);
-  const Checkpoint checkpoint(directory);
+  const Checkpoint checkpoint(directory, options.check_weights);
   model.spec = load(checkpoint, config);
   model.sentence = read_sentence_pipeline(directory);
   const bool has_tokenizer = std::filesystem::exists(directory / "tokenizer.model") ||

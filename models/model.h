@@ -24,7 +24,13 @@ struct LoadedModel {
   const tokenizer::Tokenizer& require_tokenizer() const;
 };
 
-LoadedModel load_model(const std::filesystem::path& directory);
+struct LoadOptions {
+  // Scan every weight for NaN and Inf at load and name the first one found. Off by default:
+  // weights are used in place from the mapped file and a scan reads all of them once.
+  bool check_weights = false;
+};
+
+LoadedModel load_model(const std::filesystem::path& directory, const LoadOptions& options = {});
 
 // Tokens per sequence the model accepts, special tokens included: the position table's size
 // when `encoder` (built from `model`) runs a learned table, else the tokenizer's declared

@@ -3,7 +3,10 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -49,6 +52,58 @@ inline CliRun ordo(const std::vector<std::string>& arguments,
   run.err = read_file(scratch.path() / "err");
   return run;
 }
+
+// Runs `script` with bash, for what needs a shell (pipes, ulimit, redirections to devices);
+// $ORDO is the built binary. Status, stdout and stderr are the script's.
+inline CliRun shell(const std::string& script) {
+  ScratchDir scratch;
+  const auto file = scratch.write("script.sh", "ORDO=" + quote(ORDO_CLI_PATH) + "\n" + script);
+  const std::string command = "bash " + quote(file.string()) + " </dev/null >" +
+                              quote((scratch.path() / "out").string()) + " 2>" +
+                              quote((scratch.path() / "err").string());
+  const int raw = std::system(command.c_str());
+  CliRun run;
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = read_file(scratch.path() / "out");
+  run.err = read_file(scratch.path() / "err");
+  return run;
+}
+
+// A copy of a fixture model directory that a test may damage: edit its config, overwrite
+// bytes of a tensor, replace a file.
+class ModelCopy {
+ public:
+  explicit ModelCopy(const std::filesystem::path& source) {
+    for (const auto& entry : std::filesystem::directory_iterator(source)) {
+      std::filesystem::copy_file(entry.path(), scratch_.path() / entry.path().filename());
+    }
+  }
+  std::string path() const { return scratch_.path().string(); }
+  const ScratchDir& scratch() const { return scratch_; }
+
+  void edit_config(const std::function<void(nlohmann::json&)>& change) const {
+    nlohmann::json config = nlohmann::json::parse(read_file(scratch_.path() / "config.json"));
+    change(config);
+    scratch_.write("config.json", config.dump(2));
+  }
+
+  // Overwrites element `index` of tensor `name` with the raw bytes of `value` (whose size
+  // must be the tensor's element size: float for F32, uint16_t for F16/BF16).
+  template <typename T>
+  void poke(const std::string& name, int64_t index, T value) const {
+    const auto file = scratch_.path() / "model.safetensors";
+    std::string bytes = read_file(file);
+    uint64_t header_length = 0;
+    std::memcpy(&header_length, bytes.data(), sizeof header_length);
+    const auto header = nlohmann::json::parse(bytes.substr(8, header_length));
+    const uint64_t begin = header.at(name).at("data_offsets").at(0).get<uint64_t>();
+    std::memcpy(&bytes[8 + header_length + begin + index * sizeof(T)], &value, sizeof(T));
+    scratch_.write("model.safetensors", bytes);
+  }
+
+ private:
+  ScratchDir scratch_;
+};
 
 // The run fails with `status`, says `words` on stderr and prints nothing on stdout.
 inline void expect_error(const std::vector<std::string>& arguments, int status,

@@ -101,7 +101,7 @@ TEST(CliBench, Errors) {
   expect_error({"bench", "--ragged", "9-4"}, 2, "--ragged: expected MIN-MAX");
   expect_error({"bench", "--ragged", "8to128"}, 2, "--ragged");
   expect_error({"bench", "--seq", "8", "--ragged", "8-9"}, 2, "alternatives");
-  expect_error({"bench", "--lengths", "4,0"}, 2, "--lengths: 0 is not in 1..65536");
+  expect_error({"bench", "--lengths", "4,0"}, 2, "--lengths: 0 is not in 1..4096");
   expect_error({"bench", "--lengths", "4", "--batch", "2"}, 2, "drop --batch");
   expect_error({"bench", "--model", kTiny, "--shape", "minilm"}, 2, "alternatives");
   expect_error({"bench", "--shape", "gpt"}, 2, "--shape: unknown shape 'gpt'");

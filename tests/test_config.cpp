@@ -134,6 +134,16 @@ TEST(Config, WrongFieldTypeNamed) {
   expect_load_error(dir.path(), {"layer_norm_eps"});
 }
 
+// Found by fuzz/config.cpp (fuzz/regressions/config/): the double passed the (0, 1) check and
+// was 0 as the engine's float, so the engine refused a config the loader had accepted.
+TEST(Config, LayerNormEpsThatIsZeroAsAFloatIsNamed) {
+  ModelDir dir;
+  dir.edit([](auto& c) { c["layer_norm_eps"] = 1e-121; });
+  expect_load_error(dir.path(), {"config.json", "layer_norm_eps", "is 0 as a float"});
+  dir.edit([](auto& c) { c["layer_norm_eps"] = 1e-44; });  // subnormal, but a float above 0
+  EXPECT_GT(models::load_model(dir.path()).spec.layer_norm_eps, 0.0f);
+}
+
 TEST(Config, UnsupportedModelTypeNamed) {
   ModelDir dir;
   dir.edit([](auto& c) { c["model_type"] = "gpt2"; });

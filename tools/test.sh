@@ -4,7 +4,10 @@
 #      the install of the package and the example built against it;
 #   2. the same with a static libordo.a, built with AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the concurrency tests built with ThreadSanitizer;
-#   4. clang-format check of the C++ sources.
+#   4. clang-format check of the C++ sources;
+#   5. static analysis: clang-tidy and cppcheck (tools/lint.sh);
+#   6. fuzzing: every seed and past crash replayed, then each libFuzzer target run for
+#      ORDO_FUZZ_SECONDS (default 45) under ASan + UBSan (fuzz/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup-deps.sh
@@ -37,4 +40,11 @@ done
 
 echo "== clang-format"
 git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+
+echo "== static analysis"
+tools/lint.sh
+
+echo "== fuzzing, ${ORDO_FUZZ_SECONDS:-45} s per target"
+fuzz/run.sh replay
+fuzz/run.sh all "${ORDO_FUZZ_SECONDS:-45}"
 echo "all checks passed"

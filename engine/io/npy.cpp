@@ -1,7 +1,5 @@
 #include "io/npy.h"
 
-#include <cerrno>
-#include <cstring>
 #include <string>
 
 #include "ordo/error.h"
@@ -26,65 +24,30 @@ std::string npy_header(const std::vector<int64_t>& shape) {
 
 }  // namespace
 
-NpyWriter::NpyWriter(std::filesystem::path path, std::vector<int64_t> shape)
-    : path_(std::move(path)), temporary_(path_.string() + ".partial"), expected_(1) {
+NpyWriter::NpyWriter(std::filesystem::path path, const std::vector<int64_t>& shape)
+    : file_(std::move(path)), expected_(1) {
   for (int64_t extent : shape) {
-    if (extent < 0) throw Error(path_.string() + ": negative extent in the array shape");
+    if (extent < 0) throw Error(file_.path().string() + ": negative extent in the array shape");
     expected_ *= static_cast<uint64_t>(extent);
   }
-  file_ = std::fopen(temporary_.c_str(), "wb");
-  if (file_ == nullptr) fail("create file");
   const std::string header = npy_header(shape);
-  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) fail("write");
-}
-
-NpyWriter::~NpyWriter() {
-  if (file_ == nullptr) return;
-  std::fclose(file_);
-  std::error_code ignored;
-  std::filesystem::remove(temporary_, ignored);
-}
-
-void NpyWriter::fail(const std::string& what) {
-  const std::string reason = std::strerror(errno);
-  if (file_ != nullptr) std::fclose(file_);
-  file_ = nullptr;
-  std::error_code ignored;
-  std::filesystem::remove(temporary_, ignored);
-  throw Error(path_.string() + ": cannot " + what + " (" + reason + ")");
+  file_.write(header.data(), header.size());
 }
 
 void NpyWriter::append(const float* values, size_t count) {
-  if (file_ == nullptr) throw Error(path_.string() + ": append after commit or failure");
   if (written_ + count > expected_) {
-    throw Error(path_.string() + ": more values appended than the array shape holds");
+    throw Error(file_.path().string() + ": more values appended than the array shape holds");
   }
-  if (std::fwrite(values, sizeof(float), count, file_) != count) fail("write");
+  file_.write(values, count * sizeof(float));
   written_ += count;
 }
 
 void NpyWriter::commit() {
-  if (file_ == nullptr) throw Error(path_.string() + ": commit after commit or failure");
   if (written_ != expected_) {
-    throw Error(path_.string() + ": " + std::to_string(written_) + " values written, the shape " +
-                "holds " + std::to_string(expected_));
+    throw Error(file_.path().string() + ": " + std::to_string(written_) +
+                " values written, the shape holds " + std::to_string(expected_));
   }
-  if (std::fflush(file_) != 0) fail("write");
-  const int closed = std::fclose(file_);
-  file_ = nullptr;
-  if (closed != 0) {
-    errno = errno != 0 ? errno : EIO;
-    const std::string reason = std::strerror(errno);
-    std::error_code ignored;
-    std::filesystem::remove(temporary_, ignored);
-    throw Error(path_.string() + ": cannot close (" + reason + ")");
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary_, path_, error);
-  if (error) {
-    std::filesystem::remove(temporary_, error);
-    throw Error(path_.string() + ": cannot move the finished file into place");
-  }
+  file_.commit();
 }
 
 void write_npy(const std::filesystem::path& path, const Tensor& tensor) {

@@ -1,35 +1,27 @@
 #pragma once
 // Writes float32 arrays in NumPy's .npy format (version 1.0, little-endian, C order).
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <memory>
 #include <vector>
 
+#include "io/output_file.h"
 #include "ordo/tensor.h"
 
 namespace ordo::io {
 
 // Streams an array of a known shape to `path`, row block by row block, so outputs larger than
-// memory can be written. Data goes to a temporary file beside `path` that commit() renames
-// into place; a writer destroyed before commit() (an error, a killed run) removes it, so a
-// truncated .npy is never left under the final name. Errors throw ordo::Error naming the path.
+// memory can be written. Through an OutputFile: a truncated .npy is never left under the final
+// name, and a device (/dev/stdout) is written in place. Errors throw ordo::Error naming the path.
 class NpyWriter {
  public:
-  NpyWriter(std::filesystem::path path, std::vector<int64_t> shape);
-  ~NpyWriter();
-  NpyWriter(const NpyWriter&) = delete;
-  NpyWriter& operator=(const NpyWriter&) = delete;
+  NpyWriter(std::filesystem::path path, const std::vector<int64_t>& shape);
 
   void append(const float* values, size_t count);
-  // Checks that exactly the shape's element count was appended, then renames into place.
+  // Checks that exactly the shape's element count was appended, then completes the file.
   void commit();
 
  private:
-  [[noreturn]] void fail(const std::string& what);
-
-  std::filesystem::path path_, temporary_;
-  std::FILE* file_ = nullptr;
+  OutputFile file_;
   uint64_t expected_ = 0, written_ = 0;
 };
 

@@ -39,7 +39,7 @@ const char* dtype_name(DType dtype);
 size_t dtype_size(DType dtype);
 
 struct TensorInfo {
-  DType dtype;
+  DType dtype = DType::F32;  // always set by the parser; initialised so a copy is never garbage
   std::vector<int64_t> shape;
   uint64_t begin = 0;  // byte offsets relative to the start of the data section
   uint64_t end = 0;

@@ -11,6 +11,7 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
   const int64_t row = 3 * hidden;  // leading dimension of qkv
   const int64_t sequence = length * row;
   // Views over qkv as {batch, head, token, dim}: head h of Q starts at column h * head_dim.
+  // cppcheck-suppress useInitializationList ; the descriptors are built from the locals above
   query_desc_ =
       dnnl::memory::desc({batch, heads, length, head_dim}, dt::f32, {sequence, head_dim, row, 1});
   key_transposed_desc_ =

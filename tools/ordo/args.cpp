@@ -5,18 +5,19 @@
 
 namespace ordo::cli {
 
-Args::Args(const std::vector<std::string>& arguments, std::set<std::string> flags,
-           std::set<std::string> options, std::set<std::string> repeatable) {
+Args::Args(const std::vector<std::string>& arguments, const std::set<std::string>& flags,
+           const std::set<std::string>& options, const std::set<std::string>& repeatable) {
   bool options_ended = false;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const std::string& argument = arguments[i];
+    if (!options_ended && argument == "--") {  // the rest are texts, even "--help" or "-3 °C"
+      options_ended = true;
+      continue;
+    }
     if (options_ended || argument.size() < 2 || argument.rfind("--", 0) != 0) {
-      if (argument == "--") {
-        options_ended = true;
-        continue;
-      }
-      if (!options_ended && argument.size() > 1 && argument[0] == '-' && argument != "-") {
-        throw UsageError("unknown option '" + argument + "'");
+      if (!options_ended && argument.size() > 1 && argument[0] == '-') {
+        throw UsageError("unknown option '" + argument +
+                         "' (a text that starts with '-' goes after '--')");
       }
       positional_.push_back(argument);
       continue;

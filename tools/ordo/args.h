@@ -18,8 +18,8 @@ class UsageError : public std::runtime_error {
 class Args {
  public:
   // `flags` take no value; `options` take one (and may repeat if `repeatable` lists them).
-  Args(const std::vector<std::string>& arguments, std::set<std::string> flags,
-       std::set<std::string> options, std::set<std::string> repeatable = {});
+  Args(const std::vector<std::string>& arguments, const std::set<std::string>& flags,
+       const std::set<std::string>& options, const std::set<std::string>& repeatable = {});
 
   bool flag(const std::string& name) const { return flags_seen_.count(name) != 0; }
   std::optional<std::string> value(const std::string& name) const;

@@ -28,13 +28,14 @@ query token q spreads its attention over the keys (each row sums to 1).
   --model DIR     model directory (default: the bundled sinusoidal model)
   --pe KIND       none | sinusoidal | sinusoidal-blocked | learned
   --threads N     OpenMP threads
+  --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
 Without --json the text summary lists, for each token, the keys it attends to most.
 )";
 
 int run_attention(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--npy", "--svg", "--layer", "--head", "--top"});
-  const Args args(arguments, {"--json"}, options);
+  const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text, got " + std::to_string(args.positional().size()));
   }
@@ -48,6 +49,7 @@ int run_attention(const std::vector<std::string>& arguments) {
   ForwardOptions forward;
   forward.output_attentions = true;
   const EncoderOutput output = loaded.encoder.forward({{text.ids}, {text.token_types}}, forward);
+  require_finite(output);
   const auto n = static_cast<int64_t>(text.ids.size());
 
   // One sequence: each layer's [1, heads, n, n] is already [heads, n, n] in memory.

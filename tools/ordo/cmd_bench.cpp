@@ -44,6 +44,7 @@ both synthetic shapes.
   --profile        add the time per op (projections, attention, FFN, LayerNorm, ...)
   --pe KIND        none | sinusoidal | sinusoidal-blocked | learned
   --threads N      OpenMP threads
+  --check-weights  stop with an error if any weight is NaN or Inf (a load-time scan)
   --json           one JSON object per case (JSON Lines) instead of a table
 )";
 
@@ -72,11 +73,12 @@ std::pair<int, int> parse_range(const std::string& text) {
     const int min = std::stoi(text.substr(0, dash), &used_min);
     const int max = std::stoi(text.substr(dash + 1), &used_max);
     if (used_min != dash || used_max != text.size() - dash - 1) throw std::invalid_argument("");
-    if (min < 1 || max < min || max > (1 << 16)) throw std::out_of_range("");
+    if (min < 1 || max < min || max > static_cast<int>(kMaxTokensPerSequence))
+      throw std::out_of_range("");
     return {min, max};
   } catch (const std::logic_error&) {
-    throw UsageError("--ragged: expected MIN-MAX with 1 <= MIN <= MAX <= 65536, got '" + text +
-                     "'");
+    throw UsageError("--ragged: expected MIN-MAX with 1 <= MIN <= MAX <= " +
+                     std::to_string(kMaxTokensPerSequence) + ", got '" + text + "'");
   }
 }
 
@@ -232,7 +234,7 @@ int run_bench(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--shape", "--batch", "--seq", "--ragged", "--lengths", "--dtype", "--seconds",
                   "--min-runs"});
-  const Args args(arguments, {"--json", "--profile"}, options);
+  const Args args(arguments, with_model_flags({"--json", "--profile"}), options);
   if (!args.positional().empty())
     throw UsageError("unexpected argument '" + args.positional().front() + "'");
   if (args.value("--model") && args.value("--shape"))
@@ -259,8 +261,9 @@ int run_bench(const std::vector<std::string>& arguments) {
     if (const auto lengths = args.value("--lengths")) {
       c.lengths = parse_int_list(*lengths, "--lengths");
       for (int32_t n : c.lengths)
-        if (n < 1 || n > (1 << 16))
-          throw UsageError("--lengths: " + std::to_string(n) + " is not in 1..65536");
+        if (n < 1 || n > static_cast<int32_t>(kMaxTokensPerSequence))
+          throw UsageError("--lengths: " + std::to_string(n) + " is not in 1.." +
+                           std::to_string(kMaxTokensPerSequence));
       c.batch = static_cast<int>(c.lengths.size());
       c.min_length = *std::min_element(c.lengths.begin(), c.lengths.end());
       c.max_length = *std::max_element(c.lengths.begin(), c.lengths.end());
@@ -268,7 +271,8 @@ int run_bench(const std::vector<std::string>& arguments) {
       std::tie(c.min_length, c.max_length) = parse_range(*ragged);
       c.batch = 32;
     } else {
-      c.min_length = c.max_length = args.integer("--seq", 128, 1, 1 << 16);
+      c.min_length = c.max_length =
+          args.integer("--seq", 128, 1, static_cast<int>(kMaxTokensPerSequence));
     }
     if (c.lengths.empty()) c.batch = args.integer("--batch", c.batch, 1, 4096);
     cases = {c};

@@ -39,6 +39,7 @@ Compares two models' positional encodings, running both on the same text:
   --json            machine-readable report
   --svg FILE        both similarity heatmaps, similarity against distance, and accuracy
   --threads N       OpenMP threads
+  --check-weights   stop with an error if any weight is NaN or Inf (a load-time scan)
 )";
 
 namespace {
@@ -53,9 +54,7 @@ struct ModelReport {
 std::vector<std::string> read_text(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path.string() + ": cannot open the text file");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(file, line);) lines.push_back(line);
-  if (file.bad()) throw Error(path.string() + ": read error");
+  const std::vector<std::string> lines = read_lines(file, path.string());
   if (lines.empty()) throw Error(path.string() + ": the text file is empty");
   return lines;
 }
@@ -123,7 +122,7 @@ nlohmann::json report_json(const ModelReport& r, const std::string& directory) {
 
 int run_compare_pe(const std::vector<std::string>& arguments) {
   const Args args(
-      arguments, {"--json"},
+      arguments, with_model_flags({"--json"}),
       {"--text", "--lengths", "--seed", "--sentences", "--positions", "--svg", "--threads"});
   std::vector<std::filesystem::path> directories;
   if (args.positional().empty()) {
@@ -139,9 +138,9 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
       args.value("--text").value_or((bundled_models_directory() / "heldout.txt").string());
   std::vector<int64_t> lengths;
   for (int32_t length : parse_int_list(args.value("--lengths").value_or("128,256"), "--lengths")) {
-    if (length < 3 || length > 8192) {
-      throw UsageError("--lengths: each length must be in 3 .. 8192, got " +
-                       std::to_string(length));
+    if (length < 3 || length > static_cast<int32_t>(kMaxTokensPerSequence)) {
+      throw UsageError("--lengths: each length must be in 3 .. " +
+                       std::to_string(kMaxTokensPerSequence) + ", got " + std::to_string(length));
     }
     lengths.push_back(length);
   }
@@ -154,7 +153,9 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
   int positions = args.integer("--positions", 128, 2, 8192);
   std::vector<LoadedEncoder> models;
   for (const auto& directory : directories) {
-    models.push_back(load_encoder(directory));
+    models::LoadOptions load_options;
+    load_options.check_weights = args.flag("--check-weights");
+    models.push_back(load_encoder(directory, std::nullopt, load_options));
     const int64_t limit = models.back().encoder.max_positions();
     if (limit > 0 && positions > limit) {
       if (args.value("--positions")) {

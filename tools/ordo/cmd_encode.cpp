@@ -1,6 +1,7 @@
 // `ordo encode`: texts, a file of lines or token ids in; hidden states or sentence vectors out,
 // as .npy, JSON Lines or one JSON document. Long inputs run in batches and stream out.
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -46,6 +47,7 @@ options:
   --pe KIND           run under another positional encoding:
                       none | sinusoidal | sinusoidal-blocked | learned
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
+  --check-weights     stop with an error if any weight is NaN or Inf (a load-time scan)
 
 Texts longer than the model accepts are truncated with a warning on stderr. A progress bar
 is drawn on stderr when stderr is a terminal and the input spans several batches.
@@ -58,19 +60,17 @@ struct Sequence {
   std::optional<std::vector<std::string>> tokens;  // texts only
 };
 
-std::vector<std::string> read_lines(const std::string& source) {
+std::vector<std::string> read_input(const std::string& source) {
   std::ifstream file;
   if (source != "-") {
     file.open(source, std::ios::binary);
     if (!file) throw Error("--input " + source + ": cannot open file");
   }
-  std::istream& in = source == "-" ? std::cin : file;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
+  std::vector<std::string> lines =
+      cli::read_lines(source == "-" ? std::cin : file, "--input " + source);
+  for (std::string& line : lines) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
   }
-  if (in.bad()) throw Error("--input " + source + ": read error");
   return lines;
 }
 
@@ -84,6 +84,7 @@ std::vector<Sequence> sequences_from_ids(const Args& args) {
   std::vector<Sequence> sequences(id_lists.size());
   for (size_t i = 0; i < id_lists.size(); ++i) {
     sequences[i].ids = parse_int_list(id_lists[i], "--ids");
+    check_sequence_length(sequences[i].ids.size(), "--ids list " + std::to_string(i + 1));
     if (!type_lists.empty())
       sequences[i].token_types = parse_int_list(type_lists[i], "--token-types");
   }
@@ -124,7 +125,7 @@ int run_encode(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert(
       {"--ids", "--token-types", "--input", "--npy", "--pooling", "--output", "--batch-size"});
-  const Args args(arguments, {"--json", "--jsonl", "--normalize"}, options,
+  const Args args(arguments, with_model_flags({"--json", "--jsonl", "--normalize"}), options,
                   {"--ids", "--token-types"});
   const bool from_ids = !args.values("--ids").empty();
   const auto input_file = args.value("--input");
@@ -151,7 +152,7 @@ int run_encode(const std::vector<std::string>& arguments) {
   if (from_ids) {
     sequences = sequences_from_ids(args);
   } else if (input_file) {
-    sequences = sequences_from_texts(loaded, read_lines(*input_file), "--input line");
+    sequences = sequences_from_texts(loaded, read_input(*input_file), "--input line");
   } else {
     sequences = sequences_from_texts(loaded, args.positional(), "text");
   }
@@ -187,6 +188,7 @@ int run_encode(const std::vector<std::string>& arguments) {
       }
     }
     const EncoderOutput output = loaded.encoder.forward(input, forward);
+    require_finite(output);
     const Tensor& states = output.last_hidden_state;
     for (int64_t b = 0; b < stop - start; ++b) {
       const Sequence& sequence = sequences[start + b];
@@ -203,6 +205,7 @@ int run_encode(const std::vector<std::string>& arguments) {
         line["pooled"] = row(output.pooled, b);
         if (!pooled_only) line["last_hidden_state"] = hidden_rows(states, b, length);
         std::cout << line.dump() << '\n';
+        if (!std::cout) check_stdout(errno);  // the reader left or the disk is full: stop now
       } else {
         nlohmann::json rows = hidden_rows(states, b, length);
         for (int64_t t = length; t < longest; ++t) rows.push_back(zeros);
@@ -211,7 +214,7 @@ int run_encode(const std::vector<std::string>& arguments) {
         if (sequence.tokens) document_tokens.push_back(*sequence.tokens);
       }
     }
-    if (args.flag("--jsonl")) std::cout.flush();
+    if (args.flag("--jsonl")) check_stdout();  // each batch reaches the reader as it is done
     progress.advance(stop - start);
   }
   progress.finish();
@@ -229,7 +232,6 @@ int run_encode(const std::vector<std::string>& arguments) {
     };
     std::cout << document.dump() << '\n';
   }
-  if (!std::cout.flush()) throw Error("cannot write to standard output");
   return 0;
 }
 

@@ -23,13 +23,15 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
   --top-k K      predictions per mask (default 5)
   --pe KIND      none | sinusoidal | sinusoidal-blocked | learned
   --threads N    OpenMP threads
+  --check-weights
+                 stop with an error if any weight is NaN or Inf (a load-time scan)
   --json         machine-readable output
 )";
 
 int run_fill(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert("--top-k");
-  const Args args(arguments, {"--json"}, options);
+  const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text with a mask token, got " +
                      std::to_string(args.positional().size()) + " arguments");
@@ -42,6 +44,7 @@ int run_fill(const std::vector<std::string>& arguments) {
   }
   const tokenizer::Tokenizer& tokenizer = loaded.model.require_tokenizer();
   const auto encoding = tokenizer.encode_masked(args.positional()[0], max_tokens(loaded));
+  check_sequence_length(encoding.ids.size(), "the text");
   const int32_t mask = *tokenizer.mask_id();
   std::vector<std::pair<int64_t, int64_t>> rows;
   for (size_t i = 0; i < encoding.ids.size(); ++i) {
@@ -53,6 +56,8 @@ int run_fill(const std::vector<std::string>& arguments) {
 
   const EncoderOutput output = loaded.encoder.forward({{encoding.ids}, {encoding.token_types}});
   const Tensor logits = loaded.encoder.masked_lm_logits(output, rows);
+  require_finite(output);
+  require_finite(logits.data(), logits.numel(), "the MLM logits");
   const int64_t vocab = logits.dim(1);
   nlohmann::json masks = nlohmann::json::array();
   for (size_t r = 0; r < rows.size(); ++r) {

@@ -30,6 +30,7 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --pooling KIND  cls | mean | max | mean_sqrt_len for the sentence vectors (default: the
                   model's declared pooling, else mean)
   --threads N     OpenMP threads
+  --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
                   side by side, labelled with the tokens, and each shared token's drift
   --joint         encode A and B as one pair input ([CLS] A [SEP] B [SEP] with token types,
@@ -68,6 +69,7 @@ std::string which_attention(int64_t layer, int64_t head) {
 std::vector<Bar> drift_bars(const std::vector<TokenDrift>& drift,
                             const std::vector<std::string>& tokens) {
   std::vector<Bar> bars;
+  bars.reserve(drift.size());
   for (const auto& d : drift) bars.push_back({tokens[d.match.a], d.l2});
   return bars;
 }
@@ -114,6 +116,7 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
   const auto b = tokenize(loaded, args.positional()[1], "sentence B");
   const EncoderOutput output =
       loaded.encoder.forward({{a.ids, b.ids}, {a.token_types, b.token_types}}, settings.forward);
+  require_finite(output);
   const int64_t hidden = loaded.encoder.hidden_size();
   const double sentence_cosine =
       cosine_similarity(output.pooled.data(), output.pooled.data() + hidden, hidden);
@@ -210,12 +213,17 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
   const auto pair = tokenize_pair(loaded, args.positional()[0], args.positional()[1]);
   const EncoderOutput output =
       loaded.encoder.forward({{pair.ids}, {pair.token_types}}, settings.forward);
+  require_finite(output);
   std::vector<int32_t> ids_a, ids_b;
   std::vector<size_t> where_a, where_b;
   for (size_t t = 0; t < pair.ids.size(); ++t) {
-    if (pair.sequence[t] < 0) continue;
-    (pair.sequence[t] == 0 ? ids_a : ids_b).push_back(pair.ids[t]);
-    (pair.sequence[t] == 0 ? where_a : where_b).push_back(t);
+    if (pair.sequence[t] == 0) {
+      ids_a.push_back(pair.ids[t]);
+      where_a.push_back(t);
+    } else if (pair.sequence[t] == 1) {
+      ids_b.push_back(pair.ids[t]);
+      where_b.push_back(t);
+    }
   }
   std::vector<TokenMatch> matches;
   for (const TokenMatch& m : match_shared_tokens(ids_a, ids_b)) {
@@ -287,7 +295,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--layer", "--head", "--pooling", "--svg"});
-  const Args args(arguments, {"--json", "--joint"}, options);
+  const Args args(arguments, with_model_flags({"--json", "--joint"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
   }

@@ -27,12 +27,13 @@ similarity between every two positions, and its mean at each distance.
   --json          print {"pe", "positions", "hidden", "encoding", "similarity",
                   "mean_similarity_by_distance"} (encoding [N][hidden], similarity [N][N])
   --threads N     OpenMP threads
+  --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
 )";
 
 int run_pe(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--positions", "--npy", "--svg"});
-  const Args args(arguments, {"--json"}, options);
+  const Args args(arguments, with_model_flags({"--json"}), options);
   if (!args.positional().empty()) {
     throw UsageError("unexpected argument '" + args.positional()[0] + "'");
   }
@@ -42,6 +43,7 @@ int run_pe(const std::vector<std::string>& arguments) {
   const int positions =
       args.integer("--positions", fallback, 1, limit > 0 ? static_cast<int>(limit) : 8192);
   const Tensor table = loaded.encoder.position_encodings(positions);
+  require_finite(table.data(), table.numel(), "the position table");
   const PositionSimilarity similarity = position_similarity(table);
   const std::string kind = to_string(loaded.encoder.position_kind());
 

@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <functional>
 #include <iostream>
 
+#include "io/output_file.h"
 #include "ordo/error.h"
 
 namespace ordo::cli {
@@ -35,9 +39,23 @@ void apply_threads(const Args& args) {
   if (threads > 0) set_num_threads(threads);
 }
 
-LoadedEncoder load_encoder(const std::filesystem::path& directory, std::optional<PositionKind> pe) {
+std::set<std::string> with_model_flags(std::set<std::string> flags) {
+  flags.insert(kModelFlags.begin(), kModelFlags.end());
+  return flags;
+}
+
+void check_sequence_length(size_t tokens, const std::string& label) {
+  if (tokens <= kMaxTokensPerSequence) return;
+  throw Error(label + " has " + std::to_string(tokens) + " tokens, more than the " +
+              std::to_string(kMaxTokensPerSequence) +
+              " per sequence ordo runs (attention memory grows with the square of the length); "
+              "split it into shorter pieces");
+}
+
+LoadedEncoder load_encoder(const std::filesystem::path& directory, std::optional<PositionKind> pe,
+                           const models::LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  models::LoadedModel model = models::load_model(directory);
+  models::LoadedModel model = models::load_model(directory, options);
   Encoder encoder(model.spec, EncoderOptions{pe});
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - start;
@@ -54,9 +72,11 @@ LoadedEncoder load_encoder(const Args& args) {
       throw UsageError(std::string("--pe: ") + e.what());
     }
   }
+  models::LoadOptions options;
+  options.check_weights = args.flag("--check-weights");
   return load_encoder(args.value("--model") ? std::filesystem::path(*args.value("--model"))
                                             : default_model_directory(),
-                      pe);
+                      pe, options);
 }
 
 ForwardOptions pooling_options(const Args& args, bool with_normalize) {
@@ -79,23 +99,66 @@ void apply_declared_pooling(ForwardOptions& forward, const Args& args,
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temporary = path.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw Error(path.string() + ": cannot write file");
+  io::write_file(path, text);
+}
+
+std::vector<std::string> read_lines(std::istream& in, const std::string& label) {
+  std::vector<std::string> lines;
+  std::string line;
+  bool open_line = false;
+  for (int c = in.get(); c != std::char_traits<char>::eof(); c = in.get()) {
+    if (c == '\n') {
+      lines.push_back(std::move(line));
+      line.clear();
+      open_line = false;
+      continue;
     }
+    if (line.size() == kMaxLineBytes) {
+      throw Error(label + ": line " + std::to_string(lines.size() + 1) + " is longer than " +
+                  std::to_string(kMaxLineBytes >> 20) + " MiB; is it a text file?");
+    }
+    line.push_back(static_cast<char>(c));
+    open_line = true;
   }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw Error(path.string() + ": cannot move the finished file into place");
+  if (in.bad()) throw Error(label + ": read error");
+  if (open_line) lines.push_back(std::move(line));
+  return lines;
+}
+
+void require_finite(const float* values, int64_t count, const std::string& what) {
+  for (int64_t i = 0; i < count; ++i) {
+    if (std::isfinite(values[i])) continue;
+    throw Error(what + " holds " + std::to_string(values[i]) + " (value " + std::to_string(i) +
+                "): the model's weights hold NaN or Inf, or its activations overflow; "
+                "--check-weights names the first bad weight");
   }
+}
+
+void require_finite(const EncoderOutput& output) {
+  require_finite(output.last_hidden_state.data(), output.last_hidden_state.numel(),
+                 "the output (last hidden state)");
+  require_finite(output.pooled.data(), output.pooled.numel(), "the output (pooled vectors)");
+  for (size_t layer = 0; layer < output.attentions.size(); ++layer) {
+    const Tensor& attention = output.attentions[layer];
+    require_finite(attention.data(), attention.numel(),
+                   "the attention of block " + std::to_string(layer + 1));
+  }
+  for (size_t layer = 0; layer < output.hidden_states.size(); ++layer) {
+    const Tensor& hidden = output.hidden_states[layer];
+    require_finite(hidden.data(), hidden.numel(), "hidden state " + std::to_string(layer));
+  }
+}
+
+void check_stdout(int earlier_error) {
+  // std::cout shares stdout's buffer (sync_with_stdio), so its flush is the write that fails
+  // and sets errno; a second flush would find the buffer already dropped and errno cleared.
+  errno = 0;
+  std::cout.flush();
+  const int error = errno != 0 ? errno : earlier_error;
+  const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
+  if (!failed) return;
+  throw Error(std::string("cannot write to standard output") +
+              (error != 0 ? std::string(" (") + std::strerror(error) + ")" : std::string()));
 }
 
 size_t max_tokens(const LoadedEncoder& loaded) {
@@ -112,6 +175,7 @@ tokenizer::Encoding checked(const LoadedEncoder& loaded, const std::string& labe
   } catch (const Error& e) {
     throw Error(label + ": " + e.what());
   }
+  check_sequence_length(encoding.ids.size(), label);
   if (encoding.truncated > 0) {
     std::cerr << "ordo: warning: " << label << " was truncated to " << encoding.ids.size()
               << " tokens (" << encoding.truncated << " dropped; the model accepts "

@@ -58,30 +58,45 @@ void prefer_passive_openmp_waits(char** argv) {
   execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
 }
 
+// Help text goes to stdout too; a failed write is an error there as everywhere.
+int print_help(const char* text) {
+  std::cout << text;
+  try {
+    ordo::cli::check_stdout();
+  } catch (const std::exception& e) {
+    std::cerr << "ordo: error: " << e.what() << '\n';
+    return ordo::cli::kExitRuntimeError;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   prefer_passive_openmp_waits(argv);
+  // Past a file-size limit (ulimit -f) a write then fails with EFBIG and ordo reports it,
+  // instead of being killed by SIGXFSZ with a half-written file. SIGPIPE keeps its default:
+  // `ordo encode ... | head -1` ends quietly when head exits, as other Unix filters do.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> arguments(argv + 1, argv + argc);
   if (arguments.empty()) {
     std::cerr << kHelp;
     return ordo::cli::kExitUsageError;
   }
   if (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help") {
-    std::cout << kHelp;
-    return 0;
+    return print_help(kHelp);
   }
   for (const Command& command : kCommands) {
     if (arguments[0] != command.name) continue;
     const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
     for (const std::string& argument : rest) {
-      if (argument == "--help" || argument == "-h") {
-        std::cout << *command.help;
-        return 0;
-      }
+      if (argument == "--") break;  // after it, "--help" is a text like any other
+      if (argument == "--help" || argument == "-h") return print_help(*command.help);
     }
     try {
-      return command.run(rest);
+      const int status = command.run(rest);
+      ordo::cli::check_stdout();  // output that did not arrive is no success
+      return status;
     } catch (const ordo::cli::UsageError& e) {
       std::cerr << "ordo " << command.name << ": " << e.what() << "\n(see 'ordo " << command.name
                 << " --help')\n";

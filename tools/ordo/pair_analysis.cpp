@@ -94,11 +94,14 @@ std::vector<TokenDrift> token_drift(const EncoderOutput& output,
                                     int64_t head) {
   const Tensor& hidden = output.hidden_states.at(static_cast<size_t>(layer));
   std::vector<size_t> keys_a, keys_b;
+  keys_a.reserve(matches.size());
+  keys_b.reserve(matches.size());
   for (const TokenMatch& m : matches) {
     keys_a.push_back(m.a);
     keys_b.push_back(m.b);
   }
   std::vector<TokenDrift> drift;
+  drift.reserve(matches.size());
   for (const TokenMatch& m : matches) {
     drift.push_back(
         drift_between(hidden, attentions_of_layer(output, layer), head, m, 0, keys_a, 1, keys_b));
@@ -113,6 +116,7 @@ std::vector<TokenDrift> token_drift_within(const EncoderOutput& output,
   std::vector<size_t> keys(static_cast<size_t>(output.lengths.at(0)));
   for (size_t k = 0; k < keys.size(); ++k) keys[k] = k;
   std::vector<TokenDrift> drift;
+  drift.reserve(matches.size());
   for (const TokenMatch& m : matches) {
     drift.push_back(
         drift_between(hidden, attentions_of_layer(output, layer), head, m, 0, keys, 0, keys));

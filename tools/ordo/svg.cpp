@@ -140,7 +140,8 @@ void draw_curves(Canvas& svg, const Figure& figure, double top) {
   svg.text(20, top - 16, 14, figure.curve_label, "font-weight=\"bold\"");
   svg.line(left, top + height, left + width, top + height, "#444");
   svg.line(left, top, left, top + height, "#444");
-  for (double y = low; y <= high + 1e-9; y += (high - low) / 4) {
+  for (int tick = 0; tick <= 4; ++tick) {
+    const double y = low + (high - low) * tick / 4;
     svg.line(left - 4, py(y), left, py(y), "#444");
     svg.text(left - 8, py(y) + 4, 11, number(y), "text-anchor=\"end\"");
   }
