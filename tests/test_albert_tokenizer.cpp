@@ -7,8 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "safetensors_test_util.h"
 #include "ordo/error.h"
+#include "safetensors_test_util.h"
 #include "tokenizer.h"
 
 namespace ordo::test {

@@ -51,8 +51,7 @@ int run_fill(const std::vector<std::string>& arguments) {
     if (encoding.ids[i] == mask) rows.emplace_back(0, static_cast<int64_t>(i));
   }
   if (rows.empty())
-    throw UsageError("the text has no mask token (write it as " + tokenizer.token(mask) +
-                     ")");
+    throw UsageError("the text has no mask token (write it as " + tokenizer.token(mask) + ")");
 
   const EncoderOutput output = loaded.encoder.forward({{encoding.ids}, {encoding.token_types}});
   const Tensor logits = loaded.encoder.masked_lm_logits(output, rows);
