@@ -23,8 +23,7 @@ std::filesystem::path bundled_models_directory() {
   std::error_code error;
   const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) {
-    auto installed =
-        (executable.parent_path() / ORDO_INSTALLED_MODELS_FROM_BIN).lexically_normal();
+    auto installed = (executable.parent_path() / ORDO_INSTALLED_MODELS_FROM_BIN).lexically_normal();
     if (std::filesystem::is_directory(installed / "ordo-sinusoidal")) return installed;
   }
   return ORDO_SOURCE_MODELS_DIR;
