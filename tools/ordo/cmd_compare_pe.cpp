@@ -54,7 +54,7 @@ struct ModelReport {
 std::vector<std::string> read_text(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path.string() + ": cannot open the text file");
-  const std::vector<std::string> lines = read_lines(file, path.string());
+  std::vector<std::string> lines = read_lines(file, path.string());
   if (lines.empty()) throw Error(path.string() + ": the text file is empty");
   return lines;
 }
