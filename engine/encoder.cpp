@@ -2,7 +2,11 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <iterator>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "layers/batch.h"
 #include "layers/embeddings.h"
@@ -107,12 +111,44 @@ struct Encoder::Impl {
                              options.position_kind.value_or(spec.position_kind),
                              spec.embedding_size > 0 ? spec.embedding_size : spec.hidden_size,
                              spec.position_embeddings, spec.position_offset)) {
-    for (const LayerWeights& weights : spec.layers) blocks.emplace_back(weights, spec);
+    // ALBERT applies one set of layer weights many times: one block per distinct set, so that
+    // its packed copies exist once.
+    for (const LayerWeights& weights : spec.layers) {
+      const auto same = std::find_if(blocks.begin(), blocks.end(), [&](const auto& block) {
+        return same_weights(block.first, weights);
+      });
+      blocks.emplace_back(weights,
+                          same != blocks.end()
+                              ? same->second
+                              : std::make_shared<const layers::EncoderBlock>(weights, spec));
+    }
+  }
+
+  static bool same_weights(const LayerWeights& a, const LayerWeights& b) {
+    const TensorView LayerWeights::*const fields[] = {&LayerWeights::query_weight,
+                                                      &LayerWeights::query_bias,
+                                                      &LayerWeights::key_weight,
+                                                      &LayerWeights::key_bias,
+                                                      &LayerWeights::value_weight,
+                                                      &LayerWeights::value_bias,
+                                                      &LayerWeights::attention_output_weight,
+                                                      &LayerWeights::attention_output_bias,
+                                                      &LayerWeights::attention_norm_weight,
+                                                      &LayerWeights::attention_norm_bias,
+                                                      &LayerWeights::ffn_input_weight,
+                                                      &LayerWeights::ffn_input_bias,
+                                                      &LayerWeights::ffn_output_weight,
+                                                      &LayerWeights::ffn_output_bias,
+                                                      &LayerWeights::ffn_norm_weight,
+                                                      &LayerWeights::ffn_norm_bias};
+    return std::all_of(std::begin(fields), std::end(fields),
+                       [&](auto field) { return (a.*field).data == (b.*field).data; });
   }
 
   EncoderSpec spec;
   layers::Embeddings embeddings;
-  std::vector<layers::EncoderBlock> blocks;
+  // (the layer's weights, its block) per application, in order
+  std::vector<std::pair<LayerWeights, std::shared_ptr<const layers::EncoderBlock>>> blocks;
   mutable ops::OpCache ops;
 };
 
@@ -191,13 +227,13 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
   }
   if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
 
-  for (const layers::EncoderBlock& block : impl_->blocks) {
+  for (const auto& [weights, block] : impl_->blocks) {
     Tensor* attentions = nullptr;
     if (options.output_attentions) {
       output.attentions.emplace_back(std::vector<int64_t>{batch, spec.num_heads, longest, longest});
       attentions = &output.attentions.back();
     }
-    block.forward(context, x, attentions);
+    block->forward(context, x, attentions);
     if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
   }
   if (!spec.final_norm_weight.empty()) {

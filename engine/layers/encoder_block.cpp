@@ -16,11 +16,21 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
       intermediate_size_(spec.intermediate_size),
       activation_(spec.activation),
       layer_norm_eps_(spec.layer_norm_eps),
-      norm_placement_(spec.norm_placement) {
-  const int64_t h = hidden_size_;
-  qkv_weight_.resize(static_cast<size_t>(3 * h * h));
-  qkv_bias_.resize(static_cast<size_t>(3 * h));
-  const float query_scale = 1.0f / std::sqrt(static_cast<float>(head_dim_));
+      norm_placement_(spec.norm_placement),
+      qkv_weight_(static_cast<size_t>(3 * hidden_size_ * hidden_size_)),
+      qkv_bias_(static_cast<size_t>(3 * hidden_size_)),
+      qkv_packed_(fused_qkv(weights, hidden_size_, head_dim_, qkv_weight_, qkv_bias_), hidden_size_,
+                  3 * hidden_size_),
+      output_packed_(weights.attention_output_weight.data, hidden_size_, hidden_size_),
+      ffn_input_packed_(weights.ffn_input_weight.data, hidden_size_, intermediate_size_),
+      ffn_output_packed_(weights.ffn_output_weight.data, intermediate_size_, hidden_size_) {
+  // Packed copies make the fused plain matrix redundant; a plain layout still reads it.
+  if (qkv_packed_.packed()) std::vector<float>().swap(qkv_weight_);
+}
+
+const float* EncoderBlock::fused_qkv(const LayerWeights& weights, int64_t h, int64_t head_dim,
+                                     std::vector<float>& qkv_weight, std::vector<float>& qkv_bias) {
+  const float query_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const TensorView* parts[3][2] = {{&weights.query_weight, &weights.query_bias},
                                    {&weights.key_weight, &weights.key_bias},
                                    {&weights.value_weight, &weights.value_bias}};
@@ -28,11 +38,12 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
     const float scale = part == 0 ? query_scale : 1.0f;
     const float* w = parts[part][0]->data;
     const float* b = parts[part][1]->data;
-    float* w_out = qkv_weight_.data() + part * h * h;
-    float* b_out = qkv_bias_.data() + part * h;
+    float* w_out = qkv_weight.data() + part * h * h;
+    float* b_out = qkv_bias.data() + part * h;
     for (int64_t i = 0; i < h * h; ++i) w_out[i] = w[i] * scale;
     for (int64_t i = 0; i < h; ++i) b_out[i] = b[i] * scale;
   }
+  return qkv_weight.data();
 }
 
 void EncoderBlock::layer_norm(ForwardContext& context, const float* src, float* dst,
@@ -52,9 +63,9 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
 
   {
     ProfileScope timed(context, "qkv projection", 2.0 * tokens * hidden_size_ * 3 * hidden_size_);
-    const auto projection = context.ops.linear(hidden_size_, 3 * hidden_size_, std::nullopt,
-                                               ops::Linear::Output::overwrite);
-    (*projection)(context.stream, context.workspace.scratchpad, input, tokens, qkv_weight_.data(),
+    const auto projection =
+        context.ops.linear(qkv_packed_, std::nullopt, ops::Linear::Output::overwrite, tokens);
+    (*projection)(context.stream, context.workspace.scratchpad, input, tokens, qkv_packed_,
                   qkv_bias_.data(), qkv);
   }
 
@@ -101,10 +112,10 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   {
     ProfileScope timed(context, "output projection", 2.0 * tokens * hidden_size_ * hidden_size_);
     const auto output_projection =
-        context.ops.linear(hidden_size_, hidden_size_, std::nullopt, accumulate);
-    (*output_projection)(
-        context.stream, context.workspace.scratchpad, context.workspace.context.data(), tokens,
-        weights_.attention_output_weight.data, weights_.attention_output_bias.data, x);
+        context.ops.linear(output_packed_, std::nullopt, accumulate, tokens);
+    (*output_projection)(context.stream, context.workspace.scratchpad,
+                         context.workspace.context.data(), tokens, output_packed_,
+                         weights_.attention_output_bias.data, x);
   }
   if (!pre_norm)
     layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
@@ -116,17 +127,17 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   const double ffn_flops = 2.0 * tokens * hidden_size_ * intermediate_size_;
   {
     ProfileScope timed(context, "ffn input + activation", ffn_flops);
-    const auto ffn_input = context.ops.linear(hidden_size_, intermediate_size_, activation_,
-                                              ops::Linear::Output::overwrite);
+    const auto ffn_input =
+        context.ops.linear(ffn_input_packed_, activation_, ops::Linear::Output::overwrite, tokens);
     (*ffn_input)(context.stream, context.workspace.scratchpad, pre_norm ? normed : x, tokens,
-                 weights_.ffn_input_weight.data, weights_.ffn_input_bias.data, intermediate);
+                 ffn_input_packed_, weights_.ffn_input_bias.data, intermediate);
   }
   {
     ProfileScope timed(context, "ffn output", ffn_flops);
     const auto ffn_output =
-        context.ops.linear(intermediate_size_, hidden_size_, std::nullopt, accumulate);
+        context.ops.linear(ffn_output_packed_, std::nullopt, accumulate, tokens);
     (*ffn_output)(context.stream, context.workspace.scratchpad, intermediate, tokens,
-                  weights_.ffn_output_weight.data, weights_.ffn_output_bias.data, x);
+                  ffn_output_packed_, weights_.ffn_output_bias.data, x);
   }
   if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
 }

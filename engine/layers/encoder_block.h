@@ -19,6 +19,9 @@ class EncoderBlock {
   void forward(ForwardContext& context, float* x, Tensor* attentions) const;
 
  private:
+  // Fills the stacked [3 * h, h] matrix and bias, 1/sqrt(head_dim) folded into Q; returns it.
+  static const float* fused_qkv(const LayerWeights& weights, int64_t h, int64_t head_dim,
+                                std::vector<float>& qkv_weight, std::vector<float>& qkv_bias);
   void attend(ForwardContext& context, const float* input, Tensor* attentions) const;
   void layer_norm(ForwardContext& context, const float* src, float* dst, const TensorView& gamma,
                   const TensorView& beta) const;
@@ -32,6 +35,8 @@ class EncoderBlock {
   // folded into the Q rows and bias: one matmul instead of three, and no scaling pass.
   std::vector<float> qkv_weight_;
   std::vector<float> qkv_bias_;
+  // The four matrices in the layout the matmul kernels read fastest (ops/linear.h).
+  ops::PackedWeights qkv_packed_, output_packed_, ffn_input_packed_, ffn_output_packed_;
 };
 
 }  // namespace ordo::layers

@@ -1,7 +1,8 @@
 #pragma once
-// Primitives are created once per shape and reused (creating one costs ~0.6 ms per layer,
-// running it costs microseconds). Linear ops take a runtime row count, so a handful serve a
-// whole model; layer norm and attention need fixed dimensions and are keyed by shape.
+// Primitives are created once per shape and reused (creating one costs ~0.3-0.6 ms, running it
+// costs microseconds). Linear ops on plain weights take a runtime row count, so a handful serve
+// a whole model; linear ops on packed weights (brgemm), layer norm and attention need fixed
+// dimensions and are keyed by shape.
 // Thread-safe; entries are shared_ptrs so that eviction never pulls an op from under a caller.
 #include <map>
 #include <memory>
@@ -19,6 +20,10 @@ class OpCache {
  public:
   std::shared_ptr<const Linear> linear(int64_t in_features, int64_t out_features,
                                        std::optional<Activation> activation, Linear::Output output);
+  // For `weights` as packed at load; made for `rows` rows when the weights are packed.
+  std::shared_ptr<const Linear> linear(const PackedWeights& weights,
+                                       std::optional<Activation> activation, Linear::Output output,
+                                       int64_t rows);
   std::shared_ptr<const LayerNorm> layer_norm(int64_t rows, int64_t features, float epsilon);
   std::shared_ptr<const Attention> attention(int64_t batch, int64_t length, int64_t heads,
                                              int64_t head_dim);
@@ -32,7 +37,8 @@ class OpCache {
                                          const Key& key, Make make);
 
   std::mutex mutex_;
-  std::map<std::tuple<int64_t, int64_t, int, int>, std::shared_ptr<const Linear>> linears_;
+  // (in, out, activation, output, rows; 0 rows for runtime rows on plain weights)
+  std::map<std::tuple<int64_t, int64_t, int, int, int64_t>, std::shared_ptr<const Linear>> linears_;
   std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
   std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const Attention>>
       attentions_;

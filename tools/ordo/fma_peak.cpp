@@ -69,7 +69,14 @@ FmaPeak measure_fma_peak() {
   }
   const int64_t iterations = lanes == 1 ? kIterations / 8 : kIterations;
   float total = 0.0f;
-  for (int run = 0; run < 4; ++run) {  // the first run also wakes the threads and the clocks
+  // Runs of ~12 ms each for at least 0.4 s, keeping the best: the first runs wake the threads,
+  // and AVX-512 clocks take tens of milliseconds to settle (on this Xeon the first runs gave
+  // 112 and 245 GFLOP/s, the steady state 335-349). Four runs were not enough: the reported
+  // peak then swung between 160 and 346 from one invocation to the next.
+  constexpr double kMinSeconds = 0.4;
+  constexpr int kMinRuns = 8;
+  const auto first_start = std::chrono::steady_clock::now();
+  for (int run = 0;; ++run) {
     int threads = 1;
     const auto start = std::chrono::steady_clock::now();
 #pragma omp parallel
@@ -80,11 +87,13 @@ FmaPeak measure_fma_peak() {
 #pragma omp critical
       total += result;
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto end = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(end - start).count();
     const double flops = 2.0 * lanes * kChains * static_cast<double>(iterations) * threads;
-    if (run > 0) peak.gflops = std::max(peak.gflops, flops / seconds / 1e9);
+    peak.gflops = std::max(peak.gflops, flops / seconds / 1e9);
     peak.threads = threads;
+    const double elapsed = std::chrono::duration<double>(end - first_start).count();
+    if (run + 1 >= kMinRuns && elapsed >= kMinSeconds) break;
   }
   volatile float sink = total;  // the chains' results are used
   (void)sink;

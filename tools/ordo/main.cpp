@@ -47,14 +47,18 @@ const Command kCommands[] = {
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
 };
 
-// OpenMP threads that spin while waiting for work collapse when another process holds a core:
-// measured on this 2-core machine with a training job running, MiniLM 1x128 took 632 ms per
-// forward with libgomp's default wait policy and 34 ms with a passive one. libgomp reads
-// OMP_WAIT_POLICY once, when it is loaded, so the CLI sets it and re-executes itself; a
-// value the user chose is kept.
-void prefer_passive_openmp_waits(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+// Between two primitives of a forward pass the OpenMP threads wait a few microseconds, and how
+// they wait decides small-batch latency. Measured on this 2-core machine, MiniLM 1x16:
+// passive waits (a futex sleep and wake per primitive) 7.3 ms quiet and 4.6 ms beside a
+// training job; libgomp's default (spin ~300k iterations, then sleep) 2.6 ms beside the job but
+// it burns a core for a millisecond after every call and collapsed under heavier contention in
+// an earlier build (MiniLM 1x128: 632 ms against 34 ms passive); a short spin of 10k iterations
+// (tens of microseconds) 3.5 ms quiet and 2.1 ms beside the job, and 12.3 ms against 16.8 ms
+// passive at 1x128. libgomp reads its environment once, when it is loaded, so the CLI sets
+// GOMP_SPINCOUNT and re-executes itself; a wait policy or spin count the user chose is kept.
+void prefer_short_openmp_spins(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  if (setenv("GOMP_SPINCOUNT", "10000", 1) != 0) return;
   execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
 }
 
@@ -73,7 +77,7 @@ int print_help(const char* text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  prefer_passive_openmp_waits(argv);
+  prefer_short_openmp_spins(argv);
   // Past a file-size limit (ulimit -f) a write then fails with EFBIG and ordo reports it,
   // instead of being killed by SIGXFSZ with a half-written file. SIGPIPE keeps its default:
   // `ordo encode ... | head -1` ends quietly when head exits, as other Unix filters do.
