@@ -105,6 +105,9 @@ TEST(BadInputs, NanWeightsAreFoundByCheckWeightsAndNeverReportedAsAnswers) {
     arguments.push_back("--check-weights");
     expect_failure(ordo(arguments), 1, {tensor});
   }
+  // compare-pe's accuracies and distances would be noise: refused the same way.
+  expect_failure(ordo({"compare-pe", model.path(), model.path(), "--text", text.string()}), 1,
+                 {"holds", "nan", "--check-weights"});
   // The library names it the same way; unchecked, it loads (and the CLI refuses the output).
   EXPECT_TRUE(contains(load_error(model.path(), {true}), "non-finite value (nan)"));
   EXPECT_NO_THROW(models::load_model(model.path()));
@@ -255,6 +258,15 @@ TEST(BadInputs, MegabyteOfTextIsTruncatedOrRefusedByName) {
                  {"--ids list 1 has 5000 tokens", "4096"});
   expect_failure(ordo({"bench", "--model", kTiny, "--seq", "5000"}), 2, {"--seq", "4096"});
   expect_failure(ordo({"compare-pe", "--lengths", "128,5000"}), 2, {"--lengths", "4096"});
+}
+
+// A line has at most 16 MiB: /dev/zero (or a binary file) is refused by name instead of
+// growing one line until memory runs out.
+TEST(BadInputs, EndlessInputLineIsRefusedByName) {
+  expect_failure(ordo({"encode", "--model", kTiny, "--input", "/dev/zero", "--jsonl"}), 1,
+                 {"--input /dev/zero: line 1 is longer than 16 MiB"});
+  expect_failure(ordo({"compare-pe", kTiny, kTiny, "--text", "/dev/zero"}), 1,
+                 {"/dev/zero: line 1 is longer than 16 MiB"});
 }
 
 TEST(BadInputs, TextLongerThanTheLearnedTableIsTruncatedWithAWarning) {

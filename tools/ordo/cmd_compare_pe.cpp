@@ -54,9 +54,7 @@ struct ModelReport {
 std::vector<std::string> read_text(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path.string() + ": cannot open the text file");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(file, line);) lines.push_back(line);
-  if (file.bad()) throw Error(path.string() + ": read error");
+  std::vector<std::string> lines = read_lines(file, path.string());
   if (lines.empty()) throw Error(path.string() + ": the text file is empty");
   return lines;
 }

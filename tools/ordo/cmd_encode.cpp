@@ -59,19 +59,17 @@ struct Sequence {
   std::optional<std::vector<std::string>> tokens;  // texts only
 };
 
-std::vector<std::string> read_lines(const std::string& source) {
+std::vector<std::string> read_input(const std::string& source) {
   std::ifstream file;
   if (source != "-") {
     file.open(source, std::ios::binary);
     if (!file) throw Error("--input " + source + ": cannot open file");
   }
-  std::istream& in = source == "-" ? std::cin : file;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
+  std::vector<std::string> lines =
+      cli::read_lines(source == "-" ? std::cin : file, "--input " + source);
+  for (std::string& line : lines) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
   }
-  if (in.bad()) throw Error("--input " + source + ": read error");
   return lines;
 }
 
@@ -152,7 +150,7 @@ int run_encode(const std::vector<std::string>& arguments) {
   if (from_ids) {
     sequences = sequences_from_ids(args);
   } else if (input_file) {
-    sequences = sequences_from_texts(loaded, read_lines(*input_file), "--input line");
+    sequences = sequences_from_texts(loaded, read_input(*input_file), "--input line");
   } else {
     sequences = sequences_from_texts(loaded, args.positional(), "text");
   }

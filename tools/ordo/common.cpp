@@ -95,6 +95,29 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
   io::write_file(path, text);
 }
 
+std::vector<std::string> read_lines(std::istream& in, const std::string& label) {
+  std::vector<std::string> lines;
+  std::string line;
+  bool open_line = false;
+  for (int c = in.get(); c != std::char_traits<char>::eof(); c = in.get()) {
+    if (c == '\n') {
+      lines.push_back(std::move(line));
+      line.clear();
+      open_line = false;
+      continue;
+    }
+    if (line.size() == kMaxLineBytes) {
+      throw Error(label + ": line " + std::to_string(lines.size() + 1) + " is longer than " +
+                  std::to_string(kMaxLineBytes >> 20) + " MiB; is it a text file?");
+    }
+    line.push_back(static_cast<char>(c));
+    open_line = true;
+  }
+  if (in.bad()) throw Error(label + ": read error");
+  if (open_line) lines.push_back(std::move(line));
+  return lines;
+}
+
 void require_finite(const float* values, int64_t count, const std::string& what) {
   for (int64_t i = 0; i < count; ++i) {
     if (std::isfinite(values[i])) continue;

@@ -1,8 +1,10 @@
 #pragma once
 // What every `ordo` command shares: finding and loading a model, threads, exit codes.
 #include <filesystem>
+#include <istream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "model.h"
@@ -71,6 +73,13 @@ std::string pad_to(const std::string& text, size_t width);
 // Writes `text` to `path` through io::OutputFile (a temporary renamed into place, a device
 // written directly); throws an ordo::Error naming the path when it cannot.
 void write_text_file(const std::filesystem::path& path, const std::string& text);
+
+// The longest input line ordo reads (encode --input, compare-pe --text): far beyond any text
+// worth encoding, small next to memory. /dev/zero or a binary file fails here, by name,
+// instead of growing one line until memory runs out.
+constexpr size_t kMaxLineBytes = size_t{16} << 20;
+// The lines of `in`, without their '\n'; `label` names the source in errors.
+std::vector<std::string> read_lines(std::istream& in, const std::string& label);
 
 // Throws an ordo::Error if any output the command is about to report is NaN or Inf: such
 // numbers come from NaN/Inf weights (or an overflow) and must not pass for an answer.

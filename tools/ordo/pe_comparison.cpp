@@ -111,6 +111,7 @@ MlmResult evaluate_length(const LoadedEncoder& loaded, const std::vector<int32_t
     }
     const EncoderOutput output = loaded.encoder.forward(input);
     const Tensor logits = loaded.encoder.masked_lm_logits(output, rows);
+    require_finite(logits.data(), logits.numel(), "the MLM logits");  // else accuracy is noise
     const int64_t vocab = logits.dim(1);
     for (size_t r = 0; r < rows.size(); ++r) {
       const int32_t predicted = arg_max(logits.data() + static_cast<int64_t>(r) * vocab, vocab);
@@ -250,6 +251,7 @@ OrderSensitivity order_sensitivity(const LoadedEncoder& loaded,
     EncoderInput batch;
     batch.ids.assign(input.ids.begin() + first, input.ids.begin() + last);
     const EncoderOutput output = loaded.encoder.forward(batch);  // mean pooling
+    require_finite(output);
     for (size_t s = 0; s + 1 < batch.ids.size(); s += 2) {
       const float* x = output.pooled.data() + static_cast<int64_t>(s) * hidden;
       result.mean_one_minus_cosine += 1.0 - cosine_similarity(x, x + hidden, hidden);
