@@ -63,11 +63,17 @@ fuzz_target() {
   local corpus="$build/corpus/$target" artifacts="$build/artifacts/$target/"
   local log="$build/logs/$target.log"
   mkdir -p "$corpus" "$artifacts" "$build/logs"
+  local status=0
   # shellcheck disable=SC2046
-  if "$build/fuzz/fuzz_$target" "$corpus" $(inputs_of "$target") \
-      -dict="fuzz/dict/$target.dict" -max_len="$(max_len "$target")" \
-      -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
-      -artifact_prefix="$artifacts" >"$log" 2>&1; then
+  "$build/fuzz/fuzz_$target" "$corpus" $(inputs_of "$target") \
+    -dict="fuzz/dict/$target.dict" -max_len="$(max_len "$target")" \
+    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+    -artifact_prefix="$artifacts" >"$log" 2>&1 || status=$?
+  if ((status == 72)); then  # libFuzzer's exit status when SIGINT or SIGTERM stopped it
+    echo "$target: interrupted by a signal (not a finding); log $log" >&2
+    return 1
+  fi
+  if ((status == 0)); then
     local stats
     stats=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | sed -E 's/^#[0-9]+[[:space:]]+DONE +//')
     printf '%-12s %5ss  execs %-9s %s\n' "$target" "$seconds" \
