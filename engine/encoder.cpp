@@ -117,10 +117,10 @@ struct Encoder::Impl {
       const auto same = std::find_if(blocks.begin(), blocks.end(), [&](const auto& block) {
         return same_weights(block.first, weights);
       });
-      blocks.emplace_back(weights,
-                          same != blocks.end()
-                              ? same->second
-                              : std::make_shared<const layers::EncoderBlock>(weights, spec));
+      blocks.emplace_back(
+          weights, same != blocks.end()
+                       ? same->second
+                       : std::make_shared<const layers::EncoderBlock>(weights, spec, options.int8));
     }
   }
 

@@ -34,13 +34,14 @@ struct BatchLayout {
 using ops::AlignedBuffer;
 
 struct Workspace {
-  AlignedBuffer hidden;         // [tokens, hidden], the residual stream
-  AlignedBuffer normed;         // [tokens, hidden], pre-LN input to a sublayer
-  AlignedBuffer qkv;            // [tokens, 3 * hidden]
-  AlignedBuffer context;        // [tokens, hidden]
-  AlignedBuffer intermediate;   // [tokens, intermediate]
-  AlignedBuffer probabilities;  // [run batch, heads, length, length]
-  AlignedBuffer scratchpad;     // oneDNN's temporary memory for the primitive being run
+  AlignedBuffer hidden;             // [tokens, hidden], the residual stream
+  AlignedBuffer normed;             // [tokens, hidden], pre-LN input to a sublayer
+  AlignedBuffer qkv;                // [tokens, 3 * hidden]
+  AlignedBuffer context;            // [tokens, hidden]
+  AlignedBuffer intermediate;       // [tokens, intermediate]
+  AlignedBuffer probabilities;      // [run batch, heads, length, length]
+  AlignedBuffer scratchpad;         // oneDNN's temporary memory for the primitive being run
+  ops::QuantizedBuffers quantized;  // int8 projections' inputs, scales and sums
 };
 
 class OpProfile;

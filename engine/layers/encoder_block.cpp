@@ -8,7 +8,16 @@
 
 namespace ordo::layers {
 
-EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
+EncoderBlock::Projection::Projection(const float* weight, int64_t in_features, int64_t out_features,
+                                     bool quantize) {
+  if (quantize) {
+    int8.emplace(weight, in_features, out_features);
+  } else {
+    f32.emplace(weight, in_features, out_features);
+  }
+}
+
+EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8)
     : weights_(weights),
       hidden_size_(spec.hidden_size),
       num_heads_(spec.num_heads),
@@ -19,13 +28,28 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec)
       norm_placement_(spec.norm_placement),
       qkv_weight_(static_cast<size_t>(3 * hidden_size_ * hidden_size_)),
       qkv_bias_(static_cast<size_t>(3 * hidden_size_)),
-      qkv_packed_(fused_qkv(weights, hidden_size_, head_dim_, qkv_weight_, qkv_bias_), hidden_size_,
-                  3 * hidden_size_),
-      output_packed_(weights.attention_output_weight.data, hidden_size_, hidden_size_),
-      ffn_input_packed_(weights.ffn_input_weight.data, hidden_size_, intermediate_size_),
-      ffn_output_packed_(weights.ffn_output_weight.data, intermediate_size_, hidden_size_) {
-  // Packed copies make the fused plain matrix redundant; a plain layout still reads it.
-  if (qkv_packed_.packed()) std::vector<float>().swap(qkv_weight_);
+      qkv_(fused_qkv(weights, hidden_size_, head_dim_, qkv_weight_, qkv_bias_), hidden_size_,
+           3 * hidden_size_, int8),
+      output_(weights.attention_output_weight.data, hidden_size_, hidden_size_, int8),
+      ffn_input_(weights.ffn_input_weight.data, hidden_size_, intermediate_size_, int8),
+      ffn_output_(weights.ffn_output_weight.data, intermediate_size_, hidden_size_, int8) {
+  // Packed or quantized copies make the fused plain matrix redundant; a plain layout reads it.
+  if (!qkv_.f32 || qkv_.f32->packed()) std::vector<float>().swap(qkv_weight_);
+}
+
+void EncoderBlock::project(ForwardContext& context, const Projection& projection,
+                           const float* input, const float* bias,
+                           std::optional<Activation> activation, ops::Linear::Output output,
+                           float* result) const {
+  const int64_t rows = context.layout.total_tokens;
+  Workspace& ws = context.workspace;
+  if (projection.int8) {
+    const auto op = context.ops.quantized_linear(*projection.int8, activation, output, rows);
+    (*op)(context.stream, ws.scratchpad, ws.quantized, input, rows, *projection.int8, bias, result);
+  } else {
+    const auto op = context.ops.linear(*projection.f32, activation, output, rows);
+    (*op)(context.stream, ws.scratchpad, input, rows, *projection.f32, bias, result);
+  }
 }
 
 const float* EncoderBlock::fused_qkv(const LayerWeights& weights, int64_t h, int64_t head_dim,
@@ -63,10 +87,8 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
 
   {
     ProfileScope timed(context, "qkv projection", 2.0 * tokens * hidden_size_ * 3 * hidden_size_);
-    const auto projection =
-        context.ops.linear(qkv_packed_, std::nullopt, ops::Linear::Output::overwrite, tokens);
-    (*projection)(context.stream, context.workspace.scratchpad, input, tokens, qkv_packed_,
-                  qkv_bias_.data(), qkv);
+    project(context, qkv_, input, qkv_bias_.data(), std::nullopt, ops::Linear::Output::overwrite,
+            qkv);
   }
 
   for (const BatchLayout::Run& run : layout.runs) {
@@ -111,11 +133,8 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   attend(context, pre_norm ? normed : x, attentions);
   {
     ProfileScope timed(context, "output projection", 2.0 * tokens * hidden_size_ * hidden_size_);
-    const auto output_projection =
-        context.ops.linear(output_packed_, std::nullopt, accumulate, tokens);
-    (*output_projection)(context.stream, context.workspace.scratchpad,
-                         context.workspace.context.data(), tokens, output_packed_,
-                         weights_.attention_output_bias.data, x);
+    project(context, output_, context.workspace.context.data(), weights_.attention_output_bias.data,
+            std::nullopt, accumulate, x);
   }
   if (!pre_norm)
     layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
@@ -127,17 +146,13 @@ void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions
   const double ffn_flops = 2.0 * tokens * hidden_size_ * intermediate_size_;
   {
     ProfileScope timed(context, "ffn input + activation", ffn_flops);
-    const auto ffn_input =
-        context.ops.linear(ffn_input_packed_, activation_, ops::Linear::Output::overwrite, tokens);
-    (*ffn_input)(context.stream, context.workspace.scratchpad, pre_norm ? normed : x, tokens,
-                 ffn_input_packed_, weights_.ffn_input_bias.data, intermediate);
+    project(context, ffn_input_, pre_norm ? normed : x, weights_.ffn_input_bias.data, activation_,
+            ops::Linear::Output::overwrite, intermediate);
   }
   {
     ProfileScope timed(context, "ffn output", ffn_flops);
-    const auto ffn_output =
-        context.ops.linear(ffn_output_packed_, std::nullopt, accumulate, tokens);
-    (*ffn_output)(context.stream, context.workspace.scratchpad, intermediate, tokens,
-                  ffn_output_packed_, weights_.ffn_output_bias.data, x);
+    project(context, ffn_output_, intermediate, weights_.ffn_output_bias.data, std::nullopt,
+            accumulate, x);
   }
   if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
 }

@@ -4,6 +4,7 @@
 //   pre-LN:  x = x + Attention(LN1(x));      x = x + FFN(LN2(x))
 // where Attention(x) = softmax(q k^T / sqrt(d_head)) v Wo + bo per head, with q, k, v from
 // one fused projection, and FFN(x) = act(x W1 + b1) W2 + b2.
+#include <optional>
 #include <vector>
 
 #include "layers/batch.h"
@@ -12,13 +13,23 @@ namespace ordo::layers {
 
 class EncoderBlock {
  public:
-  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec);
+  // int8: run the four projections quantized (EncoderOptions::int8).
+  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8);
 
   // Updates the packed hidden states x [tokens, hidden] in place. When `attentions` is not
   // null it receives this layer's probabilities as [batch, heads, longest, longest].
   void forward(ForwardContext& context, float* x, Tensor* attentions) const;
 
  private:
+  // One weight matrix of the block, in the form its matmul reads: packed f32 or int8.
+  struct Projection {
+    Projection(const float* weight, int64_t in_features, int64_t out_features, bool int8);
+    std::optional<ops::PackedWeights> f32;
+    std::optional<ops::QuantizedWeights> int8;
+  };
+  void project(ForwardContext& context, const Projection& projection, const float* input,
+               const float* bias, std::optional<Activation> activation, ops::Linear::Output output,
+               float* result) const;
   // Fills the stacked [3 * h, h] matrix and bias, 1/sqrt(head_dim) folded into Q; returns it.
   static const float* fused_qkv(const LayerWeights& weights, int64_t h, int64_t head_dim,
                                 std::vector<float>& qkv_weight, std::vector<float>& qkv_bias);
@@ -35,8 +46,9 @@ class EncoderBlock {
   // folded into the Q rows and bias: one matmul instead of three, and no scaling pass.
   std::vector<float> qkv_weight_;
   std::vector<float> qkv_bias_;
-  // The four matrices in the layout the matmul kernels read fastest (ops/linear.h).
-  ops::PackedWeights qkv_packed_, output_packed_, ffn_input_packed_, ffn_output_packed_;
+  // The four matrices in the layout the matmul kernels read (ops/linear.h,
+  // ops/quantized_linear.h).
+  Projection qkv_, output_, ffn_input_, ffn_output_;
 };
 
 }  // namespace ordo::layers

@@ -44,6 +44,20 @@ std::shared_ptr<const Linear> OpCache::linear(const PackedWeights& weights,
                       });
 }
 
+std::shared_ptr<const QuantizedLinear> OpCache::quantized_linear(
+    const QuantizedWeights& weights, std::optional<Activation> activation, Linear::Output output,
+    int64_t rows) {
+  const int activation_key = activation ? static_cast<int>(*activation) : -1;
+  return find_or_make(quantized_linears_,
+                      std::make_tuple(weights.in_features(), weights.out_features(), activation_key,
+                                      static_cast<int>(output), rows),
+                      [&] {
+                        return std::make_shared<const QuantizedLinear>(
+                            weights.in_features(), weights.out_features(), activation, output,
+                            weights.desc(), rows);
+                      });
+}
+
 std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t features,
                                                      float epsilon) {
   return find_or_make(layer_norms_, std::make_tuple(rows, features, epsilon),

@@ -13,6 +13,7 @@
 #include "ops/attention.h"
 #include "ops/layer_norm.h"
 #include "ops/linear.h"
+#include "ops/quantized_linear.h"
 
 namespace ordo::ops {
 
@@ -24,6 +25,9 @@ class OpCache {
   std::shared_ptr<const Linear> linear(const PackedWeights& weights,
                                        std::optional<Activation> activation, Linear::Output output,
                                        int64_t rows);
+  std::shared_ptr<const QuantizedLinear> quantized_linear(const QuantizedWeights& weights,
+                                                          std::optional<Activation> activation,
+                                                          Linear::Output output, int64_t rows);
   std::shared_ptr<const LayerNorm> layer_norm(int64_t rows, int64_t features, float epsilon);
   std::shared_ptr<const Attention> attention(int64_t batch, int64_t length, int64_t heads,
                                              int64_t head_dim);
@@ -39,6 +43,8 @@ class OpCache {
   std::mutex mutex_;
   // (in, out, activation, output, rows; 0 rows for runtime rows on plain weights)
   std::map<std::tuple<int64_t, int64_t, int, int, int64_t>, std::shared_ptr<const Linear>> linears_;
+  std::map<std::tuple<int64_t, int64_t, int, int, int64_t>, std::shared_ptr<const QuantizedLinear>>
+      quantized_linears_;
   std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
   std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const Attention>>
       attentions_;

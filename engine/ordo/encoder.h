@@ -81,6 +81,10 @@ struct EncoderOptions {
   // Run the weights under another positional encoding than the checkpoint's (the
   // comparison ordo exists for). `learned` needs a position table in the checkpoint.
   std::optional<PositionKind> position_kind;
+  // Run the four projections of every layer (QKV, attention output, FFN in and out) in int8:
+  // weights per channel, activations per token (ops/quantized_linear.h). Embeddings,
+  // attention scores, layer norms and heads stay f32.
+  bool int8 = false;
 };
 
 struct EncoderInput {

@@ -27,6 +27,7 @@ query token q spreads its attention over the keys (each row sums to 1).
   --top K         keys listed per token in the text summary (default 3)
   --model DIR     model directory (default: the bundled sinusoidal model)
   --pe KIND       none | sinusoidal | sinusoidal-blocked | learned
+  --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
 Without --json the text summary lists, for each token, the keys it attends to most.
@@ -34,7 +35,7 @@ Without --json the text summary lists, for each token, the keys it attends to mo
 
 int run_attention(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--npy", "--svg", "--layer", "--head", "--top"});
+  options.insert({"--npy", "--svg", "--layer", "--head", "--top", "--dtype"});
   const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text, got " + std::to_string(args.positional().size()));

@@ -46,6 +46,7 @@ options:
                       default: the bundled sinusoidal model
   --pe KIND           run under another positional encoding:
                       none | sinusoidal | sinusoidal-blocked | learned
+  --dtype TYPE        f32 (default) or int8 (quantized projections, faster, approximate)
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
   --check-weights     stop with an error if any weight is NaN or Inf (a load-time scan)
 
@@ -123,8 +124,8 @@ nlohmann::json hidden_rows(const Tensor& hidden, int64_t b, int64_t length) {
 
 int run_encode(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert(
-      {"--ids", "--token-types", "--input", "--npy", "--pooling", "--output", "--batch-size"});
+  options.insert({"--ids", "--token-types", "--input", "--npy", "--pooling", "--output",
+                  "--batch-size", "--dtype"});
   const Args args(arguments, with_model_flags({"--json", "--jsonl", "--normalize"}), options,
                   {"--ids", "--token-types"});
   const bool from_ids = !args.values("--ids").empty();

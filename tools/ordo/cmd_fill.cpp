@@ -22,6 +22,7 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
   --model DIR    model directory (default: the bundled sinusoidal model)
   --top-k K      predictions per mask (default 5)
   --pe KIND      none | sinusoidal | sinusoidal-blocked | learned
+  --dtype TYPE   f32 (default) or int8 (quantized projections, faster, approximate)
   --threads N    OpenMP threads
   --check-weights
                  stop with an error if any weight is NaN or Inf (a load-time scan)
@@ -30,7 +31,7 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
 
 int run_fill(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert("--top-k");
+  options.insert({"--top-k", "--dtype"});
   const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text with a mask token, got " +

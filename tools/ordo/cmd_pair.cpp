@@ -25,6 +25,7 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
 
   --model DIR     model directory (default: the bundled sinusoidal model)
   --pe KIND       none | sinusoidal | sinusoidal-blocked | learned
+  --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
   --layer N       hidden states after block N (0 = embeddings; default: the last block)
   --head H        attention head for the attention drift (default: mean over heads)
   --pooling KIND  cls | mean | max | mean_sqrt_len for the sentence vectors (default: the
@@ -294,7 +295,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--layer", "--head", "--pooling", "--svg"});
+  options.insert({"--layer", "--head", "--pooling", "--svg", "--dtype"});
   const Args args(arguments, with_model_flags({"--json", "--joint"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));

@@ -52,10 +52,10 @@ void check_sequence_length(size_t tokens, const std::string& label) {
 }
 
 LoadedEncoder load_encoder(const std::filesystem::path& directory, std::optional<PositionKind> pe,
-                           const models::LoadOptions& options) {
+                           const models::LoadOptions& options, bool int8) {
   const auto start = std::chrono::steady_clock::now();
   models::LoadedModel model = models::load_model(directory, options);
-  Encoder encoder(model.spec, EncoderOptions{pe});
+  Encoder encoder(model.spec, EncoderOptions{pe, int8});
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - start;
   return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
@@ -75,7 +75,14 @@ LoadedEncoder load_encoder(const Args& args) {
   options.check_weights = args.flag("--check-weights");
   return load_encoder(args.value("--model") ? std::filesystem::path(*args.value("--model"))
                                             : default_model_directory(),
-                      pe, options);
+                      pe, options, parse_dtype(args));
+}
+
+bool parse_dtype(const Args& args) {
+  const auto dtype = args.value("--dtype");
+  if (!dtype || *dtype == "f32") return false;
+  if (*dtype == "int8") return true;
+  throw UsageError("--dtype: '" + *dtype + "' is not a compute type (expected f32 or int8)");
 }
 
 ForwardOptions pooling_options(const Args& args, bool with_normalize) {
