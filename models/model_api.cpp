@@ -75,10 +75,11 @@ int checked_threads(int threads) {
   return threads > 0 ? threads : omp_get_max_threads();
 }
 
-void check_dtype(const std::string& dtype) {
-  if (dtype != "f32") {
-    throw Error("Options::dtype is " + quoted(dtype) + " (this version computes in \"f32\" only)");
-  }
+// true for int8
+bool checked_dtype(const std::string& dtype) {
+  if (dtype == "f32") return false;
+  if (dtype == "int8") return true;
+  throw Error("Options::dtype is " + quoted(dtype) + " (expected \"f32\" or \"int8\")");
 }
 
 // Every option, checked before any file is read.
@@ -86,13 +87,13 @@ struct CheckedOptions {
   explicit CheckedOptions(const Options& options)
       : threads(checked_threads(options.threads)),
         forward(checked_forward_options(options)),
-        position_kind(checked_positional_encoding(options.positional_encoding)) {
-    check_dtype(options.dtype);
-  }
+        position_kind(checked_positional_encoding(options.positional_encoding)),
+        int8(checked_dtype(options.dtype)) {}
 
   int threads;
   ForwardOptions forward;
   std::optional<PositionKind> position_kind;
+  bool int8;
 };
 
 Array to_array(Tensor& tensor) {
@@ -121,17 +122,17 @@ struct Model::Impl {
         threads(checked.threads),
         forward(checked.forward),
         model(models::load_model(directory)),
-        encoder(make_encoder(model.spec, checked.position_kind, threads)),
+        encoder(
+            make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.int8}, threads)),
         max_tokens(models::max_tokens(model, encoder)) {
     // A sentence-transformers directory declares its pooling and normalisation.
     if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
     if (model.sentence.normalize) forward.normalize = true;
   }
 
-  static Encoder make_encoder(const EncoderSpec& spec, std::optional<PositionKind> kind,
-                              int threads) {
+  static Encoder make_encoder(const EncoderSpec& spec, const EncoderOptions& options, int threads) {
     const ThreadCountScope scope(threads);  // the warm-up creates the first primitives
-    return Encoder(spec, EncoderOptions{kind});
+    return Encoder(spec, options);
   }
 
   const tokenizer::Tokenizer& require_tokenizer(const char* call) const {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -247,6 +248,28 @@ TEST(ModelOptions, PositionalEncodingOverride) {
   }
 }
 
+TEST(ModelOptions, Int8StaysWithinCosine0999OfF32) {
+  const auto directory = std::filesystem::path(ORDO_MODELS_DIR) / "ordo-learned";
+  Options int8;
+  int8.dtype = "int8";
+  const Model quantized = Model::load(directory, int8), reference = Model::load(directory);
+  const std::vector<std::string> texts = {"猫追老鼠",
+                                          "The quick brown fox jumps over the lazy dog.",
+                                          "数字形式的组 ID", "man 1 ls: list directory contents"};
+  const Result a = quantized.encode(texts), b = reference.encode(texts);
+  bool any_difference = false;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const FloatSpan x = a.sentence_vector(i), y = b.sentence_vector(i);
+    double dot = 0.0, nx = 0.0, ny = 0.0;
+    for (size_t k = 0; k < x.size(); ++k) {
+      dot += x[k] * y[k], nx += x[k] * x[k], ny += y[k] * y[k];
+      any_difference = any_difference || x[k] != y[k];
+    }
+    EXPECT_GE(dot / std::sqrt(nx * ny), 0.999) << texts[i];
+  }
+  EXPECT_TRUE(any_difference) << "int8 gave f32's exact bits: it did not run";
+}
+
 TEST(ModelOptions, ThreadCountIsTheModelsAndTheCallersIsRestored) {
   const io::SafetensorsFile reference(fixture("odd_shape_learned_relu") / "reference.safetensors");
   const ReferenceBatch batch = reference_batch(reference);
@@ -320,7 +343,7 @@ TEST(ModelErrors, LoadNamesTheDirectoryOrOption) {
   expect_contains(with([](Options& o) { o.pooling = "avg"; }),
                   {"Options::pooling is \"avg\"", "mean, cls, max or mean_sqrt_len"});
   expect_contains(with([](Options& o) { o.dtype = "bf16"; }),
-                  {"Options::dtype is \"bf16\"", "\"f32\" only"});
+                  {"Options::dtype is \"bf16\"", "\"f32\" or \"int8\""});
   expect_contains(with([](Options& o) { o.threads = -1; }), {"Options::threads is -1"});
   expect_contains(with([](Options& o) { o.positional_encoding = "rotary"; }),
                   {"Options::positional_encoding is \"rotary\"", "sinusoidal-blocked"});
