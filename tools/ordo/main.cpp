@@ -48,13 +48,13 @@ const Command kCommands[] = {
 };
 
 // Between two primitives of a forward pass the OpenMP threads wait a few microseconds, and how
-// they wait decides small-batch latency. Measured on this 2-core machine, MiniLM 1x16:
-// passive waits (a futex sleep and wake per primitive) 7.3 ms quiet and 4.6 ms beside a
-// training job; libgomp's default (spin ~300k iterations, then sleep) 2.6 ms beside the job but
-// it burns a core for a millisecond after every call and collapsed under heavier contention in
-// an earlier build (MiniLM 1x128: 632 ms against 34 ms passive); a short spin of 10k iterations
-// (tens of microseconds) 3.5 ms quiet and 2.1 ms beside the job, and 12.3 ms against 16.8 ms
-// passive at 1x128. libgomp reads its environment once, when it is loaded, so the CLI sets
+// they wait decides small-batch latency. Measured on this 2-core machine, MiniLM 1x16 beside a
+// training job: passive waits (a futex sleep and wake per primitive) 7.3 ms against 3.5 ms for
+// a short spin of 10k iterations (tens of microseconds) with the job niced, 4.6 against 2.1 ms
+// with it at normal priority, where libgomp's default (spin ~300k iterations, then sleep) gave
+// 2.6 ms; but the default burns a core for a millisecond after every call and collapsed under
+// heavier contention in an earlier build (MiniLM 1x128: 632 ms against 34 ms passive). At 1x128
+// beside the job: short spin 12.3 ms against 16.8 ms passive. libgomp reads its environment once, when it is loaded, so the CLI sets
 // GOMP_SPINCOUNT and re-executes itself; a wait policy or spin count the user chose is kept.
 void prefer_short_openmp_spins(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
