@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -70,6 +71,10 @@ void validate(const EncoderSpec& spec) {
     expect_shape(spec.embedding_projection_bias, {h}, "embedding projection bias");
   }
   expect_optional_pair(spec.final_norm_weight, spec.final_norm_bias, h, "final norm");
+  if (!spec.pooler_weight.empty() || !spec.pooler_bias.empty()) {
+    expect_shape(spec.pooler_weight, {h, h}, "pooler weight");
+    expect_shape(spec.pooler_bias, {h}, "pooler bias");
+  }
   if (spec.masked_lm_head) {
     const MaskedLmHead& head = *spec.masked_lm_head;
     expect_shape(head.dense_weight, {h, h}, "mlm dense weight");
@@ -100,6 +105,27 @@ void validate(const EncoderSpec& spec) {
     expect_shape(w.ffn_norm_weight, {h}, layer + "ffn norm weight");
     expect_shape(w.ffn_norm_bias, {h}, layer + "ffn norm bias");
   }
+}
+
+// BertPooler: tanh(dense(hidden state of each sequence's first token)).
+void pooler_output(const EncoderSpec& spec, ops::OpCache& ops, const float* x,
+                   const layers::BatchLayout& layout, bool normalize, float* pooled) {
+  if (spec.pooler_weight.empty()) {
+    throw Error(
+        "pooling 'pooler' needs the checkpoint's pooler (pooler.dense.weight and "
+        "pooler.dense.bias), and this checkpoint has none");
+  }
+  const int64_t hidden = spec.hidden_size, batch = static_cast<int64_t>(layout.lengths.size());
+  thread_local ops::AlignedBuffer first_tokens_buffer, scratchpad;
+  float* first_tokens = first_tokens_buffer.reserve(static_cast<size_t>(batch * hidden));
+  layers::pool(x, layout, hidden, Pooling::cls, false, first_tokens);
+  dnnl::stream stream(ops::cpu_engine());
+  (*ops.linear(hidden, hidden, std::nullopt, ops::Linear::Output::overwrite))(
+      stream, scratchpad, first_tokens, batch, spec.pooler_weight.data, spec.pooler_bias.data,
+      pooled);
+  stream.wait();
+  for (int64_t i = 0; i < batch * hidden; ++i) pooled[i] = std::tanh(pooled[i]);
+  if (normalize) layers::normalize_rows(pooled, batch, hidden);
 }
 
 }  // namespace
@@ -248,7 +274,11 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
     layers::ProfileScope timed(context, "outputs and pooling");
     output.last_hidden_state = padded_hidden(x);
     output.pooled = Tensor({batch, hidden});
-    layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
+    if (options.pooling == Pooling::pooler) {
+      pooler_output(spec, impl_->ops, x, layout, options.normalize, output.pooled.data());
+    } else {
+      layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
+    }
   }
   output.profile = profile.entries();
   return output;
@@ -256,6 +286,10 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
 
 bool Encoder::has_masked_lm_head() const {
   return impl_->spec.masked_lm_head.has_value();
+}
+
+bool Encoder::has_pooler() const {
+  return !impl_->spec.pooler_weight.empty();
 }
 
 Tensor Encoder::masked_lm_logits(const EncoderOutput& output,
@@ -333,15 +367,18 @@ const char* to_string(Pooling pooling) {
       return "max";
     case Pooling::mean_sqrt_len:
       return "mean_sqrt_len";
+    case Pooling::pooler:
+      return "pooler";
   }
   return "?";
 }
 
 Pooling parse_pooling(const std::string& name) {
-  for (Pooling pooling : {Pooling::cls, Pooling::mean, Pooling::max, Pooling::mean_sqrt_len}) {
+  for (Pooling pooling :
+       {Pooling::cls, Pooling::mean, Pooling::max, Pooling::mean_sqrt_len, Pooling::pooler}) {
     if (name == to_string(pooling)) return pooling;
   }
-  throw Error("unknown pooling '" + name + "' (expected cls, mean, max or mean_sqrt_len)");
+  throw Error("unknown pooling '" + name + "' (expected cls, mean, max, mean_sqrt_len or pooler)");
 }
 
 }  // namespace ordo

@@ -98,6 +98,11 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
   if (spec.norm_placement == NormPlacement::pre) {
     norm(prefix + "encoder.final_layer_norm", spec.final_norm_weight, spec.final_norm_bias);
   }
+  // BertPooler / RobertaPooler (--pooling pooler), when the checkpoint has it.
+  if (checkpoint.contains(prefix + "pooler.dense.weight")) {
+    load_linear(checkpoint, prefix + "pooler.dense", h, h, hidden_why, spec.pooler_weight,
+                spec.pooler_bias);
+  }
   spec.storage = checkpoint.storage();
   return spec;
 }

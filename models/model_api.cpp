@@ -55,7 +55,7 @@ ForwardOptions checked_forward_options(const Options& options) {
     if (!options.pooling.empty()) forward.pooling = parse_pooling(options.pooling);
   } catch (const Error&) {
     throw Error("Options::pooling is " + quoted(options.pooling) +
-                " (expected \"\" for the model's own, mean, cls, max or mean_sqrt_len)");
+                " (expected \"\" for the model's own, mean, cls, max, mean_sqrt_len or pooler)");
   }
   forward.normalize = options.normalize;
   forward.output_hidden_states = options.output_hidden_states;
@@ -128,6 +128,10 @@ struct Model::Impl {
     // A sentence-transformers directory declares its pooling and normalisation.
     if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
     if (model.sentence.normalize) forward.normalize = true;
+    if (forward.pooling == Pooling::pooler && !encoder.has_pooler()) {
+      throw Error("Options::pooling is \"pooler\", but " + directory.string() +
+                  "/model.safetensors has no pooler (pooler.dense.weight)");
+    }
   }
 
   static Encoder make_encoder(const EncoderSpec& spec, const EncoderOptions& options, int threads) {

@@ -3,6 +3,7 @@
 // does not implement fail at load naming the field.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -65,8 +66,50 @@ INSTANTIATE_TEST_SUITE_P(HuggingFace, Family,
                                            FamilyCase{"distilbert_mlm", "distilbert", true},
                                            FamilyCase{"distilbert_sinusoidal", "distilbert", false},
                                            FamilyCase{"marian", "marian", false},
+                                           FamilyCase{"bert_pooler", "bert", false},
                                            FamilyCase{"albert", "albert", false}),
                          [](const auto& info) { return info.param.fixture; });
+
+TEST(Family, BertPoolerIsHuggingFacesPoolerOutput) {
+  const auto directory = fixture("families/bert_pooler");
+  const Encoder encoder(models::load_model(directory).spec);
+  ASSERT_TRUE(encoder.has_pooler());
+  const io::SafetensorsFile reference(directory / "reference.safetensors");
+  const ReferenceBatch batch = reference_batch(reference);
+  const TensorView expected = reference.f32("pooler_output");  // [batch, hidden]
+  for (const bool normalize : {false, true}) {
+    ForwardOptions options;
+    options.pooling = Pooling::pooler;
+    options.normalize = normalize;
+    const EncoderOutput output = encoder.forward(batch.input, options);
+    ASSERT_EQ(output.pooled.numel(), expected.numel());
+    const int64_t hidden = expected.shape.at(1);
+    std::vector<float> want(expected.data, expected.data + expected.numel());
+    if (normalize) {
+      for (int64_t b = 0; b < batch.batch; ++b) {
+        double norm = 0.0;
+        for (int64_t i = 0; i < hidden; ++i)
+          norm += double{want[b * hidden + i]} * want[b * hidden + i];
+        for (int64_t i = 0; i < hidden; ++i)
+          want[b * hidden + i] = static_cast<float>(want[b * hidden + i] / std::sqrt(norm));
+      }
+    }
+    const float delta = max_abs_difference(output.pooled.data(), want.data(), expected.numel());
+    EXPECT_LE(delta, 1e-5f) << "normalize " << normalize;
+    std::printf("bert_pooler: max |delta| pooler_output %.2e (normalize %d)\n", delta, normalize);
+  }
+  // A checkpoint without a pooler says so instead of pooling something else.
+  const Encoder without(models::load_model(fixture("families/xlm_roberta")).spec);
+  EXPECT_FALSE(without.has_pooler());
+  ForwardOptions options;
+  options.pooling = Pooling::pooler;
+  try {
+    without.forward(EncoderInput{{{5, 6, 7}}, {}}, options);
+    ADD_FAILURE() << "pooler pooling ran without a pooler";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pooler.dense.weight"), std::string::npos) << e.what();
+  }
+}
 
 TEST(Family, RobertaLearnedTableLeavesRoomForTheOffset) {
   // 40 rows, positions from pad_token_id + 1 = 2: 38 tokens fit, the 39th does not.

@@ -341,10 +341,12 @@ TEST(ModelErrors, LoadNamesTheDirectoryOrOption) {
     return error_message([&] { Model::load(good, options); });
   };
   expect_contains(with([](Options& o) { o.pooling = "avg"; }),
-                  {"Options::pooling is \"avg\"", "mean, cls, max or mean_sqrt_len"});
+                  {"Options::pooling is \"avg\"", "mean, cls, max, mean_sqrt_len or pooler"});
   expect_contains(with([](Options& o) { o.dtype = "bf16"; }),
                   {"Options::dtype is \"bf16\"", "\"f32\" or \"int8\""});
   expect_contains(with([](Options& o) { o.threads = -1; }), {"Options::threads is -1"});
+  expect_contains(with([](Options& o) { o.pooling = "pooler"; }),
+                  {"Options::pooling is \"pooler\"", "has no pooler (pooler.dense.weight)"});
   expect_contains(with([](Options& o) { o.positional_encoding = "rotary"; }),
                   {"Options::positional_encoding is \"rotary\"", "sinusoidal-blocked"});
   // Options are checked before any file is read.

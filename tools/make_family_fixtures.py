@@ -16,6 +16,8 @@ Writes one directory per fixture:
                         must be recomputed), relu
   marian/               MarianMTModel encoder names (model.shared, model.encoder.layers.*),
                         swish, scale_embedding, blocked sinusoidal positions from 0
+  bert_pooler/          BertModel names with the bert. prefix (as task-head checkpoints save
+                        them), two token types, and pooler.dense: reference pooler_output
   albert/               AlbertForMaskedLM names, embedding_size 24 < hidden 48, 4 layers from
                         2 groups of 2 shared layers (8 applications), token types of a pair
 each with config.json, model.safetensors and reference.safetensors holding input_ids (padded
@@ -106,12 +108,15 @@ def padded_ids(lengths, vocab, pad, seed, low=3):
 # --------------------------------------------------------------------------- RoBERTa
 
 def roberta(out, model_type, prefix, with_head, seed, H=48, L=2, heads=4, I=96, V=67, P=40,
-            act="gelu", offset_override=None):
-    pad, eps = 1, 1e-5
+            act="gelu", offset_override=None, bert_with_pooler=False):
+    """RoBERTa / XLM-R (modeling_roberta.py); with bert_with_pooler, BertModel instead
+    (modeling_bert.py: positions from 0, two token types, eps 1e-12) with its BertPooler:
+    pooler_output = tanh(dense(hidden_states[:, 0]))."""
+    pad, eps, n_types = (0, 1e-12, 2) if bert_with_pooler else (1, 1e-5, 1)
     w = Weights(seed)
     word = w.normal(f"{prefix}embeddings.word_embeddings.weight", (V, H))
     pos_table = w.normal(f"{prefix}embeddings.position_embeddings.weight", (P, H))
-    types = w.normal(f"{prefix}embeddings.token_type_embeddings.weight", (1, H))
+    types = w.normal(f"{prefix}embeddings.token_type_embeddings.weight", (n_types, H))
     emb_norm = w.norm(f"{prefix}embeddings.LayerNorm", H)
     layers = []
     for i in range(L):
@@ -125,6 +130,8 @@ def roberta(out, model_type, prefix, with_head, seed, H=48, L=2, heads=4, I=96, 
             f1=w.linear(base + "intermediate.dense", I, H),
             f2=w.linear(base + "output.dense", H, I),
             n2=w.norm(base + "output.LayerNorm", H)))
+    if bert_with_pooler:
+        pooler = w.linear(f"{prefix}pooler.dense", H, H)
     if with_head:
         dense = w.linear("lm_head.dense", H, H)
         head_norm = w.norm("lm_head.layer_norm", H)
@@ -134,13 +141,18 @@ def roberta(out, model_type, prefix, with_head, seed, H=48, L=2, heads=4, I=96, 
         w.tensors["lm_head.decoder.weight"] = word.clone()
 
     ids, mask = padded_ids([9, 5, 12], V, pad, seed)
+    # A pair's second segment has token type 1 (BERT only: RoBERTa has one type).
+    type_ids = ((torch.arange(ids.shape[1]) >= 4).long()[None, :] * mask if bert_with_pooler
+                else torch.zeros_like(ids))
 
     # create_position_ids_from_input_ids: real tokens pad+1, pad+2, ...; padding pad.
+    # BERT: position_ids = arange(seq_len), whatever the padding.
     m = (ids != pad).long()
-    positions = torch.cumsum(m, dim=1) * m + pad
+    positions = (torch.arange(ids.shape[1])[None, :].expand_as(ids) if bert_with_pooler
+                 else torch.cumsum(m, dim=1) * m + pad)
 
     def run(positions):
-        h = word[ids] + pos_table[positions] + types[torch.zeros_like(ids)]
+        h = word[ids] + pos_table[positions] + types[type_ids]
         h = F.layer_norm(h, (H,), *emb_norm, eps)
         fill = torch.finfo(torch.float32).min
         for p in layers:
@@ -152,6 +164,17 @@ def roberta(out, model_type, prefix, with_head, seed, H=48, L=2, heads=4, I=96, 
 
     hidden = run(positions)
     refs = {"last_hidden_state": hidden}
+    if bert_with_pooler:
+        refs["pooler_output"] = torch.tanh(F.linear(hidden[:, 0], *pooler))
+        config = {"architectures": ["BertModel"], "attention_probs_dropout_prob": 0.1,
+                  "hidden_act": act, "hidden_dropout_prob": 0.1, "hidden_size": H,
+                  "initializer_range": 0.02, "intermediate_size": I, "layer_norm_eps": eps,
+                  "max_position_embeddings": P, "model_type": "bert", "num_attention_heads": heads,
+                  "num_hidden_layers": L, "pad_token_id": pad, "position_embedding_type": "absolute",
+                  "type_vocab_size": n_types, "vocab_size": V}
+        # A loader that ignored the pooler (plain first-token pooling) must fail.
+        sensitivity = float((refs["pooler_output"] - hidden[:, 0]).abs().max())
+        return finish(out, config, w, ids, mask, refs, sensitivity, type_ids)
     if with_head:
         x = F.layer_norm(F.gelu(F.linear(hidden, *dense)), (H,), *head_norm, eps)
         refs["mlm_logits"] = F.linear(x, word, bias)
@@ -357,8 +380,9 @@ def finish(out, config, w, ids, mask, refs, sensitivity, types=None):
                "token_type_ids": ("I64", (types if types is not None
                                           else torch.zeros_like(ids)).numpy())}
     for name, value in refs.items():
-        value = value.detach() * mask[..., None]  # zero at padding, as ordo writes it
-        tensors[name] = ("F32", value.numpy().astype("<f4"))
+        if value.dim() == 3:
+            value = value.detach() * mask[..., None]  # zero at padding, as ordo writes it
+        tensors[name] = ("F32", value.detach().numpy().astype("<f4"))
     write_safetensors(os.path.join(out, "reference.safetensors"), tensors,
                       {"generator": "tools/make_family_fixtures.py"})
     print(f"wrote {out} (sensitivity {sensitivity:.3g})")
@@ -376,6 +400,7 @@ def main():
     distilbert(j("distilbert_mlm"), True, False, "gelu", seed=13)
     distilbert(j("distilbert_sinusoidal"), False, True, "relu", seed=14)
     marian(j("marian"), seed=15)
+    roberta(j("bert_pooler"), "bert", "bert.", False, seed=17, bert_with_pooler=True)
     albert(j("albert"), seed=16)
     return 0
 

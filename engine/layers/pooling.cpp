@@ -29,6 +29,7 @@ void pool(const float* x, const BatchLayout& layout, int64_t hidden, Pooling poo
         }
         break;
       }
+      case Pooling::pooler:  // needs weights: Encoder::pooler_output
       case Pooling::max:
         std::copy(first, first + hidden, out);
         for (int64_t t = 1; t < length; ++t) {
@@ -36,14 +37,19 @@ void pool(const float* x, const BatchLayout& layout, int64_t hidden, Pooling poo
         }
         break;
     }
-    if (normalize) {
-      double squares = 0.0;
-      for (int64_t c = 0; c < hidden; ++c) squares += double{out[c]} * out[c];
-      const double norm = std::sqrt(squares);
-      // A zero vector stays zero rather than becoming NaN (as torch's F.normalize with eps).
-      const double inverse = 1.0 / std::max(norm, 1e-12);
-      for (int64_t c = 0; c < hidden; ++c) out[c] = static_cast<float>(out[c] * inverse);
-    }
+  }
+  if (normalize) normalize_rows(pooled, sequences, hidden);
+}
+
+void normalize_rows(float* vectors, int64_t rows, int64_t hidden) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* out = vectors + r * hidden;
+    double squares = 0.0;
+    for (int64_t c = 0; c < hidden; ++c) squares += double{out[c]} * out[c];
+    const double norm = std::sqrt(squares);
+    // A zero vector stays zero rather than becoming NaN (as torch's F.normalize with eps).
+    const double inverse = 1.0 / std::max(norm, 1e-12);
+    for (int64_t c = 0; c < hidden; ++c) out[c] = static_cast<float>(out[c] * inverse);
   }
 }
 

@@ -8,6 +8,9 @@ namespace ordo::layers {
 void pool(const float* x, const BatchLayout& layout, int64_t hidden, Pooling pooling,
           bool normalize, float* pooled);
 
+// Scales each of `rows` vectors to unit L2 norm (a zero vector stays zero).
+void normalize_rows(float* vectors, int64_t rows, int64_t hidden);
+
 // x [total_tokens, hidden] -> padded [batch, longest, hidden] (padded rows stay zero).
 void unpack(const float* x, const BatchLayout& layout, int64_t hidden, float* padded);
 

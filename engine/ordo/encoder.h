@@ -18,7 +18,8 @@ enum class Activation { gelu, gelu_tanh, relu, silu };
 enum class PositionKind { none, sinusoidal, sinusoidal_blocked, learned };
 enum class NormPlacement { post, pre };  // post: LN(x + f(x)) (BERT); pre: x + f(LN(x))
 // mean_sqrt_len: the sum over tokens / sqrt(tokens) (sentence-transformers' pooling mode).
-enum class Pooling { cls, mean, max, mean_sqrt_len };
+// pooler: Hugging Face's pooler_output, tanh(W h_first + b), for checkpoints with a pooler.
+enum class Pooling { cls, mean, max, mean_sqrt_len, pooler };
 
 const char* to_string(PositionKind kind);
 PositionKind parse_position_kind(const std::string& name);  // "none", "sinusoidal", ...
@@ -73,6 +74,8 @@ struct EncoderSpec {
   TensorView final_norm_weight, final_norm_bias;          // pre-LN models; may be empty
   std::vector<LayerWeights> layers;
   std::optional<MaskedLmHead> masked_lm_head;  // checkpoints with an MLM head
+  // BertPooler's dense layer ([hidden, hidden], [hidden]); empty when the checkpoint has none.
+  TensorView pooler_weight, pooler_bias;
 
   std::shared_ptr<const void> storage;  // keeps the mapped checkpoint alive
 };
@@ -132,6 +135,7 @@ class Encoder {
   Tensor masked_lm_logits(const EncoderOutput& output,
                           const std::vector<std::pair<int64_t, int64_t>>& rows) const;
   bool has_masked_lm_head() const;
+  bool has_pooler() const;  // Pooling::pooler needs it; forward throws ordo::Error otherwise
 
   int64_t hidden_size() const;
   int64_t num_layers() const;

@@ -38,8 +38,9 @@ output (one of):
                       ([N][longest][hidden]), "pooled" ([N][hidden])
 options:
   --output WHAT       hidden (default) | pooled, for --npy and --jsonl
-  --pooling KIND      sentence vector: cls | mean | max | mean_sqrt_len (default: what a
-                      sentence-transformers model declares in modules.json, else mean)
+  --pooling KIND      sentence vector: cls | mean | max | mean_sqrt_len | pooler (BERT's
+                      tanh(dense(first token)), for checkpoints with pooler.dense) (default:
+                      what a sentence-transformers model declares in modules.json, else mean)
   --normalize         L2-normalise the sentence vectors (on when modules.json has Normalize)
   --batch-size N      sequences per forward pass (default 32)
   --model DIR         model directory (config.json + model.safetensors + tokenizer);

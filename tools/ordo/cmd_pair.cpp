@@ -28,7 +28,7 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
   --layer N       hidden states after block N (0 = embeddings; default: the last block)
   --head H        attention head for the attention drift (default: mean over heads)
-  --pooling KIND  cls | mean | max | mean_sqrt_len for the sentence vectors (default: the
+  --pooling KIND  cls | mean | max | mean_sqrt_len | pooler for the sentence vectors (default: the
                   model's declared pooling, else mean)
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)

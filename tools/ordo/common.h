@@ -61,7 +61,7 @@ size_t max_tokens(const LoadedEncoder& loaded);
 tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
                              const std::string& label);
 
-// --pooling KIND (cls | mean | max | mean_sqrt_len) and, if `with_normalize`, --normalize.
+// --pooling KIND (cls | mean | max | mean_sqrt_len | pooler) and, if `with_normalize`, --normalize.
 ForwardOptions pooling_options(const Args& args, bool with_normalize = true);
 // The pooling and normalisation a sentence-transformers model declares, where the user gave
 // no --pooling (and, if `with_normalize`, for normalisation).

@@ -54,8 +54,9 @@ const Command kCommands[] = {
 // with it at normal priority, where libgomp's default (spin ~300k iterations, then sleep) gave
 // 2.6 ms; but the default burns a core for a millisecond after every call and collapsed under
 // heavier contention in an earlier build (MiniLM 1x128: 632 ms against 34 ms passive). At 1x128
-// beside the job: short spin 12.3 ms against 16.8 ms passive. libgomp reads its environment once, when it is loaded, so the CLI sets
-// GOMP_SPINCOUNT and re-executes itself; a wait policy or spin count the user chose is kept.
+// beside the job: short spin 12.3 ms against 16.8 ms passive. libgomp reads its environment once,
+// when it is loaded, so the CLI sets GOMP_SPINCOUNT and re-executes itself; a wait policy or spin
+// count the user chose is kept.
 void prefer_short_openmp_spins(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
   if (setenv("GOMP_SPINCOUNT", "10000", 1) != 0) return;

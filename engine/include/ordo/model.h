@@ -43,7 +43,8 @@ struct Options {
   std::string positional_encoding;
   // How Result::pooled is made from an input's real tokens: "" (what a sentence-transformers
   // directory declares in modules.json, else mean), "mean", "cls" (the first token), "max"
-  // (per component) or "mean_sqrt_len" (sum / sqrt(tokens)).
+  // (per component), "mean_sqrt_len" (sum / sqrt(tokens)) or "pooler" (Hugging Face's
+  // pooler_output, tanh(dense(first token)); load throws if the checkpoint has no pooler).
   std::string pooling;
   // Scale each pooled vector to unit L2 norm (cosine = dot product). A sentence-transformers
   // directory with a Normalize module turns it on.
