@@ -111,6 +111,36 @@ TEST(Family, BertPoolerIsHuggingFacesPoolerOutput) {
   }
 }
 
+// multilingual-e5-small and paraphrase-multilingual-MiniLM are `model_type: bert` checkpoints
+// shipped with XLM-R's tokenizer: the tokenizer file decides ids and template, the config the
+// encoder (positions from 0).
+TEST(Family, BertCheckpointWithXlmRobertaTokenizer) {
+  ScratchDir scratch;
+  for (const char* file : {"config.json", "model.safetensors"})
+    std::filesystem::copy_file(fixture("tiny_tokenized") / file, scratch.path() / file);
+  std::filesystem::copy_file(fixture("tiny_tokenized") / "tokenizer.model",
+                             scratch.path() / "sentencepiece.bpe.model");
+  const models::LoadedModel xlmr = models::load_model(scratch.path());
+  const models::LoadedModel native = models::load_model(fixture("tiny_tokenized"));
+  EXPECT_EQ(xlmr.model_type, "bert");
+  const std::string text = "the cat sat";
+  const tokenizer::Encoding a = xlmr.require_tokenizer().encode(text);
+  const tokenizer::Encoding b = native.require_tokenizer().encode(text);
+  // <s> pieces </s> with fairseq ids (<s> 0, </s> 2, every piece + 1) against [CLS] pieces [SEP].
+  ASSERT_EQ(a.ids.size(), b.ids.size());
+  EXPECT_EQ(a.tokens.front(), "<s>");
+  EXPECT_EQ(a.tokens.back(), "</s>");
+  EXPECT_EQ(a.ids.front(), 0);
+  EXPECT_EQ(a.ids.back(), 2);
+  for (size_t t = 1; t + 1 < a.ids.size(); ++t) {
+    EXPECT_EQ(a.tokens[t], b.tokens[t]);
+    EXPECT_EQ(a.ids[t], b.ids[t] + 1) << a.tokens[t];
+  }
+  const Encoder encoder(xlmr.spec);
+  const EncoderOutput output = encoder.forward(EncoderInput{{a.ids}, {a.token_types}});
+  EXPECT_EQ(output.last_hidden_state.dim(1), static_cast<int64_t>(a.ids.size()));
+}
+
 TEST(Family, RobertaLearnedTableLeavesRoomForTheOffset) {
   // 40 rows, positions from pad_token_id + 1 = 2: 38 tokens fit, the 39th does not.
   const Encoder encoder(models::load_model(fixture("families/roberta_mlm")).spec);
