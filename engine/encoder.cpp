@@ -77,12 +77,17 @@ void validate(const EncoderSpec& spec) {
   }
   if (spec.masked_lm_head) {
     const MaskedLmHead& head = *spec.masked_lm_head;
-    expect_shape(head.dense_weight, {h, h}, "mlm dense weight");
-    expect_shape(head.dense_bias, {h}, "mlm dense bias");
-    expect_shape(head.norm_weight, {h}, "mlm norm weight");
-    expect_shape(head.norm_bias, {h}, "mlm norm bias");
-    if (!head.decoder_weight.empty())
-      expect_shape(head.decoder_weight, {spec.vocab_size, h}, "mlm decoder weight");
+    const int64_t width = head.width(h);
+    expect_shape(head.dense_weight, {width, h}, "mlm dense weight");
+    expect_shape(head.dense_bias, {width}, "mlm dense bias");
+    expect_shape(head.norm_weight, {width}, "mlm norm weight");
+    expect_shape(head.norm_bias, {width}, "mlm norm bias");
+    if (head.decoder_weight.empty()) {
+      expect_shape(spec.word_embeddings, {spec.vocab_size, width},
+                   "word_embeddings (tied decoder)");
+    } else {
+      expect_shape(head.decoder_weight, {spec.vocab_size, width}, "mlm decoder weight");
+    }
     expect_shape(head.decoder_bias, {spec.vocab_size}, "mlm decoder bias");
   }
   for (size_t i = 0; i < spec.layers.size(); ++i) {
@@ -312,18 +317,19 @@ Tensor Encoder::masked_lm_logits(const EncoderOutput& output,
     std::copy(from, from + hidden, selected.begin() + r * hidden);
   }
   thread_local ops::AlignedBuffer transformed_buffer, scratchpad;
-  float* transformed = transformed_buffer.reserve(static_cast<size_t>(count * hidden));
+  const int64_t width = head.width(hidden);
+  float* transformed = transformed_buffer.reserve(static_cast<size_t>(count * width));
   dnnl::stream stream(ops::cpu_engine());
   const auto overwrite = ops::Linear::Output::overwrite;
-  (*impl_->ops.linear(hidden, hidden, head.activation, overwrite))(
+  (*impl_->ops.linear(hidden, width, head.activation, overwrite))(
       stream, scratchpad, selected.data(), count, head.dense_weight.data, head.dense_bias.data,
       transformed);
-  (*impl_->ops.layer_norm(count, hidden, spec.layer_norm_eps))(
+  (*impl_->ops.layer_norm(count, width, spec.layer_norm_eps))(
       stream, scratchpad, transformed, transformed, head.norm_weight.data, head.norm_bias.data);
   Tensor logits({count, spec.vocab_size});
   const TensorView& decoder =
       head.decoder_weight.empty() ? spec.word_embeddings : head.decoder_weight;
-  (*impl_->ops.linear(hidden, spec.vocab_size, std::nullopt, overwrite))(
+  (*impl_->ops.linear(width, spec.vocab_size, std::nullopt, overwrite))(
       stream, scratchpad, transformed, count, decoder.data, head.decoder_bias.data, logits.data());
   stream.wait();
   return logits;

@@ -82,6 +82,26 @@ EncoderSpec load_albert(const Checkpoint& checkpoint, const io::JsonFile& config
         static_cast<double>(i) / (static_cast<double>(layers) / static_cast<double>(groups)));
     for (const LayerWeights& w : group_layers[group]) spec.layers.push_back(w);
   }
+  // AlbertForMaskedLM's head (AlbertMLMHead: dense to embedding_size, hidden_act, LayerNorm,
+  // decoder tied to the word embeddings) and AlbertModel's pooler (tanh(dense(first token))),
+  // when the checkpoint has them.
+  if (checkpoint.contains("predictions.dense.weight")) {
+    MaskedLmHead head;
+    head.activation = spec.activation;
+    load_linear(checkpoint, "predictions.dense", e, h, e_why, head.dense_weight, head.dense_bias);
+    load_norm(checkpoint, "predictions.LayerNorm", e, head.norm_weight, head.norm_bias);
+    const std::string vocab_why = "vocab_size " + std::to_string(spec.vocab_size) + ", " + e_why;
+    if (checkpoint.contains("predictions.decoder.weight")) {
+      head.decoder_weight =
+          checkpoint.tensor("predictions.decoder.weight", {spec.vocab_size, e}, vocab_why);
+    }
+    head.decoder_bias = checkpoint.tensor("predictions.bias", {spec.vocab_size}, vocab_why);
+    spec.masked_lm_head = head;
+  }
+  if (checkpoint.contains(prefix + "pooler.weight")) {
+    load_linear(checkpoint, prefix + "pooler", h, h, "hidden_size " + std::to_string(h),
+                spec.pooler_weight, spec.pooler_bias);
+  }
   spec.storage = checkpoint.storage();
   return spec;
 }

@@ -67,36 +67,39 @@ INSTANTIATE_TEST_SUITE_P(HuggingFace, Family,
                                            FamilyCase{"distilbert_sinusoidal", "distilbert", false},
                                            FamilyCase{"marian", "marian", false},
                                            FamilyCase{"bert_pooler", "bert", false},
-                                           FamilyCase{"albert", "albert", false}),
+                                           FamilyCase{"albert", "albert", true}),
                          [](const auto& info) { return info.param.fixture; });
 
-TEST(Family, BertPoolerIsHuggingFacesPoolerOutput) {
-  const auto directory = fixture("families/bert_pooler");
-  const Encoder encoder(models::load_model(directory).spec);
-  ASSERT_TRUE(encoder.has_pooler());
-  const io::SafetensorsFile reference(directory / "reference.safetensors");
-  const ReferenceBatch batch = reference_batch(reference);
-  const TensorView expected = reference.f32("pooler_output");  // [batch, hidden]
-  for (const bool normalize : {false, true}) {
-    ForwardOptions options;
-    options.pooling = Pooling::pooler;
-    options.normalize = normalize;
-    const EncoderOutput output = encoder.forward(batch.input, options);
-    ASSERT_EQ(output.pooled.numel(), expected.numel());
-    const int64_t hidden = expected.shape.at(1);
-    std::vector<float> want(expected.data, expected.data + expected.numel());
-    if (normalize) {
-      for (int64_t b = 0; b < batch.batch; ++b) {
-        double norm = 0.0;
-        for (int64_t i = 0; i < hidden; ++i)
-          norm += double{want[b * hidden + i]} * want[b * hidden + i];
-        for (int64_t i = 0; i < hidden; ++i)
-          want[b * hidden + i] = static_cast<float>(want[b * hidden + i] / std::sqrt(norm));
+TEST(Family, PoolerIsHuggingFacesPoolerOutput) {
+  for (const std::string name : {"bert_pooler", "albert"}) {
+    const auto directory = fixture("families/" + name);
+    const Encoder encoder(models::load_model(directory).spec);
+    ASSERT_TRUE(encoder.has_pooler()) << name;
+    const io::SafetensorsFile reference(directory / "reference.safetensors");
+    const ReferenceBatch batch = reference_batch(reference);
+    const TensorView expected = reference.f32("pooler_output");  // [batch, hidden]
+    for (const bool normalize : {false, true}) {
+      ForwardOptions options;
+      options.pooling = Pooling::pooler;
+      options.normalize = normalize;
+      const EncoderOutput output = encoder.forward(batch.input, options);
+      ASSERT_EQ(output.pooled.numel(), expected.numel());
+      const int64_t hidden = expected.shape.at(1);
+      std::vector<float> want(expected.data, expected.data + expected.numel());
+      if (normalize) {
+        for (int64_t b = 0; b < batch.batch; ++b) {
+          double norm = 0.0;
+          for (int64_t i = 0; i < hidden; ++i)
+            norm += double{want[b * hidden + i]} * want[b * hidden + i];
+          for (int64_t i = 0; i < hidden; ++i)
+            want[b * hidden + i] = static_cast<float>(want[b * hidden + i] / std::sqrt(norm));
+        }
       }
+      const float delta = max_abs_difference(output.pooled.data(), want.data(), expected.numel());
+      EXPECT_LE(delta, 1e-5f) << name << " normalize " << normalize;
+      std::printf("%s: max |delta| pooler_output %.2e (normalize %d)\n", name.c_str(), delta,
+                  normalize);
     }
-    const float delta = max_abs_difference(output.pooled.data(), want.data(), expected.numel());
-    EXPECT_LE(delta, 1e-5f) << "normalize " << normalize;
-    std::printf("bert_pooler: max |delta| pooler_output %.2e (normalize %d)\n", delta, normalize);
   }
   // A checkpoint without a pooler says so instead of pooling something else.
   const Encoder without(models::load_model(fixture("families/xlm_roberta")).spec);

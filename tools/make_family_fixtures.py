@@ -19,7 +19,8 @@ Writes one directory per fixture:
   bert_pooler/          BertModel names with the bert. prefix (as task-head checkpoints save
                         them), two token types, and pooler.dense: reference pooler_output
   albert/               AlbertForMaskedLM names, embedding_size 24 < hidden 48, 4 layers from
-                        2 groups of 2 shared layers (8 applications), token types of a pair
+                        2 groups of 2 shared layers (8 applications), token types of a pair;
+                        references for the MLM head (at embedding_size) and the pooler
 each with config.json, model.safetensors and reference.safetensors holding input_ids (padded
 with the family's pad id), attention_mask, token_type_ids, last_hidden_state [B, T, H] (zero at
 padding) and, for the MLM fixtures, mlm_logits [B, T, vocab] (zero at padding).
@@ -326,11 +327,14 @@ def albert(out, seed, E=24, H=48, L=4, groups=2, inner=2, heads=4, I=96, V=53, P
                 f1=w.linear(base + "ffn", I, H), f2=w.linear(base + "ffn_output", H, I),
                 n2=w.norm(base + "full_layer_layer_norm", H)))
         group_layers.append(layers)
-    # AlbertForMaskedLM's head and the pooler exist in real checkpoints; ordo does not read them.
-    w.linear("predictions.dense", E, H)
-    w.norm("predictions.LayerNorm", E)
-    w.normal("predictions.bias", (V,))
-    w.linear("albert.pooler", H, H)
+    # AlbertForMaskedLM's head (AlbertMLMHead) and AlbertModel's pooler; the decoder is tied to
+    # the word embeddings and saved under its own names too, as Hugging Face saves it.
+    head_dense = w.linear("predictions.dense", E, H)
+    head_norm = w.norm("predictions.LayerNorm", E)
+    head_bias = w.normal("predictions.bias", (V,))
+    pooler = w.linear("albert.pooler", H, H)
+    w.tensors["predictions.decoder.weight"] = word.clone()
+    w.tensors["predictions.decoder.bias"] = head_bias.clone()
 
     ids, mask = padded_ids([8, 13, 5], V, pad, seed)
     types = torch.zeros_like(ids)
@@ -361,8 +365,10 @@ def albert(out, seed, E=24, H=48, L=4, groups=2, inner=2, heads=4, I=96, V=53, P
               "model_type": "albert", "num_attention_heads": heads, "num_hidden_groups": groups,
               "num_hidden_layers": L, "pad_token_id": pad, "position_embedding_type": "absolute",
               "type_vocab_size": 2, "vocab_size": V}
-    return finish(out, config, w, ids, mask, {"last_hidden_state": hidden}, sensitivity,
-                  types=types)
+    head = F.layer_norm(ACT["gelu_new"](F.linear(hidden, *head_dense)), (E,), *head_norm, eps)
+    refs = {"last_hidden_state": hidden, "mlm_logits": F.linear(head, word, head_bias),
+            "pooler_output": torch.tanh(F.linear(hidden[:, 0], *pooler))}
+    return finish(out, config, w, ids, mask, refs, sensitivity, types=types)
 
 
 # --------------------------------------------------------------------------- output

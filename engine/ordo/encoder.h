@@ -39,13 +39,17 @@ struct LayerWeights {
 };
 
 // BERT's masked-language-model head: logits = LayerNorm(act(h W + b)) E^T + bias, with E the
-// word embeddings (tied, as Hugging Face's BertForMaskedLM) unless a decoder is given.
+// word embeddings (tied, as Hugging Face's BertForMaskedLM) unless a decoder is given. Its
+// width is hidden for BERT-like models and embedding_size for ALBERT (AlbertMLMHead).
 struct MaskedLmHead {
-  TensorView dense_weight, dense_bias;  // [hidden, hidden], [hidden]
-  TensorView norm_weight, norm_bias;    // [hidden]
-  TensorView decoder_weight;            // [vocab, hidden]; empty = the word embeddings
+  TensorView dense_weight, dense_bias;  // [width, hidden], [width]
+  TensorView norm_weight, norm_bias;    // [width]
+  TensorView decoder_weight;            // [vocab, width]; empty = the word embeddings
   TensorView decoder_bias;              // [vocab]
   Activation activation = Activation::gelu;
+  int64_t width(int64_t hidden) const {
+    return dense_weight.shape.size() == 2 ? dense_weight.shape[0] : hidden;
+  }
 };
 
 // Everything the engine needs to run one encoder. Views point into `storage`.
