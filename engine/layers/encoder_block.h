@@ -23,7 +23,7 @@ class EncoderBlock {
  private:
   // One weight matrix of the block, in the form its matmul reads: packed f32 or int8.
   struct Projection {
-    Projection(const float* weight, int64_t in_features, int64_t out_features, bool int8);
+    Projection(const float* weight, int64_t in_features, int64_t out_features, bool quantize);
     std::optional<ops::PackedWeights> f32;
     std::optional<ops::QuantizedWeights> int8;
   };

@@ -99,11 +99,15 @@ void QuantizedLinear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad
                 " rows called with " + std::to_string(rows));
   }
   const int64_t in = in_features_, out = out_features_;
-  auto* quantized =
-      reinterpret_cast<uint8_t*>(buffers.input.reserve(static_cast<size_t>((rows * in + 3) / 4)));
-  float* row_scales = buffers.row_scales.reserve(static_cast<size_t>(rows));
-  auto* sums =
-      reinterpret_cast<int32_t*>(buffers.accumulators.reserve(static_cast<size_t>(rows * out)));
+  if (buffers.input.size() < static_cast<size_t>(rows * in))
+    buffers.input.resize(static_cast<size_t>(rows * in));
+  if (buffers.row_scales.size() < static_cast<size_t>(rows))
+    buffers.row_scales.resize(static_cast<size_t>(rows));
+  if (buffers.accumulators.size() < static_cast<size_t>(rows * out))
+    buffers.accumulators.resize(static_cast<size_t>(rows * out));
+  uint8_t* quantized = buffers.input.data();
+  float* row_scales = buffers.row_scales.data();
+  int32_t* sums = buffers.accumulators.data();
   const float levels = levels_;
   int32_t zero_point_value = zero_point_;
 

@@ -45,10 +45,11 @@ class QuantizedWeights {
 };
 
 // The per-call buffers of a quantized linear op; they belong to the calling thread.
+// They grow to the largest call and keep their capacity, so steady calls allocate nothing.
 struct QuantizedBuffers {
-  AlignedBuffer input;         // u8 [rows, in]
-  AlignedBuffer row_scales;    // [rows]
-  AlignedBuffer accumulators;  // s32 [rows, out]
+  std::vector<uint8_t> input;         // [rows, in]
+  std::vector<float> row_scales;      // [rows]
+  std::vector<int32_t> accumulators;  // [rows, out]
 };
 
 class QuantizedLinear {
