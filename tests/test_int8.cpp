@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -121,6 +122,28 @@ TEST(QuantizedLinear, ZeroRowQuantizesToZeroNotNaN) {
   std::vector<float> y(static_cast<size_t>(2 * out), -1.0f);
   op(stream, scratchpad, buffers, x.data(), 2, weights, b.data(), y.data());
   for (float v : y) EXPECT_EQ(v, 0.5f);
+}
+
+TEST(QuantizedLinear, NonFiniteInputGivesNaNRowsNotFiniteOnes) {
+  const int64_t in = 16, out = 8;
+  const auto w = random_vector(static_cast<size_t>(in * out), 6, 0.1f);
+  std::vector<float> x = random_vector(static_cast<size_t>(3 * in), 7, 1.0f);
+  x[3] = std::numeric_limits<float>::quiet_NaN();      // row 0
+  x[in + 5] = std::numeric_limits<float>::infinity();  // row 1; row 2 stays finite
+  const std::vector<float> b(out, 0.5f);
+  const ops::QuantizedWeights weights(w.data(), in, out);
+  const ops::QuantizedLinear op(in, out, std::nullopt, ops::Linear::Output::overwrite,
+                                weights.desc(), 3);
+  dnnl::stream stream(ops::cpu_engine());
+  ops::AlignedBuffer scratchpad;
+  ops::QuantizedBuffers buffers;
+  std::vector<float> y(static_cast<size_t>(3 * out));
+  op(stream, scratchpad, buffers, x.data(), 3, weights, b.data(), y.data());
+  for (int64_t o = 0; o < out; ++o) {
+    EXPECT_TRUE(std::isnan(y[o]));
+    EXPECT_TRUE(std::isnan(y[out + o]));
+    EXPECT_TRUE(std::isfinite(y[2 * out + o]));
+  }
 }
 
 // Each bundled model in int8 against PyTorch's f32 hidden states on the reference sentences.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "ordo/error.h"
@@ -114,12 +115,24 @@ void QuantizedLinear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = input + r * in;
+    uint8_t* q = quantized + r * in;
     float largest = 0.0f;
-    for (int64_t i = 0; i < in; ++i) largest = std::max(largest, std::abs(x[i]));
+    bool finite = true;
+    for (int64_t i = 0; i < in; ++i) {
+      const float magnitude = std::abs(x[i]);
+      largest = std::max(largest, magnitude);
+      finite &= magnitude <= std::numeric_limits<float>::max();  // false for NaN
+    }
+    if (!finite) {
+      // NaN or Inf in: the row comes out NaN, as in f32, instead of converting NaN to an
+      // integer (undefined behaviour) and returning a finite, wrong vector.
+      row_scales[r] = std::numeric_limits<float>::quiet_NaN();
+      std::fill(q, q + in, static_cast<uint8_t>(zero_point_value));
+      continue;
+    }
     const float scale = largest > 0.0f ? largest / levels : 1.0f;
     row_scales[r] = scale;
     const float inverse = 1.0f / scale;
-    uint8_t* q = quantized + r * in;
     // Round half away from zero by truncation, which vectorises (std::nearbyint is a libm call
     // per element on baseline x86-64: the quantize pass then cost as much as the matmul).
     for (int64_t i = 0; i < in; ++i) {
