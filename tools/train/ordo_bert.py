@@ -54,18 +54,16 @@ class Embeddings(nn.Module):
         self.LayerNorm = nn.LayerNorm(h, eps=cfg["layer_norm_eps"])
         self._sinusoid = torch.zeros(0, h)  # plain attribute: never part of state_dict
 
-    def position_encoding(self, length, offset=0):
-        """Rows offset .. offset+length-1 of the table (offset > 0 only in training)."""
-        end = offset + length
+    def position_encoding(self, length):
         if self.position_embedding_type == "absolute":
-            return self.position_embeddings.weight[offset:end]
-        if self._sinusoid.shape[0] < end:
-            self._sinusoid = sinusoidal_table(max(end, 512), self.word_embeddings.embedding_dim)
-        return self._sinusoid[offset:end]
+            return self.position_embeddings.weight[:length]
+        if self._sinusoid.shape[0] < length:
+            self._sinusoid = sinusoidal_table(max(length, 512), self.word_embeddings.embedding_dim)
+        return self._sinusoid[:length]
 
-    def forward(self, input_ids, token_type_ids, position_offset=0):
+    def forward(self, input_ids, token_type_ids):
         x = self.word_embeddings(input_ids)
-        x = x + self.position_encoding(input_ids.shape[1], position_offset)[None]
+        x = x + self.position_encoding(input_ids.shape[1])[None]
         x = x + self.token_type_embeddings(token_type_ids)
         return self.LayerNorm(x)
 
@@ -148,11 +146,10 @@ class Bert(nn.Module):
         self.embeddings = Embeddings(cfg)
         self.encoder = Encoder(cfg)
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None, want_attentions=False,
-                position_offset=0):
+    def forward(self, input_ids, attention_mask, token_type_ids=None, want_attentions=False):
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        x = self.embeddings(input_ids, token_type_ids, position_offset)
+        x = self.embeddings(input_ids, token_type_ids)
         mask_bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
         hidden, attentions = [x], []
         for layer in self.encoder.layer:
@@ -189,15 +186,15 @@ class BertForMaskedLM(nn.Module):
     def mlm_logits(self, hidden):
         return self.cls.predictions(hidden, self.bert.embeddings.word_embeddings.weight)
 
-    def init_weights(self, seed, embed_std=0.02, position_std=0.02):
+    def init_weights(self, seed, embed_std=0.02):
         """BERT init (normal std 0.02, zero bias, unit LayerNorm) except for the tables.
 
-        The word table is drawn with `embed_std`: with an unscaled sinusoid (RMS 0.707) added
-        to N(0, 0.02^2) word vectors, the word signal is 3% of the input and MLM sat on the
-        unigram plateau. The MLM head's LayerNorm gain starts at 1/(embed_std*sqrt(H))
-        (capped at 1) so the tied decoder's initial logits have unit scale. The learned
-        position table is drawn with `position_std` (0.5 in the recipe, like the word table, so
-        position and content start balanced; in pilot runs 0.5 learned faster than 0.02).
+        The word table and the learned position table are drawn with `embed_std`. With an
+        unscaled sinusoid (RMS 0.707) added to N(0, 0.02^2) word vectors, the word signal is
+        3% of the input and MLM sat on the unigram plateau; a larger `embed_std` fixes that,
+        and the learned table gets the same scale so position and content start balanced in
+        both models. The MLM head's LayerNorm gain starts at 1/(embed_std*sqrt(H)) (capped
+        at 1) so the tied decoder's initial logits have unit scale.
 
         Every parameter except the learned position table is drawn, in name order, from one
         generator seeded with `seed`; the position table from its own generator. So the
@@ -217,10 +214,8 @@ class BertForMaskedLM(nn.Module):
                     p.fill_(1.0)
                 elif name.endswith("bias"):
                     p.zero_()
-                elif name == tables[0]:
+                elif name in tables:
                     p.normal_(0.0, embed_std, generator=gen)
-                elif name == tables[1]:
-                    p.normal_(0.0, position_std, generator=gen)
                 else:
                     p.normal_(0.0, 0.02, generator=gen)
 

@@ -48,9 +48,6 @@ def parse_args():
                     help="sequences per batch in the first phase (same tokens per step)")
     ap.add_argument("--short-frac", type=float, default=0.3,
                     help="fraction of the steps in the short phase (0 disables it)")
-    ap.add_argument("--short-offsets", type=int, default=1,
-                    help="1: each short-phase batch starts at a random position in "
-                         "[0, max_len - short_len] so every position is trained; 0: at 0")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
@@ -64,9 +61,7 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--embed-init-std", type=float, default=0.5,
-                    help="std of the initial word table (others: 0.02)")
-    ap.add_argument("--position-init-std", type=float, default=0.5,
-                    help="std of the initial learned position table")
+                    help="std of the initial word and learned position tables (others: 0.02)")
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--stop-after", type=int, default=0,
                     help="pilot runs only: stop after N steps of the --steps schedule")
@@ -104,8 +99,7 @@ def main():
     cfg = ob.make_config(vocab_size, args.pe, args.hidden, args.layers, args.heads, args.ffn,
                          args.max_len)
     model = ob.BertForMaskedLM(cfg)
-    model.init_weights(args.seed, embed_std=args.embed_init_std,
-                       position_std=args.position_init_std)
+    model.init_weights(args.seed, embed_std=args.embed_init_std)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"pe={args.pe} parameters={n_params}", flush=True)
 
@@ -132,7 +126,6 @@ def main():
         return args.lr * max(0.0, (args.steps - step) / (args.steps - warmup))
 
     mask_gen = torch.Generator().manual_seed(args.seed + 2)
-    offset_gen = torch.Generator().manual_seed(args.seed + 5)
     short_stream = batches(short_sequences, args.short_batch, args.seed + 4)
     stream = batches(sequences, args.batch, args.seed + 3)
     log = open(os.path.join(args.out, "train_log.tsv"), "w")
@@ -143,18 +136,12 @@ def main():
     for step in range(1, args.steps + 1):
         # Sequence-length warmup: with 128 tokens and near-uniform initial attention each
         # neighbour gets 1/128 of the weight and MLM sat at the unigram plateau.
-        # Random start positions in that phase: without them the learned table's rows 32..127
-        # were untrained at the switch and the learned model fell far behind (7.5% vs 12.1%).
         epoch, batch = next(short_stream if step <= short_steps else stream)
-        offset = 0
-        if step <= short_steps and args.short_offsets:
-            offset = int(torch.randint(0, args.max_len - args.short_len + 1, (1,),
-                                       generator=offset_gen))
         ids, attention = ob.frame(batch)
         inputs, selected = ob.mask_for_training(ids, vocab_size, mask_gen)
         for group, mult in zip(opt.param_groups, lr_mult):
             group["lr"] = lr_at(step) * mult
-        hidden, _, _ = model.bert(inputs, attention, position_offset=offset)
+        hidden, _, _ = model.bert(inputs, attention)
         logits = model.mlm_logits(hidden[selected])  # head only where it is scored
         targets = ids[selected]
         loss = F.cross_entropy(logits, targets)
@@ -187,9 +174,7 @@ def main():
     train_seconds = time.time() - t_train
     info = {"pe": args.pe, "steps": args.steps, "batch": args.batch, "max_len": args.max_len,
             "steps_done": step, "short_phase": {"steps": short_steps, "max_len": args.short_len,
-                                                "batch": args.short_batch,
-                                                "random_offsets": bool(args.short_offsets)}, "embed_init_std": args.embed_init_std,
-            "position_init_std": args.position_init_std,
+                                                "batch": args.short_batch}, "embed_init_std": args.embed_init_std,
             "lr": args.lr, "warmup_steps": warmup, "schedule": "linear warmup, linear decay to 0",
             "optimizer": "AdamW betas (0.9, 0.98) eps 1e-6", "weight_decay": args.weight_decay,
             "embed_lr_mult": args.embed_lr_mult,
