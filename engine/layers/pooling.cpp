@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "ordo/error.h"
+
 namespace ordo::layers {
 
 void pool(const float* x, const BatchLayout& layout, int64_t hidden, Pooling pooling,
@@ -29,7 +31,8 @@ void pool(const float* x, const BatchLayout& layout, int64_t hidden, Pooling poo
         }
         break;
       }
-      case Pooling::pooler:  // needs weights: Encoder::pooler_output
+      case Pooling::pooler:  // needs the pooler's weights: the encoder pools it, not here
+        throw Error("internal error: layers::pool called for pooler pooling");
       case Pooling::max:
         std::copy(first, first + hidden, out);
         for (int64_t t = 1; t < length; ++t) {

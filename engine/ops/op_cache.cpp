@@ -14,17 +14,23 @@ std::shared_ptr<const Op> OpCache::find_or_make(std::map<Key, std::shared_ptr<co
   return op;
 }
 
+namespace {
+
+// A given (in, out) always packs to the same layout, so the shape identifies the layout too.
+LinearKey linear_key(int64_t in_features, int64_t out_features,
+                     std::optional<Activation> activation, Linear::Output output, int64_t rows) {
+  return {in_features, out_features, activation ? static_cast<int>(*activation) : -1,
+          static_cast<int>(output), rows};
+}
+
+}  // namespace
+
 std::shared_ptr<const Linear> OpCache::linear(int64_t in_features, int64_t out_features,
                                               std::optional<Activation> activation,
                                               Linear::Output output) {
-  const int activation_key = activation ? static_cast<int>(*activation) : -1;
-  return find_or_make(linears_,
-                      std::make_tuple(in_features, out_features, activation_key,
-                                      static_cast<int>(output), int64_t{0}),
-                      [&] {
-                        return std::make_shared<const Linear>(in_features, out_features, activation,
-                                                              output);
-                      });
+  return find_or_make(linears_, linear_key(in_features, out_features, activation, output, 0), [&] {
+    return std::make_shared<const Linear>(in_features, out_features, activation, output);
+  });
 }
 
 std::shared_ptr<const Linear> OpCache::linear(const PackedWeights& weights,
@@ -32,30 +38,24 @@ std::shared_ptr<const Linear> OpCache::linear(const PackedWeights& weights,
                                               Linear::Output output, int64_t rows) {
   if (!weights.packed())
     return linear(weights.in_features(), weights.out_features(), activation, output);
-  const int activation_key = activation ? static_cast<int>(*activation) : -1;
-  // A given (in, out) always packs to the same layout, so the shape identifies the layout.
-  return find_or_make(linears_,
-                      std::make_tuple(weights.in_features(), weights.out_features(), activation_key,
-                                      static_cast<int>(output), rows),
-                      [&] {
-                        return std::make_shared<const Linear>(weights.in_features(),
-                                                              weights.out_features(), activation,
-                                                              output, weights.desc(), rows);
-                      });
+  return find_or_make(
+      linears_, linear_key(weights.in_features(), weights.out_features(), activation, output, rows),
+      [&] {
+        return std::make_shared<const Linear>(weights.in_features(), weights.out_features(),
+                                              activation, output, weights.desc(), rows);
+      });
 }
 
 std::shared_ptr<const QuantizedLinear> OpCache::quantized_linear(
     const QuantizedWeights& weights, std::optional<Activation> activation, Linear::Output output,
     int64_t rows) {
-  const int activation_key = activation ? static_cast<int>(*activation) : -1;
-  return find_or_make(quantized_linears_,
-                      std::make_tuple(weights.in_features(), weights.out_features(), activation_key,
-                                      static_cast<int>(output), rows),
-                      [&] {
-                        return std::make_shared<const QuantizedLinear>(
-                            weights.in_features(), weights.out_features(), activation, output,
-                            weights.desc(), rows);
-                      });
+  return find_or_make(
+      quantized_linears_,
+      linear_key(weights.in_features(), weights.out_features(), activation, output, rows), [&] {
+        return std::make_shared<const QuantizedLinear>(weights.in_features(),
+                                                       weights.out_features(), activation, output,
+                                                       weights.desc(), rows);
+      });
 }
 
 std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t features,

@@ -17,6 +17,9 @@
 
 namespace ordo::ops {
 
+// (in, out, activation, output, rows) of a linear op; rows 0 = a runtime row count.
+using LinearKey = std::tuple<int64_t, int64_t, int, int, int64_t>;
+
 class OpCache {
  public:
   std::shared_ptr<const Linear> linear(int64_t in_features, int64_t out_features,
@@ -41,10 +44,8 @@ class OpCache {
                                          const Key& key, Make make);
 
   std::mutex mutex_;
-  // (in, out, activation, output, rows; 0 rows for runtime rows on plain weights)
-  std::map<std::tuple<int64_t, int64_t, int, int, int64_t>, std::shared_ptr<const Linear>> linears_;
-  std::map<std::tuple<int64_t, int64_t, int, int, int64_t>, std::shared_ptr<const QuantizedLinear>>
-      quantized_linears_;
+  std::map<LinearKey, std::shared_ptr<const Linear>> linears_;
+  std::map<LinearKey, std::shared_ptr<const QuantizedLinear>> quantized_linears_;
   std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
   std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const Attention>>
       attentions_;
