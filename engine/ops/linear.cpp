@@ -111,10 +111,10 @@ void Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const f
     small_rows_gemm(input, rows, in_features_, weight, out_features_, bias, accumulate_, output);
     if (activation_) {
       dnnl::memory data({{rows, out_features_}, dt::f32, tag::ab}, engine, output);
-      activation_->execute(
-          stream, {{DNNL_ARG_SRC, data},
-                   {DNNL_ARG_DST, data},
-                   {DNNL_ARG_SCRATCHPAD, scratchpad_memory(activation_scratchpad_desc_, scratchpad)}});
+      activation_->execute(stream, {{DNNL_ARG_SRC, data},
+                                    {DNNL_ARG_DST, data},
+                                    {DNNL_ARG_SCRATCHPAD,
+                                     scratchpad_memory(activation_scratchpad_desc_, scratchpad)}});
     }
     return;
   }

@@ -17,7 +17,7 @@ namespace {
 constexpr int64_t kBlockColumns = 64;  // BA16a64b: each block is [padded_in][64]
 constexpr int64_t kLanes = 16;         // floats per AVX-512 register
 constexpr int64_t kPanels = kBlockColumns / kLanes;
-constexpr int64_t kChunkRows = 64;     // 64 weight rows x 256 B = 16 KiB: stays in L1
+constexpr int64_t kChunkRows = 64;  // 64 weight rows x 256 B = 16 KiB: stays in L1
 // Prefetch one chunk ahead. Measured on 16x768x3072: 32-64 rows ahead 17-19 GB/s, 16 rows
 // 15 GB/s, 128 rows 15 GB/s, no prefetch 12 GB/s.
 constexpr int64_t kPrefetchRows = 64;
@@ -27,10 +27,10 @@ int64_t round_up(int64_t value, int64_t multiple) {
 }
 
 struct Block {
-  const float* weights;   // [padded_in][64]
-  const float* end;       // end of all the weights: prefetches stop there
-  const float* bias;      // bias of the block's first column
-  int64_t columns;        // valid columns in this block, 1..64
+  const float* weights;  // [padded_in][64]
+  int64_t floats_after;  // floats of the whole weight matrix from `weights` on: prefetches stop
+  const float* bias;     // bias of the block's first column
+  int64_t columns;       // valid columns in this block, 1..64
 };
 
 // One 64-column block for R rows. The 64 columns are four 16-lane panels; R rows x 4 panels
@@ -45,8 +45,7 @@ ORDO_AVX512 void block_product(const float* input, int64_t in_features, int64_t 
     const int64_t k1 = std::min(padded_in, k0 + kChunkRows);
     // Real inputs stop at in_features; the padded weight rows are zero and are skipped.
     const int64_t k_end = std::min(k1, in_features);
-    const char* next = reinterpret_cast<const char*>(block.weights + (k0 + kPrefetchRows) * 64);
-    const char* end = reinterpret_cast<const char*>(block.end);
+    const int64_t next = (k0 + kPrefetchRows) * kBlockColumns;  // float offset of next chunk
     for (int64_t panel = 0; panel < kPanels; ++panel) {
       __m512 acc[R];
 #pragma GCC unroll 16
@@ -54,8 +53,10 @@ ORDO_AVX512 void block_product(const float* input, int64_t in_features, int64_t 
       for (int64_t k = k0; k < k_end; ++k) {
         // Each (row, panel) step prefetches one 64-byte line of the next chunk, so the four
         // panel sweeps together fetch all of it.
-        const char* line = next + ((k - k0) * kPanels + panel) * 64;
-        if (line < end) _mm_prefetch(line, _MM_HINT_T0);
+        const int64_t line = next + ((k - k0) * kPanels + panel) * kLanes;
+        if (line < block.floats_after) {
+          _mm_prefetch(reinterpret_cast<const char*>(block.weights + line), _MM_HINT_T0);
+        }
         const __m512 w = _mm512_load_ps(block.weights + k * kBlockColumns + panel * kLanes);
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
@@ -103,10 +104,11 @@ void small_rows_gemm(const float* input, int64_t rows, int64_t in_features, cons
   const BlockProduct product = kProducts[static_cast<size_t>(rows - 1)];
   const int64_t padded_in = round_up(in_features, kLanes);
   const int64_t blocks = (out_features + kBlockColumns - 1) / kBlockColumns;
-  const float* end = weights + blocks * padded_in * kBlockColumns;
+  const int64_t floats = blocks * padded_in * kBlockColumns;
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < blocks; ++b) {
-    const Block block{weights + b * padded_in * kBlockColumns, end, bias + b * kBlockColumns,
+    const int64_t offset = b * padded_in * kBlockColumns;
+    const Block block{weights + offset, floats - offset, bias + b * kBlockColumns,
                       std::min(kBlockColumns, out_features - b * kBlockColumns)};
     product(input, in_features, padded_in, block, out_features, accumulate,
             output + b * kBlockColumns);

@@ -61,7 +61,9 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--embed-init-std", type=float, default=0.5,
-                    help="std of the initial word and learned position tables (others: 0.02)")
+                    help="std of the initial word table (others: 0.02)")
+    ap.add_argument("--position-init-std", type=float, default=0.02,
+                    help="std of the initial learned position table (sinusoidal: unused)")
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--stop-after", type=int, default=0,
                     help="pilot runs only: stop after N steps of the --steps schedule")
@@ -99,7 +101,8 @@ def main():
     cfg = ob.make_config(vocab_size, args.pe, args.hidden, args.layers, args.heads, args.ffn,
                          args.max_len)
     model = ob.BertForMaskedLM(cfg)
-    model.init_weights(args.seed, embed_std=args.embed_init_std)
+    model.init_weights(args.seed, embed_std=args.embed_init_std,
+                       position_std=args.position_init_std)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"pe={args.pe} parameters={n_params}", flush=True)
 
@@ -175,6 +178,7 @@ def main():
     info = {"pe": args.pe, "steps": args.steps, "batch": args.batch, "max_len": args.max_len,
             "steps_done": step, "short_phase": {"steps": short_steps, "max_len": args.short_len,
                                                 "batch": args.short_batch}, "embed_init_std": args.embed_init_std,
+            "position_init_std": args.position_init_std,
             "lr": args.lr, "warmup_steps": warmup, "schedule": "linear warmup, linear decay to 0",
             "optimizer": "AdamW betas (0.9, 0.98) eps 1e-6", "weight_decay": args.weight_decay,
             "embed_lr_mult": args.embed_lr_mult,
