@@ -186,18 +186,17 @@ class BertForMaskedLM(nn.Module):
     def mlm_logits(self, hidden):
         return self.cls.predictions(hidden, self.bert.embeddings.word_embeddings.weight)
 
-    def init_weights(self, seed, embed_std=0.02, position_std=0.02):
+    def init_weights(self, seed, embed_std=0.02, position_init="sinusoid"):
         """BERT init (normal std 0.02, zero bias, unit LayerNorm) except for the tables.
 
         The word table is drawn with `embed_std`. With an unscaled sinusoid (RMS 0.707) added
         to N(0, 0.02^2) word vectors, the word signal is 3% of the input and MLM sat on the
-        unigram plateau; a larger `embed_std` fixes that. The learned position table is drawn
-        with `position_std` (BERT's 0.02 by default): drawn at the word scale (0.5), its rows
-        32-127, which get no gradient while the first phase trains on 32-token sequences,
-        were noise as loud as the words when 128-token training began, and that model ended
-        at 7.5% held-out accuracy against the sinusoidal model's 12.1% (models/README.md).
-        The MLM head's LayerNorm gain starts at 1/(embed_std*sqrt(H)) (capped at 1) so the
-        tied decoder's initial logits have unit scale.
+        unigram plateau; a larger `embed_std` fixes that. The learned position table starts
+        as the sinusoid (`position_init="sinusoid"`), so that both models start as the same
+        function, or is drawn with `embed_std` (`"normal"`). From random values its rows
+        32-127, which get no gradient in the 32-token phase, had to be learned from scratch
+        in the 128-token phase, and 3000 steps were not enough (models/README.md). The MLM head's LayerNorm gain starts at 1/(embed_std*sqrt(H)) (capped
+        at 1) so the tied decoder's initial logits have unit scale.
 
         Every parameter except the learned position table is drawn, in name order, from one
         generator seeded with `seed`; the position table from its own generator. So the
@@ -217,10 +216,10 @@ class BertForMaskedLM(nn.Module):
                     p.fill_(1.0)
                 elif name.endswith("bias"):
                     p.zero_()
-                elif name == tables[0]:
+                elif name == tables[1] and position_init == "sinusoid":
+                    p.copy_(sinusoidal_table(p.shape[0], p.shape[1]))
+                elif name in tables:
                     p.normal_(0.0, embed_std, generator=gen)
-                elif name == tables[1]:
-                    p.normal_(0.0, position_std, generator=gen)
                 else:
                     p.normal_(0.0, 0.02, generator=gen)
 
