@@ -1,8 +1,6 @@
 // ops::Linear against a plain double-precision loop, on both weight layouts: plain PyTorch
 // [out][in] with a runtime row count, and packed for oneDNN's brgemm with a primitive per row
-// count. Odd shapes on purpose: blocked layouts pad K and N to their block sizes. Up to 16 rows
-// on packed weights the op runs ordo's own kernel (ops/small_rows_gemm.h), so the shapes cover
-// both sides of that line, K beyond one 64-row chunk and partial 64-column blocks.
+// count. Odd shapes on purpose: blocked layouts pad K and N to their block sizes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +9,6 @@
 #include <vector>
 
 #include "ops/linear.h"
-#include "ops/small_rows_gemm.h"
 #include "ordo/error.h"
 
 namespace ordo::ops {
@@ -82,45 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LinearShapes,
                                            std::make_tuple(33, 128, 384, false, true),
                                            std::make_tuple(130, 64, 1152, true, false),
                                            std::make_tuple(16, 384, 1152, false, false),
-                                           std::make_tuple(7, 1536, 384, false, true),
-                                           std::make_tuple(16, 200, 200, false, true),
-                                           std::make_tuple(3, 1000, 70, true, false),
-                                           std::make_tuple(16, 768, 3072, true, false),
-                                           std::make_tuple(17, 768, 130, false, true)));
-
-TEST(SmallRowsGemm, RunsUpTo16RowsOnPackedWeightsWithAvx512) {
-  // If this fails on an AVX-512 CPU, batch-1 projections silently went back to brgemm.
-  const auto w = random_vector(768 * 3072, 7);
-  const PackedWeights packed(w.data(), 768, 3072);
-  const bool avx512 = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
-  EXPECT_EQ(small_rows_gemm_applies(packed.desc(), 768, 3072, 16), avx512);
-  EXPECT_EQ(small_rows_gemm_applies(packed.desc(), 768, 3072, 1), avx512);
-  EXPECT_FALSE(small_rows_gemm_applies(packed.desc(), 768, 3072, 17));
-  EXPECT_FALSE(small_rows_gemm_applies(packed.desc(), 768, 3072, 0));
-  const dnnl::memory::desc plain({768, 3072}, dnnl::memory::data_type::f32,
-                                 dnnl::memory::format_tag::ba);
-  EXPECT_FALSE(small_rows_gemm_applies(plain, 768, 3072, 16));
-}
-
-TEST(SmallRowsGemm, ANaNInOneRowStaysInThatRow) {
-  constexpr int64_t rows = 4, in = 96, out = 80;
-  auto x = random_vector(rows * in, 8);
-  const auto w = random_vector(out * in, 9);
-  const auto b = random_vector(out, 10);
-  x[2 * in + 50] = std::nanf("");
-  const PackedWeights packed(w.data(), in, out);
-  const Linear op(in, out, std::nullopt, Linear::Output::overwrite, packed.desc(), rows);
-  std::vector<float> y(rows * out);
-  dnnl::stream stream(cpu_engine());
-  AlignedBuffer scratchpad;
-  op(stream, scratchpad, x.data(), rows, packed, b.data(), y.data());
-  stream.wait();
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t o = 0; o < out; ++o) {
-      EXPECT_EQ(std::isnan(y[r * out + o]), r == 2) << "row " << r << " column " << o;
-    }
-  }
-}
+                                           std::make_tuple(7, 1536, 384, false, true)));
 
 TEST(PackedWeights, PackedExactlyWhenTheCpuHasAvx512) {
   // oneDNN 2.6 has brgemm f32 matmul on AVX-512 only; elsewhere the plain matrix is used as it

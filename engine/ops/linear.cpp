@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "ops/small_rows_gemm.h"
 #include "ordo/error.h"
 
 namespace ordo::ops {
@@ -64,23 +63,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, std::optional<Activati
     : in_features_(in_features),
       out_features_(out_features),
       fixed_rows_(rows),
-      weights_desc_(weights_desc),
-      small_rows_(small_rows_gemm_applies(weights_desc, in_features, out_features, rows)),
-      accumulate_(output == Output::accumulate) {
-  if (small_rows_) {
-    if (activation) {
-      // Applied after the residual, as the eltwise post-op follows the sum post-op below.
-      const dnnl::memory::desc data({rows, out_features}, dt::f32, tag::ab);
-      const dnnl::eltwise_forward::primitive_desc eltwise(
-          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
-                                      eltwise_algorithm(*activation), data,
-                                      eltwise_alpha(*activation), 0.0f),
-          user_scratchpad_attr(), cpu_engine());
-      activation_scratchpad_desc_ = eltwise.scratchpad_desc();
-      activation_ = dnnl::eltwise_forward(eltwise);
-    }
-    return;
-  }
+      weights_desc_(weights_desc) {
   const dnnl::memory::dim row_dim = rows > 0 ? rows : DNNL_RUNTIME_DIM_VAL;
   const dnnl::memory::desc src({row_dim, in_features}, dt::f32, tag::ab);
   const dnnl::memory::desc bias({1, out_features}, dt::f32, tag::ab);
@@ -107,17 +90,6 @@ void Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const f
                 " rows called with " + std::to_string(rows));
   }
   const auto& engine = cpu_engine();
-  if (small_rows_) {
-    small_rows_gemm(input, rows, in_features_, weight, out_features_, bias, accumulate_, output);
-    if (activation_) {
-      dnnl::memory data({{rows, out_features_}, dt::f32, tag::ab}, engine, output);
-      activation_->execute(stream, {{DNNL_ARG_SRC, data},
-                                    {DNNL_ARG_DST, data},
-                                    {DNNL_ARG_SCRATCHPAD,
-                                     scratchpad_memory(activation_scratchpad_desc_, scratchpad)}});
-    }
-    return;
-  }
   dnnl::memory src({{rows, in_features_}, dt::f32, tag::ab}, engine, input_handle(input));
   dnnl::memory wei(weights_desc_, engine, input_handle(weight));
   dnnl::memory b({{1, out_features_}, dt::f32, tag::ab}, engine, input_handle(bias));

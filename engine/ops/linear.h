@@ -8,9 +8,7 @@
 // CPUs): the weights are reordered once at load (PackedWeights) and a primitive is made per row
 // count, because brgemm in oneDNN 2.6 takes no runtime dimensions. On this 2-core AVX-512 Xeon
 // packed runs 16x384x1152 at 251 GFLOP/s against 118 for plain (gemm:jit packs the weights on
-// every call), and 1024x768x3072 at 292 against 259. For at most 16 rows on packed weights
-// the matmul is bound by reading the weights, and ordo's own prefetching kernel replaces
-// brgemm (ops/small_rows_gemm.h).
+// every call), and 1024x768x3072 at 292 against 259.
 #include <optional>
 
 #include "ops/dnnl_context.h"
@@ -65,11 +63,7 @@ class Linear {
   int64_t fixed_rows_;  // 0: runtime row count
   dnnl::memory::desc weights_desc_;
   dnnl::memory::desc scratchpad_desc_;
-  dnnl::matmul primitive_;  // empty when small_rows_
-  bool small_rows_ = false;
-  bool accumulate_ = false;
-  std::optional<dnnl::eltwise_forward> activation_;  // after small_rows_gemm
-  dnnl::memory::desc activation_scratchpad_desc_;
+  dnnl::matmul primitive_;
 };
 
 }  // namespace ordo::ops
