@@ -109,19 +109,26 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QuantizedShapes,
                                            std::make_tuple(130, 384, 1536, true, false),
                                            std::make_tuple(7, 1536, 384, false, true)));
 
+// y = x W^T + b through the int8 op (no activation, overwrite); y starts at -1 everywhere, so a
+// row the op failed to write shows.
+std::vector<float> run_int8(const std::vector<float>& w, const std::vector<float>& x,
+                            const std::vector<float>& b, int64_t in, int64_t out, int64_t rows) {
+  const ops::QuantizedWeights weights(w.data(), in, out);
+  const ops::QuantizedLinear op(in, out, std::nullopt, ops::Linear::Output::overwrite,
+                                weights.desc(), rows);
+  dnnl::stream stream(ops::cpu_engine());
+  ops::AlignedBuffer scratchpad;
+  ops::QuantizedBuffers buffers;
+  std::vector<float> y(static_cast<size_t>(rows * out), -1.0f);
+  op(stream, scratchpad, buffers, x.data(), rows, weights, b.data(), y.data());
+  return y;
+}
+
 TEST(QuantizedLinear, ZeroRowQuantizesToZeroNotNaN) {
   const int64_t in = 16, out = 8;
   const auto w = random_vector(static_cast<size_t>(in * out), 5, 0.1f);
   const std::vector<float> x(static_cast<size_t>(2 * in), 0.0f), b(out, 0.5f);
-  const ops::QuantizedWeights weights(w.data(), in, out);
-  const ops::QuantizedLinear op(in, out, std::nullopt, ops::Linear::Output::overwrite,
-                                weights.desc(), 2);
-  dnnl::stream stream(ops::cpu_engine());
-  ops::AlignedBuffer scratchpad;
-  ops::QuantizedBuffers buffers;
-  std::vector<float> y(static_cast<size_t>(2 * out), -1.0f);
-  op(stream, scratchpad, buffers, x.data(), 2, weights, b.data(), y.data());
-  for (float v : y) EXPECT_EQ(v, 0.5f);
+  for (float v : run_int8(w, x, b, in, out, 2)) EXPECT_EQ(v, 0.5f);
 }
 
 TEST(QuantizedLinear, NonFiniteInputGivesNaNRowsNotFiniteOnes) {
@@ -131,14 +138,7 @@ TEST(QuantizedLinear, NonFiniteInputGivesNaNRowsNotFiniteOnes) {
   x[3] = std::numeric_limits<float>::quiet_NaN();      // row 0
   x[in + 5] = std::numeric_limits<float>::infinity();  // row 1; row 2 stays finite
   const std::vector<float> b(out, 0.5f);
-  const ops::QuantizedWeights weights(w.data(), in, out);
-  const ops::QuantizedLinear op(in, out, std::nullopt, ops::Linear::Output::overwrite,
-                                weights.desc(), 3);
-  dnnl::stream stream(ops::cpu_engine());
-  ops::AlignedBuffer scratchpad;
-  ops::QuantizedBuffers buffers;
-  std::vector<float> y(static_cast<size_t>(3 * out));
-  op(stream, scratchpad, buffers, x.data(), 3, weights, b.data(), y.data());
+  const std::vector<float> y = run_int8(w, x, b, in, out, 3);
   for (int64_t o = 0; o < out; ++o) {
     EXPECT_TRUE(std::isnan(y[o]));
     EXPECT_TRUE(std::isnan(y[out + o]));

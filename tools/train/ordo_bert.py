@@ -195,8 +195,9 @@ class BertForMaskedLM(nn.Module):
         as the sinusoid (`position_init="sinusoid"`), so that both models start as the same
         function, or is drawn with `embed_std` (`"normal"`). From random values its rows
         32-127, which get no gradient in the 32-token phase, had to be learned from scratch
-        in the 128-token phase, and 3000 steps were not enough (models/README.md). The MLM head's LayerNorm gain starts at 1/(embed_std*sqrt(H)) (capped
-        at 1) so the tied decoder's initial logits have unit scale.
+        in the 128-token phase, and 3000 steps were not enough (models/README.md). The MLM
+        head's LayerNorm gain starts at 1/(embed_std*sqrt(H)) (capped at 1) so the tied
+        decoder's initial logits have unit scale.
 
         Every parameter except the learned position table is drawn, in name order, from one
         generator seeded with `seed`; the position table from its own generator. So the

@@ -63,7 +63,8 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--embed-init-std", type=float, default=0.5,
-                    help="std of the initial word and learned position tables (others: 0.02)")
+                    help="std of the initial word table, and of the learned position table "
+                         "with --position-init normal (others: 0.02)")
     ap.add_argument("--position-init", choices=["sinusoid", "normal"], default="sinusoid",
                     help="learned model: start the position table as the sinusoid (default) or "
                          "draw it with --embed-init-std")
