@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -101,6 +105,47 @@ TEST(Linear, PackedOpRefusesAnotherRowCount) {
   dnnl::stream stream(cpu_engine());
   AlignedBuffer scratchpad;
   EXPECT_THROW(op(stream, scratchpad, x.data(), 9, packed, b.data(), y.data()), Error);
+}
+
+// The VmFlags line of the /proc/self/smaps mapping that holds `address`, or "" if none does.
+std::string mapping_flags(const void* address) {
+  const auto target = reinterpret_cast<uintptr_t>(address);
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t begin = 0, end = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> begin >> dash >> end && dash == '-' &&
+        line.rfind("VmFlags:", 0) != 0) {
+      inside = begin <= target && target < end;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+TEST(AlignedBuffer, LargeBuffersStartOnAHugePageAndAskForTransparentHugePages) {
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  AlignedBuffer small;
+  const float* small_data = small.reserve(1000);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small_data) % 64, 0u);
+
+  // 3 MiB: one whole huge page, then a 1 MiB tail left on small pages.
+  AlignedBuffer large;
+  float* data = large.reserve(3 * kHugePage / 2 / sizeof(float));
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(data) % kHugePage, 0u);
+  for (size_t i = 0; i < 3 * kHugePage / 2 / sizeof(float); ++i) data[i] = 1.0f;  // usable
+
+  // Where the kernel has transparent huge pages, the first 2 MiB carry MADV_HUGEPAGE ("hg").
+  if (std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled")) {
+    const std::string flags = mapping_flags(data);
+    ASSERT_FALSE(flags.empty()) << "no /proc/self/smaps mapping holds the buffer";
+    EXPECT_NE((flags + " ").find(" hg "), std::string::npos) << flags;
+    EXPECT_EQ((mapping_flags(small_data) + " ").find(" hg "), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -13,7 +13,9 @@ fixed seed; ORT gets them right-padded to the longest with a mask, ordo packed):
      every round so a drift in machine load hits both engines alike), each --seconds long,
      same thread count; the per-engine result is the median of the per-round medians.
 Prints one table (or --json): ordo/ORT ms, tokens/s, the ratio ordo/ORT tokens/s (> 1 means
-ordo is faster), the range of the per-round ratios (a noise gauge), and max |delta|.
+ordo is faster) of those medians, the median and the range of the per-round ratios, and
+max |delta|. The per-round ratio pairs two runs seconds apart, so a slowdown of the shared
+host that lasts a round hits both sides of it; its median is the steadier of the two ratios.
 Exits 1 if any check fails, 2 on a usage or tool error.
 """
 
@@ -162,6 +164,7 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
         "ordo_tokens_per_s": tokens / (ordo_ms / 1000),
         "ort_tokens_per_s": tokens / (ort_ms / 1000),
         "ratio": ort_ms / ordo_ms,  # = ordo tokens/s / ORT tokens/s
+        "round_ratio_median": statistics.median(round_ratios),
         "round_ratio_min": min(round_ratios),
         "round_ratio_max": max(round_ratios),
         # ordo bench counts the FLOPs of one forward on the real tokens; the same useful work
@@ -178,14 +181,15 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
 
 def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> None:
     header = ["case", "ordo ms", "ORT ms", "ordo tok/s", "ORT tok/s", "ordo/ORT",
-              "round range", "ordo GF/s", "ORT GF/s", "max |Δ|"]
+              "per-round median", "round range", "ordo GF/s", "ORT GF/s", "max |Δ|"]
     rows = []
     for r in results:
         rows.append([
             f"{r['shape']} {r['case']}",
             f"{r['ordo_median_ms']:.2f}", f"{r['ort_median_ms']:.2f}",
             f"{r['ordo_tokens_per_s']:.0f}", f"{r['ort_tokens_per_s']:.0f}",
-            f"{r['ratio']:.2f}", f"{r['round_ratio_min']:.2f}-{r['round_ratio_max']:.2f}",
+            f"{r['ratio']:.2f}", f"{r['round_ratio_median']:.2f}",
+            f"{r['round_ratio_min']:.2f}-{r['round_ratio_max']:.2f}",
             f"{r['ordo_gflops']:.1f}", f"{r['ort_gflops']:.1f}",
             f"{r['max_abs_delta']:.2e}" + ("" if r["check_ok"] else " FAIL"),
         ])
@@ -198,7 +202,8 @@ def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> No
     for row in rows:
         print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
     print("ordo/ORT = ordo tokens/s / ORT tokens/s from the median of per-round medians (> 1: "
-          "ordo faster); round range = min-max of the per-round ratios.")
+          "ordo faster); per-round median and range = median and min-max of the ratios of the "
+          "two engines within each round.")
 
 
 def main() -> int:

@@ -24,8 +24,8 @@ const char* const kBenchHelp =
 
 Times the forward pass on random ids (fixed seed) after a warm-up: median and 90th-percentile
 latency, throughput in real tokens per second (padding is not counted), achieved GFLOP/s and
-its fraction of the machine's f32 FMA peak (measured at start-up with the same threads), peak
-resident memory and model load time.
+its fraction of the machine's f32 FMA peak (measured with the same threads at start-up and
+again after every case, the best kept), peak resident memory and model load time.
 
 Without --batch, --seq or --ragged it runs the grid 1x16, 1x128, 8x128, 32x32 and a ragged
 batch of 32 sequences with lengths uniform in 8-128; without --model or --shape it does so on
@@ -146,8 +146,7 @@ double min_cosine_vs_f32(const Encoder& quantized, const Encoder& reference,
 }
 
 nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_name, const Case& c,
-                        const FmaPeak& peak, const Settings& settings,
-                        const Encoder* f32_reference) {
+                        FmaPeak& peak, const Settings& settings, const Encoder* f32_reference) {
   const EncoderInput input = random_input(c, loaded.model.spec.vocab_size);
   int64_t tokens = 0;
   for (const auto& ids : input.ids) tokens += static_cast<int64_t>(ids.size());
@@ -164,6 +163,11 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
     if (static_cast<int>(times_ms.size()) >= settings.min_runs && elapsed >= settings.seconds)
       break;
   }
+  // The host can slow one vCPU for a whole second, so one start-up measurement of the peak can
+  // come out at half the hardware's (175 against 350 GFLOP/s in one run here): measure again
+  // after every case and keep the best, so no case reports its fraction of a depressed peak.
+  const FmaPeak again = measure_fma_peak();
+  if (again.gflops > peak.gflops) peak = again;
   std::sort(times_ms.begin(), times_ms.end());
   const double median = times_ms[times_ms.size() / 2];
   const double p90 = times_ms[std::min(times_ms.size() - 1, times_ms.size() * 9 / 10)];
@@ -322,10 +326,11 @@ int run_bench(const std::vector<std::string>& arguments) {
     apply_threads(args);
   }
 
-  const FmaPeak peak = measure_fma_peak();
+  FmaPeak peak = measure_fma_peak();
   if (!settings.json) {
     std::cout << "f32 FMA peak " << static_cast<int>(peak.gflops) << " GFLOP/s (" << peak.isa
-              << ", " << peak.threads << " threads, measured)\n"
+              << ", " << peak.threads
+              << " threads, measured; again after each case, the best kept)\n"
               << "model        case       tokens    median       p90    tokens/s  GFLOP/s  peak"
                  "  RSS MB\n";
   }
