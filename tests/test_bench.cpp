@@ -2,6 +2,10 @@
 // (FLOP counts, token counts, fields, errors): speed is measured by the benchmark itself.
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
@@ -114,6 +118,29 @@ TEST(CliBench, ExplicitLengthsAreTheBatch) {
   EXPECT_EQ(result["seq"], 9);
 }
 
+TEST(CliBench, ServeTimesOneBlockPerInputLine) {
+  // compare_ort.py's protocol: a ready line, then one JSON line per line of input, then exit 0.
+  const CliRun run = ordo({"bench", "--model", kTiny, "--lengths", "3,9", "--serve", "--seconds",
+                           "0", "--min-runs", "2"},
+                          std::string("\n\n\n"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::istringstream lines(run.out);
+  std::string line;
+  std::vector<nlohmann::json> replies;
+  while (std::getline(lines, line)) replies.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(replies.size(), 4u) << run.out;
+  EXPECT_EQ(replies[0]["ready"], true);
+  EXPECT_EQ(replies[0]["tokens"], 12);
+  for (size_t i = 1; i < replies.size(); ++i) {
+    EXPECT_GE(replies[i]["runs"].get<int>(), 2);
+    const double median = replies[i]["median_ms"].get<double>();
+    EXPECT_GT(median, 0.0);
+    EXPECT_GE(replies[i]["p90_ms"].get<double>(), median);
+    EXPECT_NEAR(replies[i]["tokens_per_s"].get<double>(), 12.0 / (median / 1000.0),
+                1e-9 * replies[i]["tokens_per_s"].get<double>());
+  }
+}
+
 TEST(CliBench, Errors) {
   expect_error({"bench", "--dtype", "f16"}, 2, "--dtype: 'f16' is not a compute type");
   expect_error({"bench", "--ragged", "9-4"}, 2, "--ragged: expected MIN-MAX");
@@ -123,6 +150,10 @@ TEST(CliBench, Errors) {
   expect_error({"bench", "--lengths", "4", "--batch", "2"}, 2, "drop --batch");
   expect_error({"bench", "--model", kTiny, "--shape", "minilm"}, 2, "alternatives");
   expect_error({"bench", "--shape", "gpt"}, 2, "--shape: unknown shape 'gpt'");
+  expect_error({"bench", "--shape", "minilm", "--serve"}, 2, "--serve times one case");
+  expect_error({"bench", "--seq", "8", "--serve"}, 2, "--serve takes one model");
+  expect_error({"bench", "--shape", "minilm", "--seq", "8", "--serve", "--profile"}, 2,
+               "--serve takes one model");
 }
 
 }  // namespace

@@ -9,13 +9,16 @@ fixed seed; ORT gets them right-padded to the longest with a mask, ordo packed):
   1. check: the same explicit ids (B rows, token types 0/1) go through `ordo encode --npy`
      and `ort_bench.js check`; max |ordo - ORT| over the real positions of last_hidden_state
      must be <= --tolerance (1e-3);
-  2. time: `ordo bench` and `ort_bench.js time` alternate for --rounds rounds (the order flips
-     every round so a drift in machine load hits both engines alike), each --seconds long,
-     same thread count; the per-engine result is the median of the per-round medians.
-Prints one table (or --json): ordo/ORT ms, tokens/s, the ratio ordo/ORT tokens/s (> 1 means
-ordo is faster) of those medians, the median and the range of the per-round ratios, and
-max |delta|. The per-round ratio pairs two runs seconds apart, so a slowdown of the shared
-host that lasts a round hits both sides of it; its median is the steadier of the two ratios.
+  2. time: `ordo bench --serve` and `ort_bench.js serve` load the model and warm up once and
+     stay loaded; then --rounds rounds each time one block of every engine (--seconds long and
+     at least --min-runs calls, after a --pause for the other engine's threads to stop
+     spinning), the order flipping every round, same thread count. The two blocks of a round
+     are about a second apart, so a slowdown of the shared host that lasts a few seconds hits both
+     sides of the round's ratio.
+Prints one table (or --json): per engine the median of its block medians (ms, tokens/s),
+ordo/ORT = the median over rounds of the within-round ratio of tokens/s (> 1 means ordo is
+faster), the range of those ratios (a noise gauge), the ratio of the two medians, and
+max |delta|.
 Exits 1 if any check fails, 2 on a usage or tool error.
 """
 
@@ -68,14 +71,6 @@ def case_lengths(batch: int, low: int, high: int) -> List[int]:
 
 def case_label(batch: int, low: int, high: int) -> str:
     return f"{batch}x{low}" if low == high else f"{batch}x{low}-{high}"
-
-
-def run_json(command: List[str], env=None) -> Dict[str, object]:
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:3])} ... failed ({result.returncode}):\n"
-                           f"{result.stderr.strip()}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def ensure_model(work: str, shape: str, seed: int) -> str:
@@ -132,46 +127,85 @@ def correctness(ordo: str, model: str, lengths: List[int], threads: int, env) ->
     return float(np.max(np.abs(a.astype(np.float64) - b)))
 
 
+class Server:
+    """One engine kept loaded in `serve` mode: block() times one block of calls."""
+
+    def __init__(self, name: str, command: List[str], env=None):
+        self.name = name
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=env)
+        self.ready = self._read()
+
+    def _read(self) -> Dict[str, object]:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            raise RuntimeError(f"{self.name} serve stopped ({self.process.returncode}):\n"
+                               f"{self.process.stderr.read().strip()}")
+        return json.loads(line)
+
+    def block(self) -> Dict[str, object]:
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
 def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, object]:
     # Both engines get the same lengths; ORT pads them to the longest (with a mask), as a user
-    # would feed a ragged batch to it, and ordo runs them packed.
+    # would feed a ragged batch to it, and ordo runs them packed. Both stay loaded and warm;
+    # a round is one block of each, seconds apart, so a slowdown of the host that lasts a few
+    # seconds hits both sides of the round's ratio.
     common = ["--lengths", ",".join(map(str, lengths)), "--seconds", str(args.seconds),
               "--min-runs", str(args.min_runs), "--threads", str(args.threads)]
-    ordo_cmd = [ordo, "bench", "--model", model, "--json"] + common
-    ort_cmd = ["node", os.path.join(HERE, "ort_bench.js"), "time", "--model",
-               os.path.join(model, "model.onnx")] + common
-    rounds = []
-    for r in range(args.rounds):
-        order = ("ordo", "ort") if r % 2 == 0 else ("ort", "ordo")
-        this_round = {}
-        for engine in order:
-            if engine == "ordo":
-                this_round[engine] = run_json(ordo_cmd, env)
-            else:
-                this_round[engine] = run_json(ort_cmd)
-        rounds.append(this_round)
-        print(f"#   round {r + 1}/{args.rounds}: ordo {this_round['ordo']['median_ms']:.2f} ms, "
-              f"ORT {this_round['ort']['median_ms']:.2f} ms", file=sys.stderr)
+    servers = {}
+    try:
+        servers["ordo"] = Server("ordo", [ordo, "bench", "--model", model, "--serve"] + common, env)
+        servers["ort"] = Server("ort_bench.js", ["node", os.path.join(HERE, "ort_bench.js"),
+                                                 "serve", "--model",
+                                                 os.path.join(model, "model.onnx")] + common)
+        rounds = []
+        for r in range(args.rounds):
+            order = ("ordo", "ort") if r % 2 == 0 else ("ort", "ordo")
+            this_round = {}
+            for engine in order:
+                time.sleep(args.pause)  # the other engine's threads stop spinning
+                this_round[engine] = servers[engine].block()
+            rounds.append(this_round)
+            print(f"#   round {r + 1}/{args.rounds}: ordo {this_round['ordo']['median_ms']:.2f} "
+                  f"ms, ORT {this_round['ort']['median_ms']:.2f} ms", file=sys.stderr)
+    finally:
+        for server in servers.values():
+            server.close()
     ordo_ms = statistics.median(r["ordo"]["median_ms"] for r in rounds)
     ort_ms = statistics.median(r["ort"]["median_ms"] for r in rounds)
     round_ratios = [r["ort"]["median_ms"] / r["ordo"]["median_ms"] for r in rounds]
     tokens = sum(lengths)
-    first = rounds[0]["ordo"]
-    gflop = first["gflops"] * first["median_ms"] / 1000  # GFLOP per forward pass
+    flops = forward_flops(model, lengths)
     return {
         "ordo_median_ms": ordo_ms,
         "ort_median_ms": ort_ms,
         "ordo_tokens_per_s": tokens / (ordo_ms / 1000),
         "ort_tokens_per_s": tokens / (ort_ms / 1000),
-        "ratio": ort_ms / ordo_ms,  # = ordo tokens/s / ORT tokens/s
-        "round_ratio_median": statistics.median(round_ratios),
+        "ratio": statistics.median(round_ratios),  # ordo tokens/s / ORT tokens/s, paired
+        "ratio_of_medians": ort_ms / ordo_ms,
         "round_ratio_min": min(round_ratios),
         "round_ratio_max": max(round_ratios),
-        # ordo bench counts the FLOPs of one forward on the real tokens; the same useful work
-        # serves ORT (which also computes the padding of a ragged batch).
-        "ordo_gflops": gflop / (ordo_ms / 1000),
-        "ort_gflops": gflop / (ort_ms / 1000),
-        "ort_version": rounds[0]["ort"]["ort_version"],
+        # The FLOPs of the encoder on the real tokens: the same useful work for both engines
+        # (ORT also computes the padding of a ragged batch).
+        "ordo_gflops": flops / (ordo_ms / 1000) / 1e9,
+        "ort_gflops": flops / (ort_ms / 1000) / 1e9,
+        "ordo_load_ms": servers["ordo"].ready["load_ms"],
+        "ort_load_ms": servers["ort"].ready["load_ms"],
+        "ort_version": servers["ort"].ready["ort_version"],
         "rounds": [{"ordo_median_ms": r["ordo"]["median_ms"], "ordo_p90_ms": r["ordo"]["p90_ms"],
                     "ordo_runs": r["ordo"]["runs"], "ort_median_ms": r["ort"]["median_ms"],
                     "ort_p90_ms": r["ort"]["p90_ms"], "ort_runs": r["ort"]["runs"]}
@@ -179,31 +213,41 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
     }
 
 
+def forward_flops(model: str, lengths: List[int]) -> float:
+    """Multiply-adds of the encoder stack on the real tokens, 2 FLOPs each, as `ordo bench`
+    counts them: projections and FFN per token, QK^T and PV per token pair of a sequence."""
+    with open(os.path.join(model, "config.json")) as f:
+        config = json.load(f)
+    h, f_, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
+    return layers * sum(2.0 * n * (4 * h * h + 2 * h * f_) + 4.0 * n * n * h for n in lengths)
+
+
 def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> None:
     header = ["case", "ordo ms", "ORT ms", "ordo tok/s", "ORT tok/s", "ordo/ORT",
-              "per-round median", "round range", "ordo GF/s", "ORT GF/s", "max |Δ|"]
+              "round range", "ratio of medians", "ordo GF/s", "ORT GF/s", "max |Δ|"]
     rows = []
     for r in results:
         rows.append([
             f"{r['shape']} {r['case']}",
             f"{r['ordo_median_ms']:.2f}", f"{r['ort_median_ms']:.2f}",
             f"{r['ordo_tokens_per_s']:.0f}", f"{r['ort_tokens_per_s']:.0f}",
-            f"{r['ratio']:.2f}", f"{r['round_ratio_median']:.2f}",
-            f"{r['round_ratio_min']:.2f}-{r['round_ratio_max']:.2f}",
+            f"{r['ratio']:.2f}", f"{r['round_ratio_min']:.2f}-{r['round_ratio_max']:.2f}",
+            f"{r['ratio_of_medians']:.2f}",
             f"{r['ordo_gflops']:.1f}", f"{r['ort_gflops']:.1f}",
             f"{r['max_abs_delta']:.2e}" + ("" if r["check_ok"] else " FAIL"),
         ])
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     print(f"ordo {meta['ordo']} [{meta['ordo_build']}] vs onnxruntime-node {meta['ort_version']}; "
-          f"{meta['threads']} threads, {meta['rounds']} rounds x {meta['seconds']} s, "
+          f"{meta['threads']} threads, {meta['rounds']} rounds x {meta['seconds']} s "
+          f"(>= {meta['min_runs']} calls) per engine, "
           f"load average {meta['load_before']:.1f} -> {meta['load_after']:.1f}"
           + (f"; ordo env {' '.join(meta['ordo_env'])}" if meta["ordo_env"] else ""))
     print("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths))))
     for row in rows:
         print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
-    print("ordo/ORT = ordo tokens/s / ORT tokens/s from the median of per-round medians (> 1: "
-          "ordo faster); per-round median and range = median and min-max of the ratios of the "
-          "two engines within each round.")
+    print("ordo/ORT = ordo tokens/s / ORT tokens/s (> 1: ordo faster), the median over rounds "
+          "of the ratio within a round; round range = its min-max; ratio of medians = the same "
+          "from the two columns of ms.")
 
 
 def main() -> int:
@@ -214,10 +258,13 @@ def main() -> int:
                         help="comma-separated BATCHxSEQ, or BATCHxMIN-MAX for a ragged batch "
                              "with lengths uniform in MIN..MAX (default 1x128)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=2.0, help="per engine per round")
-    parser.add_argument("--min-runs", type=int, default=10,
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=0.5, help="per engine per round")
+    parser.add_argument("--min-runs", type=int, default=3,
                         help="at least this many timed calls per engine per round")
+    parser.add_argument("--pause", type=float, default=0.05,
+                        help="seconds of rest before each block, so that the other engine's "
+                             "threads have stopped spinning")
     parser.add_argument("--work", default="/tmp/ordo-bench", help="synthetic models live here")
     parser.add_argument("--seed", type=int, default=1, help="weight seed of the checkpoints")
     parser.add_argument("--ordo", default=os.path.join(REPO, "build", "tools", "ordo"))
@@ -238,6 +285,8 @@ def main() -> int:
         parser.error(str(error))
     if args.rounds < 1 or args.threads < 1 or args.min_runs < 1:
         parser.error("--rounds, --threads and --min-runs must be >= 1")
+    if args.seconds < 0 or args.pause < 0:
+        parser.error("--seconds and --pause must be >= 0")
     if not os.access(args.ordo, os.X_OK):
         parser.error(f"no ordo binary at {args.ordo} (build it, or pass --ordo)")
 
@@ -275,6 +324,7 @@ def main() -> int:
     meta = {"ordo": args.ordo, "ordo_build": ordo_stamp,
             "ort_version": results[0]["ort_version"] if results else "?",
             "threads": args.threads, "rounds": args.rounds, "seconds": args.seconds,
+            "pause": args.pause,
             "min_runs": args.min_runs, "tolerance": args.tolerance, "ordo_env": args.ordo_env,
             "load_before": load_before, "load_after": os.getloadavg()[0],
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

@@ -4,6 +4,7 @@
 //   node tools/bench/ort_bench.js time  --model M.onnx [--batch B] [--seq T | --lengths L,L,..]
 //                                       [--seconds S] [--min-runs N] [--threads N] [--seed N]
 //                                       [--profile]
+//   node tools/bench/ort_bench.js serve --model M.onnx [the options of time, without --profile]
 //   node tools/bench/ort_bench.js check --model M.onnx --ids IDS.json (--npy OUT.npy | --json)
 //                                       [--threads N]
 //
@@ -15,6 +16,10 @@
 //        Prints one JSON line:
 //        {"engine","ort_version","batch","seq","runs","median_ms","p90_ms","tokens_per_s",
 //         "load_ms","threads"} (+ "profile": op type -> share of kernel time, with --profile).
+// serve: after the warm-up prints {"ready": true, ...}, then times one block (--seconds,
+//        --min-runs) per line read from stdin and prints {"runs","median_ms","p90_ms",
+//        "tokens_per_s"}; exits at end of input. compare_ort.py alternates blocks of the two
+//        engines, both kept loaded.
 // check: IDS.json is {"input_ids": [[...], ...], "attention_mask"?: same shape,
 //        "token_type_ids"?: same shape} or just [[...], ...]; ragged rows are right-padded with
 //        0 and masked. Writes last_hidden_state float32 [batch, longest, hidden] as .npy, or
@@ -34,6 +39,7 @@ function usage(message) {
   process.stderr.write(
       'usage: ort_bench.js time --model M.onnx [--batch B] [--seq T | --lengths L,L,..] [--seconds S] ' +
       '[--min-runs N] [--threads N] [--seed N] [--profile]\n' +
+      '       ort_bench.js serve --model M.onnx [the options of time, without --profile]\n' +
       '       ort_bench.js check --model M.onnx --ids IDS.json (--npy OUT.npy | --json) ' +
       '[--threads N]\n');
   process.exit(2);
@@ -42,7 +48,7 @@ function usage(message) {
 function parseArgs(argv) {
   const flags = new Set(['--json', '--profile']);
   const mode = argv[0];
-  if (mode !== 'time' && mode !== 'check') usage(`unknown mode '${mode || ''}'`);
+  if (!['time', 'serve', 'check'].includes(mode)) usage(`unknown mode '${mode || ''}'`);
   const options = {};
   for (let i = 1; i < argv.length; ++i) {
     const key = argv[i];
@@ -140,7 +146,8 @@ function summarizeProfile(file) {
   return shares;
 }
 
-async function runTime(options) {
+// The session and the feeds of one timed case, after 3 warm-up runs.
+async function prepareCase(options) {
   const modelPath = options['--model'];
   let lengths = null;
   if (options['--lengths'] !== undefined) {
@@ -177,41 +184,67 @@ async function runTime(options) {
     token_type_ids: fullTensor(batch, seq, 0),
   });
   for (let i = 0; i < 3; ++i) await session.run(feeds);
+  return {modelPath, batch, seq, tokens, seconds, minRuns, threads, profileDir, session, loadMs, feeds};
+}
 
+// Runs until both `seconds` and `minRuns` are reached -- the same loop as `ordo bench`.
+async function timeBlock(c) {
   const times = [];
   const start = process.hrtime.bigint();
   for (;;) {
     const before = process.hrtime.bigint();
-    await session.run(feeds);
+    await c.session.run(c.feeds);
     const after = process.hrtime.bigint();
     times.push(Number(after - before) / 1e6);
-    if (times.length >= minRuns && Number(after - start) / 1e9 >= seconds) break;
+    if (times.length >= c.minRuns && Number(after - start) / 1e9 >= c.seconds) break;
   }
   times.sort((x, y) => x - y);
   const median = times[Math.floor(times.length / 2)];
   const p90 = times[Math.min(times.length - 1, Math.floor((times.length * 9) / 10))];
+  return {runs: times.length, median_ms: median, p90_ms: p90, tokens_per_s: c.tokens / (median / 1000)};
+}
+
+async function runTime(options) {
+  const c = await prepareCase(options);
+  const block = await timeBlock(c);
   const result = {
     engine: 'onnxruntime-node',
     ort_version: ort.env.versions.node || ort.env.versions.common,
-    model: modelPath,
-    batch,
-    seq,
-    tokens,
-    threads,
-    runs: times.length,
-    median_ms: median,
-    p90_ms: p90,
-    tokens_per_s: tokens / (median / 1000),
-    load_ms: loadMs,
+    model: c.modelPath,
+    batch: c.batch,
+    seq: c.seq,
+    tokens: c.tokens,
+    threads: c.threads,
+    ...block,
+    load_ms: c.loadMs,
   };
-  if (profileDir) {
-    session.endProfiling();
-    const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.json'));
-    if (files.length) result.profile = summarizeProfile(path.join(profileDir, files[0]));
-    fs.rmSync(profileDir, {recursive: true, force: true});
+  if (c.profileDir) {
+    c.session.endProfiling();
+    const files = fs.readdirSync(c.profileDir).filter((f) => f.endsWith('.json'));
+    if (files.length) result.profile = summarizeProfile(path.join(c.profileDir, files[0]));
+    fs.rmSync(c.profileDir, {recursive: true, force: true});
   }
-  await session.release();
+  await c.session.release();
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+// serve: like `ordo bench --serve` -- after the warm-up print {"ready": true, ...}, then time
+// one block per line read from stdin and print its JSON line; exit at end of input.
+async function runServe(options) {
+  if (options['--profile']) usage('serve takes no --profile');
+  const c = await prepareCase(options);
+  process.stdout.write(JSON.stringify({
+    ready: true,
+    engine: 'onnxruntime-node',
+    ort_version: ort.env.versions.node || ort.env.versions.common,
+    tokens: c.tokens,
+    load_ms: c.loadMs,
+  }) + '\n');
+  const lines = require('readline').createInterface({input: process.stdin});
+  for await (const _line of lines) {
+    process.stdout.write(JSON.stringify(await timeBlock(c)) + '\n');
+  }
+  await c.session.release();
 }
 
 function npyBytes(floatArray, shape) {
@@ -259,7 +292,7 @@ async function runCheck(options) {
 }
 
 const {mode, options} = parseArgs(process.argv.slice(2));
-(mode === 'time' ? runTime(options) : runCheck(options)).catch((error) => {
+({time: runTime, serve: runServe, check: runCheck})[mode](options).catch((error) => {
   process.stderr.write(`ort_bench.js: ${error.stack || error}\n`);
   process.exit(1);
 });

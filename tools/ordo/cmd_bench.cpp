@@ -51,6 +51,9 @@ both synthetic shapes.
   --threads N      OpenMP threads
   --check-weights  stop with an error if any weight is NaN or Inf (a load-time scan)
   --json           one JSON object per case (JSON Lines) instead of a table
+  --serve          for a peer benchmark (tools/bench/compare_ort.py), one case only: warm up,
+                   print {"ready": true, ...}, then time one block (--seconds, --min-runs) for
+                   every line read from stdin and print its JSON line; ends at end of input
 )";
 
 namespace {
@@ -126,6 +129,7 @@ struct Settings {
   bool profile = false;
   bool json = false;
   bool int8 = false;
+  bool serve = false;
 };
 
 // The smallest cosine similarity between the int8 and the f32 sentence vectors (mean pooling)
@@ -145,32 +149,85 @@ double min_cosine_vs_f32(const Encoder& quantized, const Encoder& reference,
   return worst;
 }
 
-nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_name, const Case& c,
-                        FmaPeak& peak, const Settings& settings, const Encoder* f32_reference) {
-  const EncoderInput input = random_input(c, loaded.model.spec.vocab_size);
+int64_t count_tokens(const EncoderInput& input) {
   int64_t tokens = 0;
   for (const auto& ids : input.ids) tokens += static_cast<int64_t>(ids.size());
-  for (int i = 0; i < 3; ++i) loaded.encoder.forward(input);  // primitives for these shapes
+  return tokens;
+}
 
+struct Timing {
+  size_t runs = 0;
+  double median_ms = 0.0, p90_ms = 0.0;
+};
+
+// Calls until both --seconds and --min-runs are reached.
+Timing time_calls(const Encoder& encoder, const EncoderInput& input, const Settings& settings) {
   std::vector<double> times_ms;
   const auto start = std::chrono::steady_clock::now();
   while (true) {
     const auto before = std::chrono::steady_clock::now();
-    loaded.encoder.forward(input);
+    encoder.forward(input);
     const auto after = std::chrono::steady_clock::now();
     times_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
     const double elapsed = std::chrono::duration<double>(after - start).count();
     if (static_cast<int>(times_ms.size()) >= settings.min_runs && elapsed >= settings.seconds)
       break;
   }
+  std::sort(times_ms.begin(), times_ms.end());
+  return {times_ms.size(), times_ms[times_ms.size() / 2],
+          times_ms[std::min(times_ms.size() - 1, times_ms.size() * 9 / 10)]};
+}
+
+// --serve: a peer benchmark alternates short blocks of this engine and another, both kept
+// loaded, so that a slowdown of the host lasting seconds hits both sides of a pair. Prints
+// {"ready": ...} after the warm-up, then times one block per line read from stdin and prints
+// its JSON line; returns at end of input.
+void serve_case(const LoadedEncoder& loaded, const Case& c, const Settings& settings) {
+  const EncoderInput input = random_input(c, loaded.model.spec.vocab_size);
+  const int64_t tokens = count_tokens(input);
+  for (int i = 0; i < 3; ++i) loaded.encoder.forward(input);
+  std::cout << nlohmann::json{{"ready", true},
+                              {"case", c.label()},
+                              {"tokens", tokens},
+                              {"load_ms", loaded.load_ms}}
+                   .dump()
+            << std::endl;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    const Timing t = time_calls(loaded.encoder, input, settings);
+    std::cout << nlohmann::json{{"runs", t.runs},
+                                {"median_ms", t.median_ms},
+                                {"p90_ms", t.p90_ms},
+                                {"tokens_per_s", static_cast<double>(tokens) / (t.median_ms / 1e3)}}
+                     .dump()
+              << std::endl;
+  }
+}
+
+LoadedEncoder synthetic_encoder(const std::string& name, bool int8) {
+  const auto start = std::chrono::steady_clock::now();
+  models::LoadedModel model;
+  model.directory = "synthetic:" + name;
+  model.model_type = "bert";
+  model.spec = synthetic_spec(synthetic_shape(name));
+  Encoder encoder(model.spec, EncoderOptions{std::nullopt, int8});
+  const std::chrono::duration<double, std::milli> elapsed =
+      std::chrono::steady_clock::now() - start;
+  return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
+}
+
+nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_name, const Case& c,
+                        FmaPeak& peak, const Settings& settings, const Encoder* f32_reference) {
+  const EncoderInput input = random_input(c, loaded.model.spec.vocab_size);
+  const int64_t tokens = count_tokens(input);
+  for (int i = 0; i < 3; ++i) loaded.encoder.forward(input);  // primitives for these shapes
+  const Timing timing = time_calls(loaded.encoder, input, settings);
   // The host can slow one vCPU for a whole second, so one start-up measurement of the peak can
   // come out at half the hardware's (175 against 350 GFLOP/s in one run here): measure again
   // after every case and keep the best, so no case reports its fraction of a depressed peak.
   const FmaPeak again = measure_fma_peak();
   if (again.gflops > peak.gflops) peak = again;
-  std::sort(times_ms.begin(), times_ms.end());
-  const double median = times_ms[times_ms.size() / 2];
-  const double p90 = times_ms[std::min(times_ms.size() - 1, times_ms.size() * 9 / 10)];
+  const double median = timing.median_ms;
   const double gflops = forward_flops(loaded.model.spec, input) / (median / 1000.0) / 1e9;
 
   nlohmann::json result = {
@@ -181,9 +238,9 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
       {"tokens", tokens},
       {"dtype", settings.int8 ? "int8" : "f32"},
       {"threads", peak.threads},
-      {"runs", times_ms.size()},
+      {"runs", timing.runs},
       {"median_ms", median},
-      {"p90_ms", p90},
+      {"p90_ms", timing.p90_ms},
       {"tokens_per_s", static_cast<double>(tokens) / (median / 1000.0)},
       {"gflops", gflops},
       {"peak_gflops", peak.gflops},
@@ -269,7 +326,7 @@ int run_bench(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--shape", "--batch", "--seq", "--ragged", "--lengths", "--dtype", "--seconds",
                   "--min-runs"});
-  const Args args(arguments, with_model_flags({"--json", "--profile"}), options);
+  const Args args(arguments, with_model_flags({"--json", "--profile", "--serve"}), options);
   if (!args.positional().empty())
     throw UsageError("unexpected argument '" + args.positional().front() + "'");
   if (args.value("--model") && args.value("--shape"))
@@ -287,6 +344,7 @@ int run_bench(const std::vector<std::string>& arguments) {
   settings.profile = args.flag("--profile");
   settings.json = args.flag("--json");
   settings.int8 = int8;
+  settings.serve = args.flag("--serve");
 
   std::vector<Case> cases = kGrid;
   if (args.value("--batch") || args.value("--seq") || args.value("--ragged") ||
@@ -312,6 +370,12 @@ int run_bench(const std::vector<std::string>& arguments) {
     cases = {c};
   }
 
+  if (settings.serve && cases.size() != 1)
+    throw UsageError("--serve times one case: give --batch/--seq, --ragged or --lengths");
+  if (settings.serve &&
+      (settings.profile || int8 || (!args.value("--model") && !args.value("--shape"))))
+    throw UsageError("--serve takes one model (--model or --shape), f32, and no --profile");
+
   // Everything that can fail on the user's input fails before anything is printed.
   std::vector<std::string> shapes;
   if (const auto shape = args.value("--shape")) {
@@ -326,6 +390,14 @@ int run_bench(const std::vector<std::string>& arguments) {
     apply_threads(args);
   }
 
+  if (settings.serve) {
+    if (checkpoint) {
+      serve_case(*checkpoint, cases.front(), settings);
+    } else {
+      serve_case(synthetic_encoder(shapes.front(), int8), cases.front(), settings);
+    }
+    return 0;
+  }
   FmaPeak peak = measure_fma_peak();
   if (!settings.json) {
     std::cout << "f32 FMA peak " << static_cast<int>(peak.gflops) << " GFLOP/s (" << peak.isa
@@ -349,17 +421,7 @@ int run_bench(const std::vector<std::string>& arguments) {
     }
   };
   if (checkpoint) report(*checkpoint, checkpoint->model.directory.filename().string());
-  for (const std::string& name : shapes) {
-    const auto start = std::chrono::steady_clock::now();
-    models::LoadedModel model;
-    model.directory = "synthetic:" + name;
-    model.model_type = "bert";
-    model.spec = synthetic_spec(synthetic_shape(name));
-    Encoder encoder(model.spec, EncoderOptions{std::nullopt, int8});
-    const std::chrono::duration<double, std::milli> elapsed =
-        std::chrono::steady_clock::now() - start;
-    report(LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()}, name);
-  }
+  for (const std::string& name : shapes) report(synthetic_encoder(name, int8), name);
   return 0;
 }
 
