@@ -141,6 +141,21 @@ TEST(CliBench, ServeTimesOneBlockPerInputLine) {
   }
 }
 
+TEST(CliBench, ProcBindKeepsEveryCpuTheProcessMayUse) {
+  // With OMP_PROC_BIND libgomp pins the main thread as it loads; the CLI's re-exec (for its
+  // OpenMP spin setting) used to inherit that one-CPU mask and ran on a single thread.
+  const CliRun run = shell(
+      "echo $(nproc)\n"
+      "OMP_PROC_BIND=true env -u OMP_NUM_THREADS -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "
+      "$ORDO bench --shape minilm --batch 1 --seq 4 --seconds 0 --min-runs 1 --json\n");
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::istringstream lines(run.out);
+  std::string cpus, json;
+  std::getline(lines, cpus);
+  std::getline(lines, json);
+  EXPECT_EQ(nlohmann::json::parse(json)["threads"].get<int>(), std::stoi(cpus)) << run.out;
+}
+
 TEST(CliBench, Errors) {
   expect_error({"bench", "--dtype", "f16"}, 2, "--dtype: 'f16' is not a compute type");
   expect_error({"bench", "--ragged", "9-4"}, 2, "--ragged: expected MIN-MAX");

@@ -1,5 +1,7 @@
 // The `ordo` command line. Exit status: 0 success, 1 runtime error, 2 usage error; errors go
 // to stderr and nothing is printed to stdout.
+#include <omp.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -57,8 +59,24 @@ const Command kCommands[] = {
 // beside the job: short spin 12.3 ms against 16.8 ms passive. libgomp reads its environment once,
 // when it is loaded, so the CLI sets GOMP_SPINCOUNT and re-executes itself; a wait policy or spin
 // count the user chose is kept.
+//
+// With OMP_PROC_BIND set, libgomp pins the main thread to the first place as it loads, and an
+// exec inherits that mask: the new process saw one CPU and ran on one thread, twice as slow.
+// So the mask goes back to the union of the places (the CPUs the process was allowed; the
+// user's own OMP_PLACES are honoured), and libgomp in the new process binds as it would have.
 void prefer_short_openmp_spins(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  if (omp_get_proc_bind() != omp_proc_bind_false) {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    for (int place = 0; place < omp_get_num_places(); ++place) {
+      std::vector<int> cpus(static_cast<size_t>(omp_get_place_num_procs(place)));
+      omp_get_place_proc_ids(place, cpus.data());
+      for (int cpu : cpus)
+        if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &allowed);
+    }
+    if (CPU_COUNT(&allowed) == 0 || sched_setaffinity(0, sizeof allowed, &allowed) != 0) return;
+  }
   if (setenv("GOMP_SPINCOUNT", "10000", 1) != 0) return;
   execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
 }
