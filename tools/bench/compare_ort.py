@@ -132,16 +132,19 @@ class Server:
 
     def __init__(self, name: str, command: List[str], env=None):
         self.name = name
+        # stderr goes to a file: a pipe nobody reads could fill up and stall the engine.
+        self.stderr = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env)
+                                        stderr=self.stderr, text=True, env=env)
         self.ready = self._read()
 
     def _read(self) -> Dict[str, object]:
         line = self.process.stdout.readline()
         if not line:
             self.process.wait()
+            self.stderr.seek(0)
             raise RuntimeError(f"{self.name} serve stopped ({self.process.returncode}):\n"
-                               f"{self.process.stderr.read().strip()}")
+                               f"{self.stderr.read().strip()}")
         return json.loads(line)
 
     def block(self) -> Dict[str, object]:
@@ -157,6 +160,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.stderr.close()
 
 
 def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, object]:
@@ -313,7 +317,7 @@ def main() -> int:
                           "check_ok": bool(delta <= args.tolerance)}
                 result.update(timing(args.ordo, model, lengths, args, env))
                 results.append(result)
-    except (RuntimeError, subprocess.CalledProcessError) as error:
+    except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as error:
         print(f"compare_ort.py: {error}", file=sys.stderr)
         return 2
 
