@@ -20,8 +20,8 @@ float* AlignedBuffer::reserve(size_t count) {
     throw std::bad_alloc();
   data_.reset(static_cast<float*>(memory));
 #ifdef MADV_HUGEPAGE
-  // Only whole huge pages, so the tail's 4-KiB pages cost no extra memory. Advice only: where
-  // the kernel has THP off, madvise fails and the buffer works the same on small pages.
+  // Only whole huge pages, so the tail's 4-KiB pages cost no extra memory. Advice only: with THP
+  // set to `never`, or a kernel without THP (madvise fails), the buffer runs on small pages.
   if (huge) madvise(memory, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
 #endif
   capacity_ = count;
