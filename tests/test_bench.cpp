@@ -131,6 +131,14 @@ TEST(CliBench, ServeTimesOneBlockPerInputLine) {
   ASSERT_EQ(replies.size(), 4u) << run.out;
   EXPECT_EQ(replies[0]["ready"], true);
   EXPECT_EQ(replies[0]["tokens"], 12);
+  // The FLOPs per forward pass are the ones a normal run divides by its median.
+  const CliRun once = ordo({"bench", "--model", kTiny, "--lengths", "3,9", "--seconds", "0",
+                            "--min-runs", "1", "--json"});
+  ASSERT_EQ(once.status, 0) << once.err;
+  const auto result = nlohmann::json::parse(once.out);
+  const double flops =
+      result["gflops"].get<double>() * 1e9 * result["median_ms"].get<double>() / 1e3;
+  EXPECT_NEAR(replies[0]["flops"].get<double>(), flops, 1e-6 * flops);
   for (size_t i = 1; i < replies.size(); ++i) {
     EXPECT_GE(replies[i]["runs"].get<int>(), 2);
     const double median = replies[i]["median_ms"].get<double>();

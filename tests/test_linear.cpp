@@ -117,8 +117,7 @@ std::string mapping_flags(const void* address) {
     uintptr_t begin = 0, end = 0;
     char dash = 0;
     std::istringstream range(line);
-    if (range >> std::hex >> begin >> dash >> end && dash == '-' &&
-        line.rfind("VmFlags:", 0) != 0) {
+    if (range >> std::hex >> begin >> dash >> end && dash == '-') {  // a mapping's first line
       inside = begin <= target && target < end;
     } else if (inside && line.rfind("VmFlags:", 0) == 0) {
       return line;

@@ -193,7 +193,7 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
     ort_ms = statistics.median(r["ort"]["median_ms"] for r in rounds)
     round_ratios = [r["ort"]["median_ms"] / r["ordo"]["median_ms"] for r in rounds]
     tokens = sum(lengths)
-    flops = forward_flops(model, lengths)
+    flops = servers["ordo"].ready["flops"]  # per forward pass, as `ordo bench` counts them
     return {
         "ordo_median_ms": ordo_ms,
         "ort_median_ms": ort_ms,
@@ -203,8 +203,8 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
         "ratio_of_medians": ort_ms / ordo_ms,
         "round_ratio_min": min(round_ratios),
         "round_ratio_max": max(round_ratios),
-        # The FLOPs of the encoder on the real tokens: the same useful work for both engines
-        # (ORT also computes the padding of a ragged batch).
+        # The encoder's FLOPs on the real tokens: the same useful work for both engines (ORT
+        # also computes the padding of a ragged batch).
         "ordo_gflops": flops / (ordo_ms / 1000) / 1e9,
         "ort_gflops": flops / (ort_ms / 1000) / 1e9,
         "ordo_load_ms": servers["ordo"].ready["load_ms"],
@@ -215,15 +215,6 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
                     "ort_p90_ms": r["ort"]["p90_ms"], "ort_runs": r["ort"]["runs"]}
                    for r in rounds],
     }
-
-
-def forward_flops(model: str, lengths: List[int]) -> float:
-    """Multiply-adds of the encoder stack on the real tokens, 2 FLOPs each, as `ordo bench`
-    counts them: projections and FFN per token, QK^T and PV per token pair of a sequence."""
-    with open(os.path.join(model, "config.json")) as f:
-        config = json.load(f)
-    h, f_, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
-    return layers * sum(2.0 * n * (4 * h * h + 2 * h * f_) + 4.0 * n * n * h for n in lengths)
 
 
 def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> None:

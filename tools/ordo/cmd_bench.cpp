@@ -52,8 +52,9 @@ both synthetic shapes.
   --check-weights  stop with an error if any weight is NaN or Inf (a load-time scan)
   --json           one JSON object per case (JSON Lines) instead of a table
   --serve          for a peer benchmark (tools/bench/compare_ort.py), one case only: warm up,
-                   print {"ready": true, ...}, then time one block (--seconds, --min-runs) for
-                   every line read from stdin and print its JSON line; ends at end of input
+                   print {"ready": true, "flops": F, ...} (F per forward pass), then time one
+                   block (--seconds, --min-runs) for every line read from stdin and print its
+                   JSON line; ends at end of input
 )";
 
 namespace {
@@ -189,6 +190,7 @@ void serve_case(const LoadedEncoder& loaded, const Case& c, const Settings& sett
   std::cout << nlohmann::json{{"ready", true},
                               {"case", c.label()},
                               {"tokens", tokens},
+                              {"flops", forward_flops(loaded.model.spec, input)},
                               {"load_ms", loaded.load_ms}}
                    .dump()
             << std::endl;
