@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ops/linear.h"
+#include "ops/panel_gemm.h"
 #include "ordo/error.h"
 
 namespace ordo::ops {
@@ -105,6 +106,118 @@ TEST(Linear, PackedOpRefusesAnotherRowCount) {
   dnnl::stream stream(cpu_engine());
   AlignedBuffer scratchpad;
   EXPECT_THROW(op(stream, scratchpad, x.data(), 9, packed, b.data(), y.data()), Error);
+}
+
+// The activations as PyTorch defines them (torch.nn.GELU(), GELU(approximate="tanh"), ReLU,
+// SiLU), in double precision.
+double activate(double x, std::optional<Activation> activation) {
+  if (!activation) return x;
+  switch (*activation) {
+    case Activation::gelu:
+      return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+    case Activation::gelu_tanh:
+      return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+    case Activation::relu:
+      return x > 0.0 ? x : 0.0;
+    case Activation::silu:
+      return x / (1.0 + std::exp(-x));
+  }
+  return x;
+}
+
+// Every row count up to kPanelGemmMaxRows runs on the panel kernel when the weights are packed;
+// above it, on oneDNN. Both must give act(x W^T + b + y_before), the sum-then-activation order
+// of oneDNN's post-ops. Shapes cover a partial last panel (out not a multiple of 64), depths
+// padded to 16 and split into several blocks, and row counts that leave a partial row tile.
+using PanelCase = std::tuple<int64_t, int64_t, int64_t, int, bool>;  // activation -1: none
+class PanelGemmShapes : public ::testing::TestWithParam<PanelCase> {};
+
+TEST_P(PanelGemmShapes, MatchesAPlainLoop) {
+  const auto [rows, in, out, activation_index, accumulate] = GetParam();
+  const std::optional<Activation> activation =
+      activation_index < 0 ? std::nullopt
+                           : std::optional<Activation>(static_cast<Activation>(activation_index));
+  const auto x = random_vector(static_cast<size_t>(rows * in), 11);
+  const auto w = random_vector(static_cast<size_t>(out * in), 12);
+  const auto b = random_vector(static_cast<size_t>(out), 13);
+  const auto before = random_vector(static_cast<size_t>(rows * out), 14);
+  const PackedWeights packed(w.data(), in, out);
+  const Linear op(in, out, activation,
+                  accumulate ? Linear::Output::accumulate : Linear::Output::overwrite,
+                  packed.desc(), rows);
+  EXPECT_EQ(op.uses_panel_gemm(),
+            packed.packed() && panel_gemm_supported() && rows <= kPanelGemmMaxRows)
+      << "rows " << rows << " in " << in << " out " << out;
+
+  std::vector<float> y = before;
+  y.resize(y.size() + 64, 12345.0f);  // a guard after the last row: must stay untouched
+  dnnl::stream stream(cpu_engine());
+  AlignedBuffer scratchpad;
+  op(stream, scratchpad, x.data(), rows, packed, b.data(), y.data());
+  stream.wait();
+  double worst = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t o = 0; o < out; ++o) {
+      double sum = b[o];
+      for (int64_t i = 0; i < in; ++i) sum += double{x[r * in + i]} * w[o * in + i];
+      if (accumulate) sum += before[r * out + o];
+      worst = std::max(worst, std::abs(y[r * out + o] - activate(sum, activation)));
+    }
+  }
+  EXPECT_LT(worst, 1e-4 * std::sqrt(static_cast<double>(in)))
+      << "rows " << rows << " in " << in << " out " << out << " activation " << activation_index;
+  for (size_t i = before.size(); i < y.size(); ++i)
+    ASSERT_EQ(y[i], 12345.0f) << "wrote past the output";
+}
+
+constexpr int kNone = -1;
+constexpr int kGelu = static_cast<int>(Activation::gelu);
+constexpr int kGeluTanh = static_cast<int>(Activation::gelu_tanh);
+constexpr int kRelu = static_cast<int>(Activation::relu);
+constexpr int kSilu = static_cast<int>(Activation::silu);
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, PanelGemmShapes,
+    ::testing::Values(PanelCase{1, 768, 2304, kNone, false}, PanelCase{5, 37, 70, kGelu, false},
+                      PanelCase{6, 300, 64, kRelu, true}, PanelCase{7, 1000, 200, kSilu, false},
+                      PanelCase{13, 128, 130, kGeluTanh, true},
+                      PanelCase{64, 768, 192, kGelu, true}, PanelCase{64, 1536, 384, kNone, true},
+                      PanelCase{65, 384, 100, kGeluTanh, false},
+                      PanelCase{300, 200, 70, kGelu, true}));
+
+// Far into both tails, where the activations' exponentials must neither overflow nor lose the
+// sign: GELU(-20) is -0 to float precision, SiLU(-100) about -4e-42, GELU(30) is 30.
+TEST(PanelGemm, ActivationsHoldAtLargeMagnitudes) {
+  if (!panel_gemm_supported()) GTEST_SKIP() << "the panel kernel needs AVX-512F";
+  constexpr int64_t kIn = 16, kOut = 64;
+  const std::vector<double> inputs = {-100.0, -30.0, -20.0, -9.0, -3.0, -1e-3, 0.0,
+                                      1e-3,   0.5,   3.0,   9.0,  20.0, 30.0,  88.0};
+  // One input column of 1: each output is its bias, so the activation sees exactly `inputs`.
+  std::vector<float> weights(kIn * kOut, 0.0f);
+  for (int64_t o = 0; o < kOut; ++o) weights[o * kIn] = 1.0f;
+  const PackedWeights packed(weights.data(), kIn, kOut);
+  ASSERT_TRUE(packed.packed());
+  std::vector<float> x(kIn, 0.0f);
+  x[0] = 1.0f;
+  std::vector<float> bias(kOut, 0.0f);
+  for (size_t i = 0; i < inputs.size(); ++i) bias[i] = static_cast<float>(inputs[i]) - 1.0f;
+  for (const Activation activation :
+       {Activation::gelu, Activation::gelu_tanh, Activation::relu, Activation::silu}) {
+    const Linear op(kIn, kOut, activation, Linear::Output::overwrite, packed.desc(), 1);
+    ASSERT_TRUE(op.uses_panel_gemm());
+    std::vector<float> y(kOut);
+    dnnl::stream stream(cpu_engine());
+    AlignedBuffer scratchpad;
+    op(stream, scratchpad, x.data(), 1, packed, bias.data(), y.data());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const double expected = activate(double{bias[i]} + 1.0, activation);
+      EXPECT_NEAR(y[i], expected, 2e-7 * std::max(1.0, std::abs(expected)))
+          << "activation " << static_cast<int>(activation) << " at " << inputs[i];
+      EXPECT_FALSE(std::signbit(y[i]) != std::signbit(expected) && expected != 0.0 &&
+                   std::abs(expected) > 1e-30)
+          << "sign at " << inputs[i];
+    }
+  }
 }
 
 // The VmFlags line of the /proc/self/smaps mapping that holds `address`, or "" if none does.

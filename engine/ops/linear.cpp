@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "ops/panel_gemm.h"
 #include "ordo/error.h"
 
 namespace ordo::ops {
@@ -34,7 +35,20 @@ std::optional<dnnl::memory::desc> brgemm_weights(int64_t in_features, int64_t ou
   return probe.weights_desc();
 }
 
+// The padded in_features of `weights` when they are in the panel kernel's BA16a64b layout, else 0.
+int64_t panel_layout_depth(const dnnl::memory::desc& weights, int64_t in_features,
+                           int64_t out_features) {
+  const dnnl::memory::desc panels({in_features, out_features}, dt::f32, tag::BA16a64b);
+  if (weights != panels) return 0;
+  return weights.data.padded_dims[0];
+}
+
 }  // namespace
+
+bool panel_gemm_supported() {
+  static const bool supported = __builtin_cpu_supports("avx512f") != 0;
+  return supported;
+}
 
 PackedWeights::PackedWeights(const float* weight, int64_t in_features, int64_t out_features)
     : in_features_(in_features),
@@ -63,7 +77,13 @@ Linear::Linear(int64_t in_features, int64_t out_features, std::optional<Activati
     : in_features_(in_features),
       out_features_(out_features),
       fixed_rows_(rows),
+      activation_(activation),
+      accumulate_(output == Output::accumulate),
       weights_desc_(weights_desc) {
+  if (rows > 0 && rows <= kPanelGemmMaxRows && in_features > 0 && panel_gemm_supported()) {
+    padded_in_features_ = panel_layout_depth(weights_desc, in_features, out_features);
+    if (padded_in_features_ > 0) return;  // no primitive needed
+  }
   const dnnl::memory::dim row_dim = rows > 0 ? rows : DNNL_RUNTIME_DIM_VAL;
   const dnnl::memory::desc src({row_dim, in_features}, dt::f32, tag::ab);
   const dnnl::memory::desc bias({1, out_features}, dt::f32, tag::ab);
@@ -88,6 +108,11 @@ void Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const f
   if (fixed_rows_ > 0 && rows != fixed_rows_) {
     throw Error("internal error: linear op made for " + std::to_string(fixed_rows_) +
                 " rows called with " + std::to_string(rows));
+  }
+  if (uses_panel_gemm()) {
+    panel_gemm(input, rows, in_features_, weight, padded_in_features_, out_features_, bias,
+               activation_, accumulate_, output);
+    return;
   }
   const auto& engine = cpu_engine();
   dnnl::memory src({{rows, in_features_}, dt::f32, tag::ab}, engine, input_handle(input));

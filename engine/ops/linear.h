@@ -8,7 +8,8 @@
 // CPUs): the weights are reordered once at load (PackedWeights) and a primitive is made per row
 // count, because brgemm in oneDNN 2.6 takes no runtime dimensions. On this 2-core AVX-512 Xeon
 // packed runs 16x384x1152 at 251 GFLOP/s against 118 for plain (gemm:jit packs the weights on
-// every call), and 1024x768x3072 at 292 against 259.
+// every call), and 1024x768x3072 at 292 against 259. On packed weights, up to kPanelGemmMaxRows
+// rows run on ordo's own kernel instead (ops/panel_gemm.h), which reads the same packed matrix.
 #include <optional>
 
 #include "ops/dnnl_context.h"
@@ -57,10 +58,16 @@ class Linear {
     (*this)(stream, scratchpad, input, rows, weight.data(), bias, output);
   }
 
+  // True when calls run on ordo's panel kernel rather than a oneDNN primitive.
+  bool uses_panel_gemm() const { return padded_in_features_ > 0; }
+
  private:
   int64_t in_features_;
   int64_t out_features_;
   int64_t fixed_rows_;  // 0: runtime row count
+  std::optional<Activation> activation_;
+  bool accumulate_;
+  int64_t padded_in_features_ = 0;  // > 0: the panel kernel runs this op
   dnnl::memory::desc weights_desc_;
   dnnl::memory::desc scratchpad_desc_;
   dnnl::matmul primitive_;
