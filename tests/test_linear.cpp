@@ -164,7 +164,10 @@ TEST_P(PanelGemmShapes, MatchesAPlainLoop) {
       worst = std::max(worst, std::abs(y[r * out + o] - activate(sum, activation)));
     }
   }
-  EXPECT_LT(worst, 1e-4 * std::sqrt(static_cast<double>(in)))
+  // Float rounding of a dot product of `in` terms in [-1, 1]; 25 times tighter than the
+  // tolerance above, yet 2x above what either kernel shows (16x3072x768: 2.5e-5 panel, 5.9e-5
+  // oneDNN at 65 rows).
+  EXPECT_LT(worst, 4e-6 * std::sqrt(static_cast<double>(in)))
       << "rows " << rows << " in " << in << " out " << out << " activation " << activation_index;
   for (size_t i = before.size(); i < y.size(); ++i)
     ASSERT_EQ(y[i], 12345.0f) << "wrote past the output";
@@ -183,7 +186,7 @@ INSTANTIATE_TEST_SUITE_P(
                       PanelCase{13, 128, 130, kGeluTanh, true},
                       PanelCase{64, 768, 192, kGelu, true}, PanelCase{64, 1536, 384, kNone, true},
                       PanelCase{65, 384, 100, kGeluTanh, false},
-                      PanelCase{300, 200, 70, kGelu, true}));
+                      PanelCase{300, 200, 70, kGelu, true}, PanelCase{16, 3072, 768, kNone, true}));
 
 // Far into both tails, where the activations' exponentials must neither overflow nor lose the
 // sign: GELU(-20) is -0 to float precision, SiLU(-100) about -4e-42, GELU(30) is 30.
