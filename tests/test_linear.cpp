@@ -184,8 +184,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(PanelCase{1, 768, 2304, kNone, false}, PanelCase{5, 37, 70, kGelu, false},
                       PanelCase{6, 300, 64, kRelu, true}, PanelCase{7, 1000, 200, kSilu, false},
                       PanelCase{13, 128, 130, kGeluTanh, true},
-                      PanelCase{64, 768, 192, kGelu, true}, PanelCase{64, 1536, 384, kNone, true},
-                      PanelCase{65, 384, 100, kGeluTanh, false},
+                      PanelCase{128, 768, 192, kGelu, true}, PanelCase{128, 1536, 384, kNone, true},
+                      PanelCase{129, 384, 100, kGeluTanh, false},
                       PanelCase{300, 200, 70, kGelu, true}, PanelCase{16, 3072, 768, kNone, true}));
 
 // Far into both tails, where the activations' exponentials must neither overflow nor lose the
