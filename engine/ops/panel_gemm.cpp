@@ -22,7 +22,7 @@ namespace {
 // 6 rows x 64 columns of output stay in 24 of the 32 vector registers while one k-step loads 4
 // vectors of weights and broadcasts 6 inputs: 24 FMAs per 10 loads, within the 2 load ports.
 constexpr int kTileRows = 6;
-constexpr int kVectors = kPanelColumns / 16;
+constexpr int64_t kVectors = kPanelColumns / 16;
 // Weights are consumed in blocks of up to 256 rows (64 KiB), reused by every row tile from L2;
 // without blocking, a 3072-deep FFN panel and the input do not fit L2 together (77% of peak at
 // 128x3072x768 against 89%).
@@ -39,7 +39,6 @@ struct Problem {
   const float* bias;
   std::optional<Activation> activation;
   bool accumulate;
-  float* output;
 };
 
 // One row tile's share of one weight block: which block, which output columns, and which part
@@ -126,11 +125,11 @@ ORDO_AVX512 __attribute__((always_inline)) inline void multiply_step(
     __m512 (&sums)[Rows][kVectors], const float* const (&inputs)[Rows], const float* block,
     int64_t k) {
   __m512 weights[kVectors];
-  for (int v = 0; v < kVectors; ++v)
+  for (int64_t v = 0; v < kVectors; ++v)
     weights[v] = _mm512_load_ps(block + k * kPanelColumns + 16 * v);
-  for (int r = 0; r < Rows; ++r) {
+  for (int64_t r = 0; r < Rows; ++r) {
     const __m512 x = _mm512_set1_ps(inputs[r][k]);
-    for (int v = 0; v < kVectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, weights[v], sums[r][v]);
+    for (int64_t v = 0; v < kVectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, weights[v], sums[r][v]);
   }
 }
 
@@ -144,11 +143,11 @@ ORDO_AVX512 void tile_kernel(const Problem& problem, const Tile& tile) {
   const int64_t in = problem.in_features;
   const int64_t out = problem.out_features;
   __m512 sums[Rows][kVectors];
-  for (int r = 0; r < Rows; ++r) {
-    for (int v = 0; v < kVectors; ++v) sums[r][v] = _mm512_setzero_ps();
+  for (int64_t r = 0; r < Rows; ++r) {
+    for (int64_t v = 0; v < kVectors; ++v) sums[r][v] = _mm512_setzero_ps();
   }
   const float* inputs[Rows];
-  for (int r = 0; r < Rows; ++r) inputs[r] = tile.input + r * in;
+  for (int64_t r = 0; r < Rows; ++r) inputs[r] = tile.input + r * in;
   // Prefetches are spread evenly over the k-steps, so the next block streams in at the rate
   // the arithmetic allows instead of in one burst when its first tile starts. They are issued
   // once per 4 k-steps: checking every step cost 10-15% (branches compete with the FMAs).
@@ -169,10 +168,10 @@ ORDO_AVX512 void tile_kernel(const Problem& problem, const Tile& tile) {
   for (; k < tile.depth; ++k) multiply_step<Rows>(sums, inputs, tile.block, k);
   for (; prefetch < tile.prefetch_end; prefetch += kCacheLine) _mm_prefetch(prefetch, _MM_HINT_T1);
   const bool carry = !tile.first_block || problem.accumulate;
-  for (int v = 0; v < kVectors; ++v) {
+  for (int64_t v = 0; v < kVectors; ++v) {
     const __m512 bias = tile.first_block ? _mm512_maskz_loadu_ps(tile.masks[v], tile.bias + 16 * v)
                                          : _mm512_setzero_ps();
-    for (int r = 0; r < Rows; ++r) {
+    for (int64_t r = 0; r < Rows; ++r) {
       float* destination = tile.output + r * out + 16 * v;
       __m512 value = _mm512_add_ps(sums[r][v], bias);
       if (carry) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(tile.masks[v], destination));
@@ -201,7 +200,7 @@ ORDO_AVX512 void run_tile(int64_t rows, const Problem& problem, const Tile& tile
 
 // Panels [first, last) in memory order, which is also the order the weights are read in, so
 // "the next block" is simply the bytes that follow the current one.
-ORDO_AVX512 void run_panels(const Problem& problem, int64_t first, int64_t last) {
+ORDO_AVX512 void run_panels(const Problem& problem, float* output, int64_t first, int64_t last) {
   const int64_t panel_floats = problem.padded_in_features * kPanelColumns;
   const char* share_end = reinterpret_cast<const char*>(problem.weights + last * panel_floats);
   const int64_t blocks = (problem.in_features + kMaxDepth - 1) / kMaxDepth;
@@ -210,7 +209,7 @@ ORDO_AVX512 void run_panels(const Problem& problem, int64_t first, int64_t last)
   for (int64_t panel = first; panel < last; ++panel) {
     Tile tile{};
     const int64_t columns = std::min(kPanelColumns, problem.out_features - panel * kPanelColumns);
-    for (int v = 0; v < kVectors; ++v) {
+    for (int64_t v = 0; v < kVectors; ++v) {
       const int64_t valid = std::clamp<int64_t>(columns - 16 * v, 0, 16);
       tile.masks[v] = static_cast<__mmask16>((1u << valid) - 1u);
     }
@@ -226,7 +225,7 @@ ORDO_AVX512 void run_panels(const Problem& problem, int64_t first, int64_t last)
       for (int64_t t = 0; t < tiles; ++t) {
         const int64_t row = t * kTileRows;
         tile.input = problem.input + row * problem.in_features + k0;
-        tile.output = problem.output + row * problem.out_features + panel * kPanelColumns;
+        tile.output = output + row * problem.out_features + panel * kPanelColumns;
         tile.prefetch_begin = std::min(share_end, next + t * lines_per_tile * kCacheLine);
         tile.prefetch_end = std::min(share_end, tile.prefetch_begin + lines_per_tile * kCacheLine);
         run_tile(std::min<int64_t>(kTileRows, problem.rows - row), problem, tile);
@@ -240,8 +239,8 @@ ORDO_AVX512 void run_panels(const Problem& problem, int64_t first, int64_t last)
 void panel_gemm(const float* input, int64_t rows, int64_t in_features, const float* weights,
                 int64_t padded_in_features, int64_t out_features, const float* bias,
                 std::optional<Activation> activation, bool accumulate, float* output) {
-  const Problem problem{input,        rows, in_features, weights,    padded_in_features,
-                        out_features, bias, activation,  accumulate, output};
+  const Problem problem{input,        rows, in_features, weights,   padded_in_features,
+                        out_features, bias, activation,  accumulate};
   const int64_t panels = (out_features + kPanelColumns - 1) / kPanelColumns;
   if (rows <= 0 || panels == 0) return;
 #pragma omp parallel
@@ -249,7 +248,7 @@ void panel_gemm(const float* input, int64_t rows, int64_t in_features, const flo
     // Contiguous shares of the panels: each thread streams its own part of the weights.
     const int64_t threads = omp_get_num_threads();
     const int64_t thread = omp_get_thread_num();
-    run_panels(problem, panels * thread / threads, panels * (thread + 1) / threads);
+    run_panels(problem, output, panels * thread / threads, panels * (thread + 1) / threads);
   }
 }
 
