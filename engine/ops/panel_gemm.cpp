@@ -20,7 +20,7 @@ namespace ordo::ops {
 namespace {
 
 // 6 rows x 64 columns of output stay in 24 of the 32 vector registers while one k-step loads 4
-// vectors of weights and broadcasts 6 inputs: 24 FMAs per 10 loads, within the 2 load ports.
+// vectors of weights and broadcasts 6 inputs: 24 FMAs (12 cycles on 2 FMA ports) per 10 loads.
 constexpr int kTileRows = 6;
 constexpr int64_t kVectors = kPanelColumns / 16;
 // Weights are consumed in blocks of up to 256 rows (64 KiB), reused by every row tile from L2;

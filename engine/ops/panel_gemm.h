@@ -27,7 +27,8 @@ bool panel_gemm_supported();
 // output[rows][out] = act(input[rows][in] W + bias (+ output[rows][out] when accumulate)), the
 // order of oneDNN's sum-then-eltwise post-ops. `weights` is the {in, out} matrix in BA16a64b:
 // for every 64 output columns a panel of padded_in x 64 floats, in and out zero-padded to
-// multiples of 16 and 64. Runs on OpenMP's threads, one share of the panels each.
+// multiples of 16 and 64; in_features >= 1. Runs on OpenMP's threads, one share of the panels
+// each.
 void panel_gemm(const float* input, int64_t rows, int64_t in_features, const float* weights,
                 int64_t padded_in_features, int64_t out_features, const float* bias,
                 std::optional<Activation> activation, bool accumulate, float* output);
