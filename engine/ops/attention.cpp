@@ -1,12 +1,20 @@
 #include "ops/attention.h"
 
+#include "ops/attention_kernel.h"
+
 namespace ordo::ops {
 
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim)
-    : batch_(batch), length_(length), heads_(heads), head_dim_(head_dim) {
+Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
+                     Kernel kernel)
+    : batch_(batch),
+      length_(length),
+      heads_(heads),
+      head_dim_(head_dim),
+      own_kernel_(kernel == Kernel::fastest && attention_kernel_supported(head_dim)) {
+  if (own_kernel_) return;  // no primitives needed
   const int64_t hidden = heads * head_dim;
   const int64_t row = 3 * hidden;  // leading dimension of qkv
   const int64_t sequence = length * row;
@@ -42,14 +50,23 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
   weighted_values_ = dnnl::matmul(weighted_values_pd);
 }
 
-void Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* qkv,
-                           float* probabilities, float* context) const {
+const float* Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad,
+                                   AlignedBuffer& probabilities, bool keep_probabilities,
+                                   const float* qkv, float* context) const {
+  if (own_kernel_) {
+    float* kept = keep_probabilities
+                      ? probabilities.reserve(static_cast<size_t>(probabilities_size()))
+                      : nullptr;
+    attention_kernel(qkv, batch_, length_, heads_, head_dim_, scratchpad, kept, context);
+    return kept;
+  }
+  float* all_probabilities = probabilities.reserve(static_cast<size_t>(probabilities_size()));
   const auto& engine = cpu_engine();
   const int64_t hidden = heads_ * head_dim_;
   dnnl::memory query(query_desc_, engine, input_handle(qkv));
   dnnl::memory key_transposed(key_transposed_desc_, engine, input_handle(qkv + hidden));
   dnnl::memory value(value_desc_, engine, input_handle(qkv + 2 * hidden));
-  dnnl::memory scores(scores_desc_, engine, probabilities);
+  dnnl::memory scores(scores_desc_, engine, all_probabilities);
   dnnl::memory out(context_desc_, engine, context);
 
   // The three primitives run one after another, so they can share one scratch buffer.
@@ -67,6 +84,7 @@ void Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, cons
                {DNNL_ARG_WEIGHTS, value},
                {DNNL_ARG_DST, out},
                {DNNL_ARG_SCRATCHPAD, scratchpad_memory(weighted_values_scratchpad_, scratchpad)}});
+  return keep_probabilities ? all_probabilities : nullptr;
 }
 
 }  // namespace ordo::ops

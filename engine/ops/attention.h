@@ -6,21 +6,32 @@
 //   context       = probabilities V        written as [batch * length, hidden]
 // Padding never reaches this op: the encoder groups sequences by length, so no mask is needed
 // and no work is spent on padded keys.
+// Where attention_kernel_supported(), ordo's own kernel (attention_kernel.h) runs it; elsewhere,
+// or when asked for, three oneDNN primitives: matmul, softmax, matmul.
 #include "ops/dnnl_context.h"
 
 namespace ordo::ops {
 
 class Attention {
  public:
-  Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim);
+  enum class Kernel { fastest, onednn };
 
-  void operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* qkv,
-                  float* probabilities, float* context) const;
+  Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
+            Kernel kernel = Kernel::fastest);
+
+  // Writes the context; returns the probabilities, [batch, heads, length, length] in
+  // `probabilities`, when keep_probabilities, else null: ordo's kernel then keeps only the
+  // current head's, per thread, in the scratchpad, and never writes the whole tensor to memory.
+  const float* operator()(dnnl::stream& stream, AlignedBuffer& scratchpad,
+                          AlignedBuffer& probabilities, bool keep_probabilities, const float* qkv,
+                          float* context) const;
 
   int64_t probabilities_size() const { return batch_ * heads_ * length_ * length_; }
+  bool uses_own_kernel() const { return own_kernel_; }
 
  private:
   int64_t batch_, length_, heads_, head_dim_;
+  bool own_kernel_;
   dnnl::memory::desc query_desc_, key_transposed_desc_, value_desc_;
   dnnl::memory::desc scores_desc_, context_desc_;
   dnnl::memory::desc scores_scratchpad_, softmax_scratchpad_, weighted_values_scratchpad_;

@@ -1,23 +1,16 @@
 #include "ops/panel_gemm.h"
 
-// GCC 12's own intrinsics (_mm512_max_ps, _mm512_scalef_ps, ...) trip -Wmaybe-uninitialized on
-// the deliberately undefined pass-through operand inside the header.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstddef>
 
-// Only the functions marked so are compiled for AVX-512; the rest of ordo, and whatever the
-// standard headers instantiate here, stays generic, so a CPU without AVX-512 never meets an
-// instruction it lacks (Linear calls panel_gemm only when panel_gemm_supported()).
-#define ORDO_AVX512 __attribute__((target("avx512f,fma")))
+#include "ops/avx512.h"
 
 namespace ordo::ops {
 namespace {
+
+using avx512::exp_ps;
 
 // 6 rows x 64 columns of output stay in 24 of the 32 vector registers while one k-step loads 4
 // vectors of weights and broadcasts 6 inputs: 24 FMAs (12 cycles on 2 FMA ports) per 10 loads.
@@ -55,25 +48,6 @@ struct Tile {
   const char* prefetch_begin;
   const char* prefetch_end;
 };
-
-// e^x to about 1 ulp: x = n ln2 + r with |r| <= ln2/2, a degree-6 Taylor polynomial for e^r
-// (truncation error < 1.3e-7 relative), then 2^n by scalef. Clamped so that it neither
-// overflows to inf nor underflows to a denormal.
-ORDO_AVX512 __m512 exp_ps(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145752f), x);  // ln2 split in two parts
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860677e-6f), r);       // so that r stays exact
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 // x / (1 + e^-y): SiLU when y = x, and GELU's tanh form when y = 2 sqrt(2/pi) (x + 0.044715 x^3),
 // since 0.5 x (1 + tanh(y/2)) = x / (1 + e^-y), which has no cancellation near zero.
@@ -119,20 +93,6 @@ ORDO_AVX512 __m512 activate(__m512 x, Activation activation) {
   return x;
 }
 
-// sums[r][:] += inputs[r][k] * weights row k (64 columns), for every row of the tile.
-template <int Rows>
-ORDO_AVX512 __attribute__((always_inline)) inline void multiply_step(
-    __m512 (&sums)[Rows][kVectors], const float* const (&inputs)[Rows], const float* block,
-    int64_t k) {
-  __m512 weights[kVectors];
-  for (int64_t v = 0; v < kVectors; ++v)
-    weights[v] = _mm512_load_ps(block + k * kPanelColumns + 16 * v);
-  for (int64_t r = 0; r < Rows; ++r) {
-    const __m512 x = _mm512_set1_ps(inputs[r][k]);
-    for (int64_t v = 0; v < kVectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, weights[v], sums[r][v]);
-  }
-}
-
 // One tile of Rows x 64 outputs over one weight block. Each block's products are summed from
 // zero and then added to what the earlier blocks left in `output` (for the first block: the
 // bias, and the residual already in `output`), a two-level sum that keeps the rounding error
@@ -160,12 +120,12 @@ ORDO_AVX512 void tile_kernel(const Problem& problem, const Tile& tile) {
       _mm_prefetch(prefetch, _MM_HINT_T1);
       prefetch += kCacheLine;
     }
-    multiply_step<Rows>(sums, inputs, tile.block, k);
-    multiply_step<Rows>(sums, inputs, tile.block, k + 1);
-    multiply_step<Rows>(sums, inputs, tile.block, k + 2);
-    multiply_step<Rows>(sums, inputs, tile.block, k + 3);
+    avx512::multiply_step(sums, inputs, k, tile.block + k * kPanelColumns);
+    avx512::multiply_step(sums, inputs, k + 1, tile.block + (k + 1) * kPanelColumns);
+    avx512::multiply_step(sums, inputs, k + 2, tile.block + (k + 2) * kPanelColumns);
+    avx512::multiply_step(sums, inputs, k + 3, tile.block + (k + 3) * kPanelColumns);
   }
-  for (; k < tile.depth; ++k) multiply_step<Rows>(sums, inputs, tile.block, k);
+  for (; k < tile.depth; ++k) avx512::multiply_step(sums, inputs, k, tile.block + k * kPanelColumns);
   for (; prefetch < tile.prefetch_end; prefetch += kCacheLine) _mm_prefetch(prefetch, _MM_HINT_T1);
   const bool carry = !tile.first_block || problem.accumulate;
   for (int64_t v = 0; v < kVectors; ++v) {

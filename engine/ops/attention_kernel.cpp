@@ -1,0 +1,237 @@
+#include "ops/attention_kernel.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "ops/avx512.h"
+#include "ops/panel_gemm.h"
+
+namespace ordo::ops {
+namespace {
+
+// As in panel_gemm.cpp: 6 rows x 4 vectors of sums in 24 registers.
+constexpr int kTileRows = 6;
+constexpr int64_t kKeyPanel = 64;  // keys per panel of K^T, 4 vectors
+constexpr int kPanelVectors = kKeyPanel / 16;
+
+// One head of one sequence. query, key and value point at token 0 of the head's columns in qkv.
+struct Head {
+  const float* query;
+  const float* key;
+  const float* value;
+  int64_t qkv_stride;  // floats from one token's row of qkv to the next: 3 x hidden
+  int64_t length;
+  int64_t head_dim;
+  float* probabilities;  // [length][length]
+  float* context;        // token 0 of the head's columns in the [tokens, hidden] output
+  int64_t context_stride;
+  float* keys_transposed;  // scratch: per panel of 64 keys, [head_dim][64], zero past length
+  float* values;           // scratch: V copied to [length][head_dim]
+};
+
+__mmask16 tail_mask(int64_t valid) {
+  return static_cast<__mmask16>((1u << std::clamp<int64_t>(valid, 0, 16)) - 1u);
+}
+
+// K^T in the panel layout multiply_step reads: one row of 64 keys per dimension, zero past the
+// last key. Gathers take one dimension of 16 keys at a time; the 16 cache lines they touch
+// serve the next 15 dimensions from L1. (Scalar stores cost more than the scores themselves.)
+ORDO_AVX512 void transpose_keys(const Head& head) {
+  const __m512i rows = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(static_cast<int>(head.qkv_stride)));
+  const int64_t padded = (head.length + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
+  for (int64_t key0 = 0; key0 < padded; key0 += 16) {
+    const __mmask16 mask = tail_mask(head.length - key0);
+    const float* from = head.key + std::min(key0, head.length - 1) * head.qkv_stride;
+    float* to = head.keys_transposed + key0 / kKeyPanel * head.head_dim * kKeyPanel + key0 % kKeyPanel;
+    for (int64_t d = 0; d < head.head_dim; ++d) {
+      _mm512_store_ps(to + d * kKeyPanel,
+                      _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, rows, from + d, 4));
+    }
+  }
+}
+
+// V's rows are 3 x hidden floats apart in qkv: 9 KiB for BERT-base, so the rows of one head
+// fall in a quarter of L1's sets and evict one another. Copied together they stay in L1 while
+// every query tile reads them.
+void copy_values(const Head& head) {
+  for (int64_t token = 0; token < head.length; ++token) {
+    std::copy_n(head.value + token * head.qkv_stride, head.head_dim,
+                head.values + token * head.head_dim);
+  }
+}
+
+// probabilities[first .. first + Rows) = softmax(Q K^T) for those queries: the scores, each
+// row's maximum taken while the scores are still in registers, then e^(score - maximum) and its
+// sum, then the division (the arithmetic of oneDNN's softmax_accurate). The rows of the tile go
+// through each step together, so their reductions overlap instead of waiting on one another.
+template <int Rows>
+ORDO_AVX512 void probabilities_tile(const Head& head, int64_t first) {
+  const float* queries[Rows];
+  float* rows[Rows];
+  __m512 maxima[Rows];
+  for (int r = 0; r < Rows; ++r) {
+    queries[r] = head.query + (first + r) * head.qkv_stride;
+    rows[r] = head.probabilities + (first + r) * head.length;
+    maxima[r] = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  }
+  for (int64_t key0 = 0; key0 < head.length; key0 += kKeyPanel) {
+    __m512 sums[Rows][kPanelVectors];
+    for (auto& row : sums) {
+      for (auto& sum : row) sum = _mm512_setzero_ps();
+    }
+    const float* panel = head.keys_transposed + key0 * head.head_dim;
+    for (int64_t d = 0; d < head.head_dim; ++d) {
+      avx512::multiply_step(sums, queries, d, panel + d * kKeyPanel);
+    }
+    for (int v = 0; v < kPanelVectors; ++v) {
+      const __mmask16 mask = tail_mask(head.length - key0 - 16 * v);
+      for (int r = 0; r < Rows; ++r) {
+        _mm512_mask_storeu_ps(rows[r] + key0 + 16 * v, mask, sums[r][v]);
+        maxima[r] = _mm512_mask_max_ps(maxima[r], mask, maxima[r], sums[r][v]);
+      }
+    }
+  }
+  __m512 totals[Rows];
+  for (int r = 0; r < Rows; ++r) {
+    maxima[r] = _mm512_set1_ps(_mm512_reduce_max_ps(maxima[r]));
+    totals[r] = _mm512_setzero_ps();
+  }
+  for (int64_t j = 0; j < head.length; j += 16) {
+    const __mmask16 mask = tail_mask(head.length - j);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 e =
+          avx512::exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, rows[r] + j), maxima[r]));
+      _mm512_mask_storeu_ps(rows[r] + j, mask, e);
+      totals[r] = _mm512_mask_add_ps(totals[r], mask, totals[r], e);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) totals[r] = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(totals[r]));
+  for (int64_t j = 0; j < head.length; j += 16) {
+    const __mmask16 mask = tail_mask(head.length - j);
+    for (int r = 0; r < Rows; ++r) {
+      const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, rows[r] + j), totals[r]);
+      _mm512_mask_storeu_ps(rows[r] + j, mask, p);
+    }
+  }
+}
+
+// context[first .. first + Rows) columns [column, column + 16 Vectors) = P V.
+template <int Rows, int Vectors>
+ORDO_AVX512 void weigh_values(const Head& head, int64_t first, int64_t column) {
+  const float* weights[Rows];
+  for (int r = 0; r < Rows; ++r) weights[r] = head.probabilities + (first + r) * head.length;
+  __m512 sums[Rows][Vectors];
+  for (auto& row : sums) {
+    for (auto& sum : row) sum = _mm512_setzero_ps();
+  }
+  const float* values = head.values + column;
+  for (int64_t k = 0; k < head.length; ++k) {
+    avx512::multiply_step(sums, weights, k, values + k * head.head_dim);
+  }
+  for (int r = 0; r < Rows; ++r) {
+    float* out = head.context + (first + r) * head.context_stride + column;
+    for (int v = 0; v < Vectors; ++v) _mm512_storeu_ps(out + 16 * v, sums[r][v]);
+  }
+}
+
+template <int Rows>
+ORDO_AVX512 void context_tile(const Head& head, int64_t first) {
+  for (int64_t column = 0; column < head.head_dim; column += kKeyPanel) {
+    switch ((head.head_dim - column) / 16) {
+      case 1:
+        weigh_values<Rows, 1>(head, first, column);
+        break;
+      case 2:
+        weigh_values<Rows, 2>(head, first, column);
+        break;
+      case 3:
+        weigh_values<Rows, 3>(head, first, column);
+        break;
+      default:
+        weigh_values<Rows, 4>(head, first, column);
+    }
+  }
+}
+
+template <template <int> class Tile>
+ORDO_AVX512 void for_each_query_tile(const Head& head) {
+  for (int64_t first = 0; first < head.length; first += kTileRows) {
+    switch (std::min<int64_t>(kTileRows, head.length - first)) {
+      case 1:
+        Tile<1>::run(head, first);
+        break;
+      case 2:
+        Tile<2>::run(head, first);
+        break;
+      case 3:
+        Tile<3>::run(head, first);
+        break;
+      case 4:
+        Tile<4>::run(head, first);
+        break;
+      case 5:
+        Tile<5>::run(head, first);
+        break;
+      default:
+        Tile<kTileRows>::run(head, first);
+    }
+  }
+}
+
+template <int Rows>
+struct ProbabilitiesTile {
+  ORDO_AVX512 static void run(const Head& head, int64_t first) { probabilities_tile<Rows>(head, first); }
+};
+template <int Rows>
+struct ContextTile {
+  ORDO_AVX512 static void run(const Head& head, int64_t first) { context_tile<Rows>(head, first); }
+};
+
+// Two sweeps over the queries, so that each keeps its right-hand matrix in L1: all scores and
+// softmaxes against K^T (32 KiB at 128 tokens of 64 dimensions), then all of P V against V.
+ORDO_AVX512 void attend(const Head& head) {
+  transpose_keys(head);
+  copy_values(head);
+  for_each_query_tile<ProbabilitiesTile>(head);
+  for_each_query_tile<ContextTile>(head);
+}
+
+}  // namespace
+
+bool attention_kernel_supported(int64_t head_dim) {
+  return panel_gemm_supported() && head_dim > 0 && head_dim % 16 == 0;
+}
+
+void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t heads,
+                      int64_t head_dim, AlignedBuffer& scratch, float* probabilities,
+                      float* context) {
+  const int64_t hidden = heads * head_dim;
+  const int64_t keys_floats = (length + kKeyPanel - 1) / kKeyPanel * kKeyPanel * head_dim;
+  const int64_t own_probabilities = probabilities == nullptr ? length * length : 0;
+  // Rounded to whole cache lines: each thread's K^T must start 64-byte aligned, like the buffer.
+  const int64_t thread_floats = (keys_floats + length * head_dim + own_probabilities + 15) / 16 * 16;
+  float* buffers = scratch.reserve(static_cast<size_t>(thread_floats * omp_get_max_threads()));
+#pragma omp parallel
+  {
+    float* keys_transposed = buffers + omp_get_thread_num() * thread_floats;
+    float* values = keys_transposed + keys_floats;
+#pragma omp for schedule(static)
+    for (int64_t pair = 0; pair < batch * heads; ++pair) {
+      const int64_t sequence = pair / heads;
+      const float* query = qkv + sequence * length * 3 * hidden + pair % heads * head_dim;
+      float* head_probabilities = probabilities != nullptr
+                                      ? probabilities + pair * length * length
+                                      : values + length * head_dim;
+      attend(Head{query, query + hidden, query + 2 * hidden, 3 * hidden, length, head_dim,
+                  head_probabilities,
+                  context + sequence * length * hidden + pair % heads * head_dim, hidden,
+                  keys_transposed, values});
+    }
+  }
+}
+
+}  // namespace ordo::ops

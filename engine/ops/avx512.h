@@ -1,0 +1,55 @@
+#pragma once
+// The AVX-512 building blocks ordo's own kernels share (panel_gemm.cpp, attention_kernel.cpp).
+// Only functions marked ORDO_AVX512 are compiled for AVX-512; the rest of ordo, and whatever
+// the standard headers instantiate, stays generic, so a CPU without AVX-512 never meets an
+// instruction it lacks. Callers check avx512_supported() first.
+
+// GCC 12's own intrinsics (_mm512_max_ps, _mm512_scalef_ps, _mm512_reduce_add_ps, ...) trip
+// -W(maybe-)uninitialized on the deliberately undefined pass-through operand inside the header.
+// Only the kernel files include this header.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include <cstdint>
+
+#define ORDO_AVX512 __attribute__((target("avx512f,fma")))
+
+namespace ordo::ops::avx512 {
+
+// e^x to about 1 ulp: x = n ln2 + r with |r| <= ln2/2, a degree-6 Taylor polynomial for e^r
+// (truncation error < 1.3e-7 relative), then 2^n by scalef. Clamped so that it neither
+// overflows to inf nor underflows to a denormal.
+ORDO_AVX512 inline __m512 exp_ps(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145752f), x);  // ln2 split in two parts
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860677e-6f), r);       // so that r stays exact
+  __m512 p = _mm512_set1_ps(1.0f / 720);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// One k-step of a register tile: sums[r][:] += inputs[r][k] * b_row[0 .. 16 Vectors), for every
+// row r of the tile. b_row is row k of the right-hand matrix; 64-byte aligned is fastest.
+template <int Rows, int Vectors>
+ORDO_AVX512 __attribute__((always_inline)) inline void multiply_step(
+    __m512 (&sums)[Rows][Vectors], const float* const (&inputs)[Rows], int64_t k,
+    const float* b_row) {
+  __m512 b[Vectors];
+  for (int v = 0; v < Vectors; ++v) b[v] = _mm512_loadu_ps(b_row + 16 * v);
+  for (int r = 0; r < Rows; ++r) {
+    const __m512 x = _mm512_set1_ps(inputs[r][k]);
+    for (int v = 0; v < Vectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, b[v], sums[r][v]);
+  }
+}
+
+}  // namespace ordo::ops::avx512
