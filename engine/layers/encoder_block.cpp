@@ -96,10 +96,9 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
     ProfileScope timed(context, "attention",
                        4.0 * run.count * run.length * run.length * hidden_size_);
     const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_);
-    const float* probabilities =
-        (*attention)(context.stream, context.workspace.scratchpad, ws.probabilities,
-                     attentions != nullptr, qkv + run.first_row * 3 * hidden_size_,
-                     attended + run.first_row * hidden_size_);
+    const float* probabilities = (*attention)(
+        context.stream, context.workspace.scratchpad, ws.probabilities, attentions != nullptr,
+        qkv + run.first_row * 3 * hidden_size_, attended + run.first_row * hidden_size_);
     if (attentions == nullptr) continue;
     context.stream.wait();
     // [count, heads, length, length] -> rows of the padded [batch, heads, longest, longest].

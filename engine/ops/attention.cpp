@@ -7,8 +7,7 @@ namespace ordo::ops {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
-                     Kernel kernel)
+Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim, Kernel kernel)
     : batch_(batch),
       length_(length),
       heads_(heads),

@@ -39,14 +39,15 @@ __mmask16 tail_mask(int64_t valid) {
 // last key. Gathers take one dimension of 16 keys at a time; the 16 cache lines they touch
 // serve the next 15 dimensions from L1. (Scalar stores cost more than the scores themselves.)
 ORDO_AVX512 void transpose_keys(const Head& head) {
-  const __m512i rows = _mm512_mullo_epi32(
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-      _mm512_set1_epi32(static_cast<int>(head.qkv_stride)));
+  const __m512i rows =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(static_cast<int>(head.qkv_stride)));
   const int64_t padded = (head.length + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
   for (int64_t key0 = 0; key0 < padded; key0 += 16) {
     const __mmask16 mask = tail_mask(head.length - key0);
     const float* from = head.key + std::min(key0, head.length - 1) * head.qkv_stride;
-    float* to = head.keys_transposed + key0 / kKeyPanel * head.head_dim * kKeyPanel + key0 % kKeyPanel;
+    float* to =
+        head.keys_transposed + key0 / kKeyPanel * head.head_dim * kKeyPanel + key0 % kKeyPanel;
     for (int64_t d = 0; d < head.head_dim; ++d) {
       _mm512_store_ps(to + d * kKeyPanel,
                       _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, rows, from + d, 4));
@@ -184,7 +185,9 @@ ORDO_AVX512 void for_each_query_tile(const Head& head) {
 
 template <int Rows>
 struct ProbabilitiesTile {
-  ORDO_AVX512 static void run(const Head& head, int64_t first) { probabilities_tile<Rows>(head, first); }
+  ORDO_AVX512 static void run(const Head& head, int64_t first) {
+    probabilities_tile<Rows>(head, first);
+  }
 };
 template <int Rows>
 struct ContextTile {
@@ -213,7 +216,8 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
   const int64_t keys_floats = (length + kKeyPanel - 1) / kKeyPanel * kKeyPanel * head_dim;
   const int64_t own_probabilities = probabilities == nullptr ? length * length : 0;
   // Rounded to whole cache lines: each thread's K^T must start 64-byte aligned, like the buffer.
-  const int64_t thread_floats = (keys_floats + length * head_dim + own_probabilities + 15) / 16 * 16;
+  const int64_t thread_floats =
+      (keys_floats + length * head_dim + own_probabilities + 15) / 16 * 16;
   float* buffers = scratch.reserve(static_cast<size_t>(thread_floats * omp_get_max_threads()));
 #pragma omp parallel
   {
@@ -223,9 +227,8 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
     for (int64_t pair = 0; pair < batch * heads; ++pair) {
       const int64_t sequence = pair / heads;
       const float* query = qkv + sequence * length * 3 * hidden + pair % heads * head_dim;
-      float* head_probabilities = probabilities != nullptr
-                                      ? probabilities + pair * length * length
-                                      : values + length * head_dim;
+      float* head_probabilities = probabilities != nullptr ? probabilities + pair * length * length
+                                                           : values + length * head_dim;
       attend(Head{query, query + hidden, query + 2 * hidden, 3 * hidden, length, head_dim,
                   head_probabilities,
                   context + sequence * length * hidden + pair % heads * head_dim, hidden,

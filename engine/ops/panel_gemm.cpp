@@ -125,7 +125,8 @@ ORDO_AVX512 void tile_kernel(const Problem& problem, const Tile& tile) {
     avx512::multiply_step(sums, inputs, k + 2, tile.block + (k + 2) * kPanelColumns);
     avx512::multiply_step(sums, inputs, k + 3, tile.block + (k + 3) * kPanelColumns);
   }
-  for (; k < tile.depth; ++k) avx512::multiply_step(sums, inputs, k, tile.block + k * kPanelColumns);
+  for (; k < tile.depth; ++k)
+    avx512::multiply_step(sums, inputs, k, tile.block + k * kPanelColumns);
   for (; prefetch < tile.prefetch_end; prefetch += kCacheLine) _mm_prefetch(prefetch, _MM_HINT_T1);
   const bool carry = !tile.first_block || problem.accumulate;
   for (int64_t v = 0; v < kVectors; ++v) {
