@@ -36,16 +36,16 @@ __mmask16 tail_mask(int64_t valid) {
 }
 
 // K^T in the panel layout multiply_step reads: one row of 64 keys per dimension, zero past the
-// last key. Gathers take one dimension of 16 keys at a time; the 16 cache lines they touch
-// serve the next 15 dimensions from L1. (Scalar stores cost more than the scores themselves.)
+// last key up to a multiple of 16 (the rest of a last, partial panel is never read). Gathers take
+// one dimension of 16 keys at a time; the 16 cache lines they touch serve the next 15 dimensions
+// from L1. (Scalar stores cost more than the scores themselves.)
 ORDO_AVX512 void transpose_keys(const Head& head) {
   const __m512i rows =
       _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                          _mm512_set1_epi32(static_cast<int>(head.qkv_stride)));
-  const int64_t padded = (head.length + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
-  for (int64_t key0 = 0; key0 < padded; key0 += 16) {
+  for (int64_t key0 = 0; key0 < head.length; key0 += 16) {
     const __mmask16 mask = tail_mask(head.length - key0);
-    const float* from = head.key + std::min(key0, head.length - 1) * head.qkv_stride;
+    const float* from = head.key + key0 * head.qkv_stride;
     float* to =
         head.keys_transposed + key0 / kKeyPanel * head.head_dim * kKeyPanel + key0 % kKeyPanel;
     for (int64_t d = 0; d < head.head_dim; ++d) {
@@ -65,55 +65,77 @@ void copy_values(const Head& head) {
   }
 }
 
+// rows[r][key0 .. key0 + 16 Vectors) = the queries' scores against one panel of K^T; maxima[r]
+// takes in those within the sequence.
+template <int Rows, int Vectors>
+ORDO_AVX512 void score_panel(const Head& head, const float* const (&queries)[Rows], int64_t key0,
+                             float* const (&rows)[Rows], __m512 (&maxima)[Rows]) {
+  __m512 sums[Rows][Vectors];
+  for (auto& row : sums) {
+    for (auto& sum : row) sum = _mm512_setzero_ps();
+  }
+  const float* panel = head.keys_transposed + key0 * head.head_dim;
+  for (int64_t d = 0; d < head.head_dim; ++d) {
+    avx512::multiply_step(sums, queries, d, panel + d * kKeyPanel);
+  }
+  for (int64_t v = 0; v < Vectors; ++v) {
+    const __mmask16 mask = tail_mask(head.length - key0 - 16 * v);
+    for (int64_t r = 0; r < Rows; ++r) {
+      _mm512_mask_storeu_ps(rows[r] + key0 + 16 * v, mask, sums[r][v]);
+      maxima[r] = _mm512_mask_max_ps(maxima[r], mask, maxima[r], sums[r][v]);
+    }
+  }
+}
+
 // probabilities[first .. first + Rows) = softmax(Q K^T) for those queries: the scores, each
 // row's maximum taken while the scores are still in registers, then e^(score - maximum) and its
 // sum, then the division (the arithmetic of oneDNN's softmax_accurate). The rows of the tile go
 // through each step together, so their reductions overlap instead of waiting on one another.
 template <int Rows>
 ORDO_AVX512 void probabilities_tile(const Head& head, int64_t first) {
-  const float* queries[Rows];
-  float* rows[Rows];
+  const float* queries[Rows] = {};
+  float* rows[Rows] = {};
   __m512 maxima[Rows];
-  for (int r = 0; r < Rows; ++r) {
+  for (int64_t r = 0; r < Rows; ++r) {
     queries[r] = head.query + (first + r) * head.qkv_stride;
     rows[r] = head.probabilities + (first + r) * head.length;
     maxima[r] = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   }
   for (int64_t key0 = 0; key0 < head.length; key0 += kKeyPanel) {
-    __m512 sums[Rows][kPanelVectors];
-    for (auto& row : sums) {
-      for (auto& sum : row) sum = _mm512_setzero_ps();
-    }
-    const float* panel = head.keys_transposed + key0 * head.head_dim;
-    for (int64_t d = 0; d < head.head_dim; ++d) {
-      avx512::multiply_step(sums, queries, d, panel + d * kKeyPanel);
-    }
-    for (int v = 0; v < kPanelVectors; ++v) {
-      const __mmask16 mask = tail_mask(head.length - key0 - 16 * v);
-      for (int r = 0; r < Rows; ++r) {
-        _mm512_mask_storeu_ps(rows[r] + key0 + 16 * v, mask, sums[r][v]);
-        maxima[r] = _mm512_mask_max_ps(maxima[r], mask, maxima[r], sums[r][v]);
-      }
+    // Short sequences fill only part of the last panel; its empty vectors are skipped.
+    switch (std::min<int64_t>(kPanelVectors, (head.length - key0 + 15) / 16)) {
+      case 1:
+        score_panel<Rows, 1>(head, queries, key0, rows, maxima);
+        break;
+      case 2:
+        score_panel<Rows, 2>(head, queries, key0, rows, maxima);
+        break;
+      case 3:
+        score_panel<Rows, 3>(head, queries, key0, rows, maxima);
+        break;
+      default:
+        score_panel<Rows, kPanelVectors>(head, queries, key0, rows, maxima);
     }
   }
   __m512 totals[Rows];
-  for (int r = 0; r < Rows; ++r) {
+  for (int64_t r = 0; r < Rows; ++r) {
     maxima[r] = _mm512_set1_ps(_mm512_reduce_max_ps(maxima[r]));
     totals[r] = _mm512_setzero_ps();
   }
   for (int64_t j = 0; j < head.length; j += 16) {
     const __mmask16 mask = tail_mask(head.length - j);
-    for (int r = 0; r < Rows; ++r) {
+    for (int64_t r = 0; r < Rows; ++r) {
       const __m512 e =
           avx512::exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, rows[r] + j), maxima[r]));
       _mm512_mask_storeu_ps(rows[r] + j, mask, e);
       totals[r] = _mm512_mask_add_ps(totals[r], mask, totals[r], e);
     }
   }
-  for (int r = 0; r < Rows; ++r) totals[r] = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(totals[r]));
+  for (int64_t r = 0; r < Rows; ++r)
+    totals[r] = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(totals[r]));
   for (int64_t j = 0; j < head.length; j += 16) {
     const __mmask16 mask = tail_mask(head.length - j);
-    for (int r = 0; r < Rows; ++r) {
+    for (int64_t r = 0; r < Rows; ++r) {
       const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, rows[r] + j), totals[r]);
       _mm512_mask_storeu_ps(rows[r] + j, mask, p);
     }
@@ -123,8 +145,8 @@ ORDO_AVX512 void probabilities_tile(const Head& head, int64_t first) {
 // context[first .. first + Rows) columns [column, column + 16 Vectors) = P V.
 template <int Rows, int Vectors>
 ORDO_AVX512 void weigh_values(const Head& head, int64_t first, int64_t column) {
-  const float* weights[Rows];
-  for (int r = 0; r < Rows; ++r) weights[r] = head.probabilities + (first + r) * head.length;
+  const float* weights[Rows] = {};
+  for (int64_t r = 0; r < Rows; ++r) weights[r] = head.probabilities + (first + r) * head.length;
   __m512 sums[Rows][Vectors];
   for (auto& row : sums) {
     for (auto& sum : row) sum = _mm512_setzero_ps();
@@ -133,9 +155,9 @@ ORDO_AVX512 void weigh_values(const Head& head, int64_t first, int64_t column) {
   for (int64_t k = 0; k < head.length; ++k) {
     avx512::multiply_step(sums, weights, k, values + k * head.head_dim);
   }
-  for (int r = 0; r < Rows; ++r) {
+  for (int64_t r = 0; r < Rows; ++r) {
     float* out = head.context + (first + r) * head.context_stride + column;
-    for (int v = 0; v < Vectors; ++v) _mm512_storeu_ps(out + 16 * v, sums[r][v]);
+    for (int64_t v = 0; v < Vectors; ++v) _mm512_storeu_ps(out + 16 * v, sums[r][v]);
   }
 }
 

@@ -45,10 +45,10 @@ ORDO_AVX512 __attribute__((always_inline)) inline void multiply_step(
     __m512 (&sums)[Rows][Vectors], const float* const (&inputs)[Rows], int64_t k,
     const float* b_row) {
   __m512 b[Vectors];
-  for (int v = 0; v < Vectors; ++v) b[v] = _mm512_loadu_ps(b_row + 16 * v);
-  for (int r = 0; r < Rows; ++r) {
+  for (int64_t v = 0; v < Vectors; ++v) b[v] = _mm512_loadu_ps(b_row + 16 * v);
+  for (int64_t r = 0; r < Rows; ++r) {
     const __m512 x = _mm512_set1_ps(inputs[r][k]);
-    for (int v = 0; v < Vectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, b[v], sums[r][v]);
+    for (int64_t v = 0; v < Vectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, b[v], sums[r][v]);
   }
 }
 
