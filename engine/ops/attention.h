@@ -1,13 +1,14 @@
 #pragma once
 // Scaled dot-product attention for `batch` sequences of the same `length`, stored back to
 // back in the fused projection buffer qkv [batch * length, 3 * hidden] (Q already scaled by
-// 1/sqrt(head_dim) at load). Q, K^T and V are strided views of qkv: nothing is copied.
+// 1/sqrt(head_dim) at load).
 //   probabilities = softmax(Q K^T)         [batch, heads, length, length]
 //   context       = probabilities V        written as [batch * length, hidden]
 // Padding never reaches this op: the encoder groups sequences by length, so no mask is needed
 // and no work is spent on padded keys.
 // Where attention_kernel_supported(), ordo's own kernel (attention_kernel.h) runs it; elsewhere,
-// or when asked for, three oneDNN primitives: matmul, softmax, matmul.
+// or when asked for (Kernel::onednn, for tests), three oneDNN primitives on strided views of
+// qkv: matmul, softmax, matmul.
 #include "ops/dnnl_context.h"
 
 namespace ordo::ops {
