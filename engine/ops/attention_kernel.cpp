@@ -11,6 +11,8 @@
 namespace ordo::ops {
 namespace {
 
+using avx512::tail_mask;
+
 // As in panel_gemm.cpp: 6 rows x 4 vectors of sums in 24 registers.
 constexpr int kTileRows = 6;
 constexpr int64_t kKeyPanel = 64;  // keys per panel of K^T, 4 vectors
@@ -30,10 +32,6 @@ struct Head {
   float* keys_transposed;  // scratch: per panel of 64 keys, [head_dim][64], zero past length
   float* values;           // scratch: V copied to [length][head_dim]
 };
-
-__mmask16 tail_mask(int64_t valid) {
-  return static_cast<__mmask16>((1u << std::clamp<int64_t>(valid, 0, 16)) - 1u);
-}
 
 // K^T in the panel layout multiply_step reads: one row of 64 keys per dimension, zero past the
 // last key up to a multiple of 16 (the rest of a last, partial panel is never read). Gathers take

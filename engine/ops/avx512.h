@@ -13,6 +13,7 @@
 #endif
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #define ORDO_AVX512 __attribute__((target("avx512f,fma")))
@@ -36,6 +37,12 @@ ORDO_AVX512 inline __m512 exp_ps(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
+}
+
+// The lanes of a 16-float vector that hold `valid` elements (clamped to 0..16): for the
+// partial last vector of a row.
+inline __mmask16 tail_mask(int64_t valid) {
+  return static_cast<__mmask16>((1u << std::clamp<int64_t>(valid, 0, 16)) - 1u);
 }
 
 // One k-step of a register tile: sums[r][:] += inputs[r][k] * b_row[0 .. 16 Vectors), for every

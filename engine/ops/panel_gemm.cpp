@@ -170,10 +170,7 @@ ORDO_AVX512 void run_panels(const Problem& problem, float* output, int64_t first
   for (int64_t panel = first; panel < last; ++panel) {
     Tile tile{};
     const int64_t columns = std::min(kPanelColumns, problem.out_features - panel * kPanelColumns);
-    for (int64_t v = 0; v < kVectors; ++v) {
-      const int64_t valid = std::clamp<int64_t>(columns - 16 * v, 0, 16);
-      tile.masks[v] = static_cast<__mmask16>((1u << valid) - 1u);
-    }
+    for (int64_t v = 0; v < kVectors; ++v) tile.masks[v] = avx512::tail_mask(columns - 16 * v);
     tile.bias = problem.bias + panel * kPanelColumns;
     for (int64_t k0 = 0; k0 < problem.in_features; k0 += depth) {
       tile.depth = std::min(depth, problem.in_features - k0);
