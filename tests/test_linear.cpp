@@ -126,10 +126,12 @@ TEST(Linear, PackedOpRefusesAnotherRowCount) {
   EXPECT_THROW(op(stream, scratchpad, x.data(), 9, packed, b.data(), y.data()), Error);
 }
 
-// Every row count up to kPanelGemmMaxRows runs on the panel kernel when the weights are packed;
-// above it, on oneDNN. Both must give act(x W^T + b + y_before), the sum-then-activation order
-// of oneDNN's post-ops. Shapes cover a partial last panel (out not a multiple of 64), depths
-// padded to 16 and split into several blocks, and row counts that leave a partial row tile.
+// The shapes panel_gemm_preferred() names run on the panel kernel when the weights are packed
+// (every row count up to kPanelGemmMaxRows, and wide outputs at any row count); the others on
+// oneDNN. Both must give act(x W^T + b + y_before), the sum-then-activation order of oneDNN's
+// post-ops. Shapes cover a partial last panel (out not a multiple of 64), depths padded to 16
+// and split into several blocks, row counts that leave a partial row tile, and inputs of more
+// than one 256-row block (257 and 300 rows, the last block partial).
 using PanelCase = std::tuple<int64_t, int64_t, int64_t, int, bool>;  // activation -1: none
 class PanelGemmShapes : public ::testing::TestWithParam<PanelCase> {};
 
@@ -147,7 +149,7 @@ TEST_P(PanelGemmShapes, MatchesAPlainLoop) {
                   accumulate ? Linear::Output::accumulate : Linear::Output::overwrite,
                   packed.desc(), rows);
   EXPECT_EQ(op.uses_panel_gemm(),
-            packed.packed() && panel_gemm_supported() && rows <= kPanelGemmMaxRows)
+            packed.packed() && panel_gemm_supported() && panel_gemm_preferred(rows, out))
       << "rows " << rows << " in " << in << " out " << out;
 
   std::vector<float> y = before;
@@ -182,7 +184,9 @@ INSTANTIATE_TEST_SUITE_P(
                       PanelCase{13, 128, 130, kGeluTanh, true},
                       PanelCase{128, 768, 192, kGelu, true}, PanelCase{128, 1536, 384, kNone, true},
                       PanelCase{129, 384, 100, kGeluTanh, false},
-                      PanelCase{300, 200, 70, kGelu, true}, PanelCase{16, 3072, 768, kNone, true}));
+                      PanelCase{300, 200, 70, kGelu, true}, PanelCase{16, 3072, 768, kNone, true},
+                      PanelCase{257, 64, 830, kSilu, false},
+                      PanelCase{300, 1000, 768, kGelu, true}));
 
 // Far into both tails, where the activations' exponentials must neither overflow nor lose the
 // sign: GELU(-20) is -0 to float precision, SiLU(-100) about -4e-42, GELU(30) is 30.

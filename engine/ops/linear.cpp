@@ -80,7 +80,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, std::optional<Activati
       activation_(activation),
       accumulate_(output == Output::accumulate),
       weights_desc_(weights_desc) {
-  if (rows > 0 && rows <= kPanelGemmMaxRows && in_features > 0 && panel_gemm_supported()) {
+  if (panel_gemm_preferred(rows, out_features) && in_features > 0 && panel_gemm_supported()) {
     padded_in_features_ = panel_layout_depth(weights_desc, in_features, out_features);
     if (padded_in_features_ > 0) return;  // no primitive needed
   }
