@@ -223,6 +223,24 @@ ORDO_AVX512 void attend(const Head& head) {
   for_each_query_tile<ContextTile>(head);
 }
 
+// While a thread works through one sequence's heads, each head prefetches 1/heads of the next
+// sequence's Q, K and V rows into L2, so that the next sequence's heads do not wait on their
+// rows one cache line at a time: a head's rows lie 3 x hidden floats apart, a stride the
+// hardware prefetchers do not follow. Attention alone, Q/K/V just written (as after the QKV
+// projection), 12 heads of 64, against no prefetch: 32x32 1.17-1.20x, 32x16 1.03x, 8x128
+// 1.00x, 4x256 1.035x; 12 heads of 32 at 32x32 1.08x. Prefetching the next head instead did
+// not help (tried at 8x128).
+ORDO_AVX512 void prefetch_next_sequence_share(const float* next_sequence, int64_t sequence_floats,
+                                              int64_t head, int64_t heads) {
+  constexpr int64_t kCacheLine = 64;
+  const int64_t bytes = sequence_floats * static_cast<int64_t>(sizeof(float));
+  const int64_t share = (bytes + heads - 1) / heads;
+  const char* begin = reinterpret_cast<const char*>(next_sequence);
+  const char* end = begin + std::min(bytes, (head + 1) * share);
+  for (const char* line = begin + head * share; line < end; line += kCacheLine)
+    _mm_prefetch(line, _MM_HINT_T1);
+}
+
 }  // namespace
 
 bool attention_kernel_supported(int64_t head_dim) {
@@ -246,7 +264,12 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
 #pragma omp for schedule(static)
     for (int64_t pair = 0; pair < batch * heads; ++pair) {
       const int64_t sequence = pair / heads;
-      const float* query = qkv + sequence * length * 3 * hidden + pair % heads * head_dim;
+      const int64_t sequence_floats = length * 3 * hidden;
+      if (sequence + 1 < batch) {
+        prefetch_next_sequence_share(qkv + (sequence + 1) * sequence_floats, sequence_floats,
+                                     pair % heads, heads);
+      }
+      const float* query = qkv + sequence * sequence_floats + pair % heads * head_dim;
       float* head_probabilities = probabilities != nullptr ? probabilities + pair * length * length
                                                            : values + length * head_dim;
       attend(Head{query, query + hidden, query + 2 * hidden, 3 * hidden, length, head_dim,
