@@ -8,10 +8,10 @@
 // Xeon (2026-11-30), end to end against the same binary with the kernel off, paired rounds:
 // BERT-base 1x16 1.25x, 1x128 1.06x (twice), MiniLM 1x128 1.00x.
 // At more rows (1,024, cold weights, interleaved with brgemm, 2026-11-30) it ties or wins where
-// the output has at least 768 columns: 768x2304 0.98-1.00x brgemm's speed, 768x768 1.02-1.04x,
-// 768x3072 with GELU 1.06-1.09x (oneDNN 2.6's GELU post-op costs more than this kernel's),
-// 3072x768 1.02-1.06x, MiniLM's 384x1152 1.01-1.03x and 384x1536 with GELU 1.03-1.06x. On
-// narrower outputs it loses (384x384 0.93-0.96x, 1536x384 0.96-1.00x), so
+// the output has at least 768 columns: 768x2304 0.97-1.04x brgemm's speed, 768x768 0.99-1.04x,
+// 768x3072 with GELU 1.05-1.10x (oneDNN 2.6's GELU post-op costs more than this kernel's),
+// 3072x768 1.00-1.06x, MiniLM's 384x1152 0.99-1.03x and 384x1536 with GELU 1.05-1.07x. On
+// narrower outputs it loses (384x384 0.93-0.94x, 1536x384 0.97-1.00x), so
 // panel_gemm_preferred() leaves those to brgemm.
 #include <cstdint>
 #include <optional>
