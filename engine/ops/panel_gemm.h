@@ -20,8 +20,9 @@
 
 namespace ordo::ops {
 
+// Up to this many rows the panel kernel runs every shape; beyond it, only outputs at least
+// kPanelGemmMinWideColumns wide.
 constexpr int64_t kPanelGemmMaxRows = 128;
-// Beyond kPanelGemmMaxRows rows the panel kernel runs outputs at least this wide.
 constexpr int64_t kPanelGemmMinWideColumns = 768;
 constexpr int64_t kPanelColumns = 64;     // the 64b of BA16a64b
 constexpr int64_t kPanelDepthBlock = 16;  // the 16a: in_features is padded to a multiple of it
