@@ -11,6 +11,7 @@
 namespace ordo::ops {
 namespace {
 
+using avx512::kCacheLine;
 using avx512::tail_mask;
 
 // As in panel_gemm.cpp: 6 rows x 4 vectors of sums in 24 registers.
@@ -232,7 +233,6 @@ ORDO_AVX512 void attend(const Head& head) {
 // not help (tried at 8x128).
 ORDO_AVX512 void prefetch_next_sequence_share(const float* next_sequence, int64_t sequence_floats,
                                               int64_t head, int64_t heads) {
-  constexpr int64_t kCacheLine = 64;
   const int64_t bytes = sequence_floats * static_cast<int64_t>(sizeof(float));
   const int64_t share = (bytes + heads - 1) / heads;
   const char* begin = reinterpret_cast<const char*>(next_sequence);
@@ -251,6 +251,7 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
                       int64_t head_dim, AlignedBuffer& scratch, float* probabilities,
                       float* context) {
   const int64_t hidden = heads * head_dim;
+  const int64_t sequence_floats = length * 3 * hidden;  // one sequence's rows of qkv
   const int64_t keys_floats = (length + kKeyPanel - 1) / kKeyPanel * kKeyPanel * head_dim;
   const int64_t own_probabilities = probabilities == nullptr ? length * length : 0;
   // Rounded to whole cache lines: each thread's K^T must start 64-byte aligned, like the buffer.
@@ -264,7 +265,6 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
 #pragma omp for schedule(static)
     for (int64_t pair = 0; pair < batch * heads; ++pair) {
       const int64_t sequence = pair / heads;
-      const int64_t sequence_floats = length * 3 * hidden;
       if (sequence + 1 < batch) {
         prefetch_next_sequence_share(qkv + (sequence + 1) * sequence_floats, sequence_floats,
                                      pair % heads, heads);

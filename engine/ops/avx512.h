@@ -20,6 +20,9 @@
 
 namespace ordo::ops::avx512 {
 
+// The step of the kernels' software prefetches.
+constexpr int64_t kCacheLine = 64;
+
 // e^x to about 1 ulp: x = n ln2 + r with |r| <= ln2/2, a degree-6 Taylor polynomial for e^r
 // (truncation error < 1.3e-7 relative), then 2^n by scalef. Clamped so that it neither
 // overflows to inf nor underflows to a denormal.

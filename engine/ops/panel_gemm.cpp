@@ -11,6 +11,7 @@ namespace ordo::ops {
 namespace {
 
 using avx512::exp_ps;
+using avx512::kCacheLine;
 
 // 6 rows x 64 columns of output stay in 24 of the 32 vector registers while one k-step loads 4
 // vectors of weights and broadcasts 6 inputs: 24 FMAs (12 cycles on 2 FMA ports) per 10 loads.
@@ -30,7 +31,6 @@ constexpr int64_t kMaxDepth = 768;
 // 1.021-1.023, 768x3072 GELU 1.083-1.087 against 1.060-1.068, 3072x768 1.047-1.058 against
 // 1.015-1.033.
 constexpr int64_t kRowBlock = 256;
-constexpr int64_t kCacheLine = 64;
 
 struct Problem {
   const float* input;
