@@ -7,6 +7,7 @@
 
 #include "ops/avx512.h"
 #include "ops/panel_gemm.h"
+#include "ops/work_shares.h"
 
 namespace ordo::ops {
 namespace {
@@ -258,26 +259,30 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
   const int64_t thread_floats =
       (keys_floats + length * head_dim + own_probabilities + 15) / 16 * 16;
   float* buffers = scratch.reserve(static_cast<size_t>(thread_floats * omp_get_max_threads()));
-#pragma omp parallel
-  {
-    float* keys_transposed = buffers + omp_get_thread_num() * thread_floats;
-    float* values = keys_transposed + keys_floats;
-#pragma omp for schedule(static)
-    for (int64_t pair = 0; pair < batch * heads; ++pair) {
-      const int64_t sequence = pair / heads;
-      if (sequence + 1 < batch) {
-        prefetch_next_sequence_share(qkv + (sequence + 1) * sequence_floats, sequence_floats,
-                                     pair % heads, heads);
-      }
-      const float* query = qkv + sequence * sequence_floats + pair % heads * head_dim;
-      float* head_probabilities = probabilities != nullptr ? probabilities + pair * length * length
-                                                           : values + length * head_dim;
-      attend(Head{query, query + hidden, query + 2 * hidden, 3 * hidden, length, head_dim,
-                  head_probabilities,
-                  context + sequence * length * hidden + pair % heads * head_dim, hidden,
-                  keys_transposed, values});
-    }
-  }
+  // schedule(static)'s contiguous shares of the (sequence, head) pairs, so that the heads of a
+  // sequence run on the thread that prefetched them, with the leftovers balanced.
+  const int64_t pairs = batch * heads;
+  const auto first_pair = [pairs](int owner, int team) { return pairs * owner / team; };
+  run_shares(
+      [&](int owner, int team) { return first_pair(owner + 1, team) - first_pair(owner, team); },
+      [&](int owner, int team, int64_t item) {
+        const int64_t pair = first_pair(owner, team) + item;
+        float* keys_transposed = buffers + omp_get_thread_num() * thread_floats;
+        float* values = keys_transposed + keys_floats;
+        const int64_t sequence = pair / heads;
+        if (sequence + 1 < batch) {
+          prefetch_next_sequence_share(qkv + (sequence + 1) * sequence_floats, sequence_floats,
+                                       pair % heads, heads);
+        }
+        const float* query = qkv + sequence * sequence_floats + pair % heads * head_dim;
+        float* head_probabilities = probabilities != nullptr
+                                        ? probabilities + pair * length * length
+                                        : values + length * head_dim;
+        attend(Head{query, query + hidden, query + 2 * hidden, 3 * hidden, length, head_dim,
+                    head_probabilities,
+                    context + sequence * length * hidden + pair % heads * head_dim, hidden,
+                    keys_transposed, values});
+      });
 }
 
 }  // namespace ordo::ops

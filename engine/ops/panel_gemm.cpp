@@ -1,11 +1,10 @@
 #include "ops/panel_gemm.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstddef>
 
 #include "ops/avx512.h"
+#include "ops/work_shares.h"
 
 namespace ordo::ops {
 namespace {
@@ -169,35 +168,34 @@ ORDO_AVX512 void run_tile(int64_t rows, const Problem& problem, const Tile& tile
   }
 }
 
-// Panels [first, last) in memory order, which is also the order the weights are read in, so
-// "the next block" is simply the bytes that follow the current one.
-ORDO_AVX512 void run_panels(const Problem& problem, float* output, int64_t first, int64_t last) {
+// One 64-column panel over problem.rows rows. The weights are read in memory order, so "the
+// next block" is simply the bytes that follow the current one, up to share_end: the end of the
+// panels this thread will take next.
+ORDO_AVX512 void run_panel(const Problem& problem, float* output, int64_t panel,
+                           const char* share_end) {
   const int64_t panel_floats = problem.padded_in_features * kPanelColumns;
-  const char* share_end = reinterpret_cast<const char*>(problem.weights + last * panel_floats);
   const int64_t blocks = (problem.in_features + kMaxDepth - 1) / kMaxDepth;
   const int64_t depth = (problem.in_features + blocks - 1) / blocks;  // even blocks
   const int64_t tiles = (problem.rows + kTileRows - 1) / kTileRows;
-  for (int64_t panel = first; panel < last; ++panel) {
-    Tile tile{};
-    const int64_t columns = std::min(kPanelColumns, problem.out_features - panel * kPanelColumns);
-    for (int64_t v = 0; v < kVectors; ++v) tile.masks[v] = avx512::tail_mask(columns - 16 * v);
-    tile.bias = problem.bias + panel * kPanelColumns;
-    for (int64_t k0 = 0; k0 < problem.in_features; k0 += depth) {
-      tile.depth = std::min(depth, problem.in_features - k0);
-      tile.first_block = k0 == 0;
-      tile.last_block = k0 + tile.depth == problem.in_features;
-      tile.block = problem.weights + panel * panel_floats + k0 * kPanelColumns;
-      const char* next = reinterpret_cast<const char*>(tile.block + tile.depth * kPanelColumns);
-      const int64_t next_lines = depth * kPanelColumns * 4 / kCacheLine;
-      const int64_t lines_per_tile = (next_lines + tiles - 1) / tiles;
-      for (int64_t t = 0; t < tiles; ++t) {
-        const int64_t row = t * kTileRows;
-        tile.input = problem.input + row * problem.in_features + k0;
-        tile.output = output + row * problem.out_features + panel * kPanelColumns;
-        tile.prefetch_begin = std::min(share_end, next + t * lines_per_tile * kCacheLine);
-        tile.prefetch_end = std::min(share_end, tile.prefetch_begin + lines_per_tile * kCacheLine);
-        run_tile(std::min<int64_t>(kTileRows, problem.rows - row), problem, tile);
-      }
+  Tile tile{};
+  const int64_t columns = std::min(kPanelColumns, problem.out_features - panel * kPanelColumns);
+  for (int64_t v = 0; v < kVectors; ++v) tile.masks[v] = avx512::tail_mask(columns - 16 * v);
+  tile.bias = problem.bias + panel * kPanelColumns;
+  for (int64_t k0 = 0; k0 < problem.in_features; k0 += depth) {
+    tile.depth = std::min(depth, problem.in_features - k0);
+    tile.first_block = k0 == 0;
+    tile.last_block = k0 + tile.depth == problem.in_features;
+    tile.block = problem.weights + panel * panel_floats + k0 * kPanelColumns;
+    const char* next = reinterpret_cast<const char*>(tile.block + tile.depth * kPanelColumns);
+    const int64_t next_lines = depth * kPanelColumns * 4 / kCacheLine;
+    const int64_t lines_per_tile = (next_lines + tiles - 1) / tiles;
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t row = t * kTileRows;
+      tile.input = problem.input + row * problem.in_features + k0;
+      tile.output = output + row * problem.out_features + panel * kPanelColumns;
+      tile.prefetch_begin = std::min(share_end, next + t * lines_per_tile * kCacheLine);
+      tile.prefetch_end = std::min(share_end, tile.prefetch_begin + lines_per_tile * kCacheLine);
+      run_tile(std::min<int64_t>(kTileRows, problem.rows - row), problem, tile);
     }
   }
 }
@@ -211,20 +209,25 @@ void panel_gemm(const float* input, int64_t rows, int64_t in_features, const flo
                         out_features, bias, activation,  accumulate};
   const int64_t panels = (out_features + kPanelColumns - 1) / kPanelColumns;
   if (rows <= 0 || panels == 0) return;
-#pragma omp parallel
-  {
-    // Contiguous shares of the panels: each thread streams its own part of the weights.
-    const int64_t threads = omp_get_num_threads();
-    const int64_t thread = omp_get_thread_num();
-    const int64_t first = panels * thread / threads;
-    const int64_t last = panels * (thread + 1) / threads;
-    for (int64_t row = 0; row < rows; row += kRowBlock) {
-      Problem block = problem;
-      block.input = input + row * in_features;
-      block.rows = std::min(kRowBlock, rows - row);
-      run_panels(block, output + row * out_features, first, last);
-    }
-  }
+  const int64_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const int64_t panel_floats = padded_in_features * kPanelColumns;
+  // Each thread owns a contiguous share of the panels and streams its part of the weights, over
+  // one block of rows at a time: item = row block * share + panel within the share.
+  const auto first_panel = [panels](int owner, int team) { return panels * owner / team; };
+  run_shares(
+      [&](int owner, int team) {
+        return row_blocks * (first_panel(owner + 1, team) - first_panel(owner, team));
+      },
+      [&](int owner, int team, int64_t item) {
+        const int64_t first = first_panel(owner, team);
+        const int64_t last = first_panel(owner + 1, team);
+        const int64_t row = item / (last - first) * kRowBlock;
+        Problem block = problem;
+        block.input = input + row * in_features;
+        block.rows = std::min(kRowBlock, rows - row);
+        run_panel(block, output + row * out_features, first + item % (last - first),
+                  reinterpret_cast<const char*>(weights + last * panel_floats));
+      });
 }
 
 }  // namespace ordo::ops
