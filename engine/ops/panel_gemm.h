@@ -40,8 +40,8 @@ constexpr bool panel_gemm_preferred(int64_t rows, int64_t out_features) {
 // output[rows][out] = act(input[rows][in] W + bias (+ output[rows][out] when accumulate)), the
 // order of oneDNN's sum-then-eltwise post-ops. `weights` is the {in, out} matrix in BA16a64b:
 // for every 64 output columns a panel of padded_in x 64 floats, in and out zero-padded to
-// multiples of 16 and 64; in_features >= 1. Runs on OpenMP's threads, one share of the panels
-// each, any number of rows.
+// multiples of 16 and 64; in_features >= 1. Runs on OpenMP's threads, one contiguous share of
+// the panels each and the leftovers shared (run_shares in ops/work_shares.h), any number of rows.
 void panel_gemm(const float* input, int64_t rows, int64_t in_features, const float* weights,
                 int64_t padded_in_features, int64_t out_features, const float* bias,
                 std::optional<Activation> activation, bool accumulate, float* output);

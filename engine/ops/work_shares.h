@@ -3,8 +3,9 @@
 // Why: a fixed split (schedule(static)) keeps each thread on its own contiguous data (its part
 // of the weights streams in order and is prefetched ahead), but on a shared host one thread is
 // often slowed for a while and the other then waits at the end of every matmul. Measured on
-// this 2-core VM (2026-11-30), BERT-base's four projections at 1,024 rows, 12 layers: with a
-// fixed split the threads were idle 2.0-4.7% of the time and it ran 0-5% slower than this.
+// this 2-core VM (2026-11-30), BERT-base's four projections at 1,024 rows, 12 layers, four
+// interleaved runs: with a fixed split the threads were idle 2.0-4.7% of the time (0.46-0.75%
+// with this), and it ran 0-6% slower than this.
 // Here each thread first takes its own share in order, then helps with what is left of the
 // others' shares, so no thread waits while there is work, and the common case keeps the
 // fixed split's order. Which thread runs an item never changes what the item computes.
