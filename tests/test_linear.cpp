@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -15,17 +14,12 @@
 #include "ops/linear.h"
 #include "ops/panel_gemm.h"
 #include "ordo/error.h"
+#include "random_values.h"
 
 namespace ordo::ops {
 namespace {
 
-std::vector<float> random_vector(size_t size, unsigned seed) {
-  std::mt19937 generator(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> values(size);
-  for (float& value : values) value = uniform(generator);
-  return values;
-}
+using test::random_vector;
 
 // The activations as PyTorch defines them (torch.nn.GELU(), GELU(approximate="tanh"), ReLU,
 // SiLU), in double precision.

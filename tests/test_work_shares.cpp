@@ -1,5 +1,6 @@
 // run_shares: every item of every share runs exactly once, a thread takes its own share in
-// order, and a stalled thread's items are taken by the others.
+// order, and a stalled thread's items are taken by the others. And its users, the panel kernel
+// and the attention kernel: the same bits whichever thread ran which item.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -9,10 +10,17 @@
 #include <thread>
 #include <vector>
 
+#include "ops/attention.h"
+#include "ops/attention_kernel.h"
+#include "ops/linear.h"
+#include "ops/panel_gemm.h"
 #include "ops/work_shares.h"
+#include "random_values.h"
 
 namespace ordo::ops {
 namespace {
+
+using test::random_vector;
 
 // Sets the OpenMP team size for one test and restores it after.
 class TeamSize {
@@ -102,6 +110,62 @@ TEST(WorkShares, AStalledThreadsItemsAreTakenByTheOthers) {
   ASSERT_EQ(teams.load(), 2);
   EXPECT_TRUE(stolen.load()) << "thread 0 stalled and no other thread took its items";
   for (int64_t item = 0; item < kItems; ++item) EXPECT_NE(runner[item].load(), 0) << item;
+}
+
+// Every output element is computed by one item, in the same order on any thread, so the team
+// size (3 and 7 threads on fewer cores: items are taken from shares that are not a thread's
+// own) must not change a single bit. 300 rows: two row blocks; 1000 deep: two weight blocks.
+TEST(WorkShares, PanelKernelGivesTheSameBitsOnAnyTeamSize) {
+  if (!panel_gemm_supported()) GTEST_SKIP() << "the panel kernel needs AVX-512F";
+  constexpr int64_t kRows = 300, kIn = 1000, kOut = 830;
+  const auto x = random_vector(kRows * kIn, 1);
+  const auto w = random_vector(kOut * kIn, 2);
+  const auto b = random_vector(kOut, 3);
+  const auto before = random_vector(kRows * kOut, 4);
+  const PackedWeights packed(w.data(), kIn, kOut);
+  const Linear op(kIn, kOut, Activation::gelu, Linear::Output::accumulate, packed.desc(), kRows);
+  ASSERT_TRUE(op.uses_panel_gemm());
+  std::vector<float> first;
+  for (int threads : {1, 2, 3, 7}) {
+    const TeamSize team_size(threads);
+    std::vector<float> y = before;
+    dnnl::stream stream(cpu_engine());
+    AlignedBuffer scratchpad;
+    op(stream, scratchpad, x.data(), kRows, packed, b.data(), y.data());
+    stream.wait();
+    if (first.empty()) {
+      first = y;
+      EXPECT_NE(first, before) << "nothing was computed";
+    } else {
+      EXPECT_EQ(y, first) << threads << " threads";
+    }
+  }
+}
+
+TEST(WorkShares, AttentionKernelGivesTheSameBitsOnAnyTeamSize) {
+  constexpr int64_t kBatch = 5, kLength = 40, kHeads = 3, kHeadDim = 32;
+  if (!attention_kernel_supported(kHeadDim)) GTEST_SKIP() << "the kernel needs AVX-512F";
+  const Attention attention(kBatch, kLength, kHeads, kHeadDim);
+  ASSERT_TRUE(attention.uses_own_kernel());
+  const auto qkv = random_vector(kBatch * kLength * 3 * kHeads * kHeadDim, 5);
+  std::vector<float> first, first_probabilities;
+  for (int threads : {1, 2, 3, 7}) {
+    const TeamSize team_size(threads);
+    AlignedBuffer scratchpad, buffer;
+    dnnl::stream stream(cpu_engine());
+    std::vector<float> context(kBatch * kLength * kHeads * kHeadDim, 0.0f);
+    const float* kept = attention(stream, scratchpad, buffer, true, qkv.data(), context.data());
+    stream.wait();
+    ASSERT_NE(kept, nullptr);
+    const std::vector<float> probabilities(kept, kept + attention.probabilities_size());
+    if (first.empty()) {
+      first = context;
+      first_probabilities = probabilities;
+    } else {
+      EXPECT_EQ(context, first) << threads << " threads";
+      EXPECT_EQ(probabilities, first_probabilities) << threads << " threads";
+    }
+  }
 }
 
 }  // namespace
