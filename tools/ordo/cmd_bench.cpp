@@ -46,7 +46,8 @@ both synthetic shapes.
                    pooling) to the f32 ones
   --seconds S      how long to measure each case (default 3)
   --min-runs N     measure at least N calls per case (default 10)
-  --profile        add the time per op (projections, attention, FFN, LayerNorm, ...)
+  --profile        add the time per op (projections, attention, FFN, LayerNorm, ...), the
+                   median over 5 more calls
   --pe KIND        none | sinusoidal | sinusoidal-blocked | learned
   --threads N      OpenMP threads
   --check-weights  stop with an error if any weight is NaN or Inf (a load-time scan)
@@ -256,33 +257,40 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
     result["min_cosine_vs_f32"] = min_cosine_vs_f32(loaded.encoder, *f32_reference, input);
 
   if (settings.profile) {
-    // Separate calls, so that the clock reads do not touch the timed runs above.
+    // Separate calls, so that the clock reads do not touch the timed runs above. Each op's time
+    // is its median over the calls, as the forward pass's is: a shared host's slow moments then
+    // move it less than they would move a mean.
     constexpr int kProfiledCalls = 5;
     ForwardOptions options;
     options.profile = true;
-    std::vector<OpTime> total;
+    struct Samples {
+      OpTime op;  // the first call's, for the name, calls and FLOPs (the same in every call)
+      std::vector<double> ms;
+    };
+    std::vector<Samples> samples;
     for (int i = 0; i < kProfiledCalls; ++i) {
       for (const OpTime& op : loaded.encoder.forward(input, options).profile) {
-        auto it = std::find_if(total.begin(), total.end(),
-                               [&](const OpTime& seen) { return seen.op == op.op; });
-        if (it == total.end()) {
-          total.push_back(op);
-        } else {
-          it->calls += op.calls, it->ms += op.ms, it->flops += op.flops;
-        }
+        auto it = std::find_if(samples.begin(), samples.end(),
+                               [&](const Samples& seen) { return seen.op.op == op.op; });
+        if (it == samples.end()) it = samples.insert(samples.end(), Samples{op, {}});
+        it->ms.push_back(op.ms);
       }
     }
+    std::vector<double> median_ms;
     double all_ms = 0.0;
-    for (const OpTime& op : total) all_ms += op.ms;
+    for (Samples& op : samples) {
+      std::sort(op.ms.begin(), op.ms.end());
+      median_ms.push_back(op.ms[op.ms.size() / 2]);
+      all_ms += median_ms.back();
+    }
     nlohmann::json ops = nlohmann::json::array();
-    for (const OpTime& op : total) {
-      const double ms = op.ms / kProfiledCalls;
-      nlohmann::json entry = {{"op", op.op},
-                              {"calls", op.calls / kProfiledCalls},
-                              {"ms", ms},
-                              {"share", op.ms / all_ms}};
+    for (size_t i = 0; i < samples.size(); ++i) {
+      const OpTime& op = samples[i].op;
+      const double ms = median_ms[i];
+      nlohmann::json entry = {
+          {"op", op.op}, {"calls", op.calls}, {"ms", ms}, {"share", ms / all_ms}};
       if (op.flops > 0) {
-        const double op_gflops = op.flops / op.ms / 1e6;
+        const double op_gflops = op.flops / ms / 1e6;
         entry["gflops"] = op_gflops;
         entry["peak_fraction"] = op_gflops / peak.gflops;
       }
