@@ -262,11 +262,12 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
   // schedule(static)'s contiguous shares of the (sequence, head) pairs, so that the heads of a
   // sequence run on the thread that prefetched them, with the leftovers balanced.
   const int64_t pairs = batch * heads;
-  const auto first_pair = [pairs](int owner, int team) { return pairs * owner / team; };
   run_shares(
-      [&](int owner, int team) { return first_pair(owner + 1, team) - first_pair(owner, team); },
+      [&](int owner, int team) {
+        return share_begin(pairs, owner + 1, team) - share_begin(pairs, owner, team);
+      },
       [&](int owner, int team, int64_t item) {
-        const int64_t pair = first_pair(owner, team) + item;
+        const int64_t pair = share_begin(pairs, owner, team) + item;
         float* keys_transposed = buffers + omp_get_thread_num() * thread_floats;
         float* values = keys_transposed + keys_floats;
         const int64_t sequence = pair / heads;

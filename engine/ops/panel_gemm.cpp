@@ -213,14 +213,14 @@ void panel_gemm(const float* input, int64_t rows, int64_t in_features, const flo
   const int64_t panel_floats = padded_in_features * kPanelColumns;
   // Each thread owns a contiguous share of the panels and streams its part of the weights, over
   // one block of rows at a time: item = row block * share + panel within the share.
-  const auto first_panel = [panels](int owner, int team) { return panels * owner / team; };
   run_shares(
       [&](int owner, int team) {
-        return row_blocks * (first_panel(owner + 1, team) - first_panel(owner, team));
+        return row_blocks *
+               (share_begin(panels, owner + 1, team) - share_begin(panels, owner, team));
       },
       [&](int owner, int team, int64_t item) {
-        const int64_t first = first_panel(owner, team);
-        const int64_t last = first_panel(owner + 1, team);
+        const int64_t first = share_begin(panels, owner, team);
+        const int64_t last = share_begin(panels, owner + 1, team);
         const int64_t row = item / (last - first) * kRowBlock;
         Problem block = problem;
         block.input = input + row * in_features;

@@ -17,6 +17,12 @@
 
 namespace ordo::ops {
 
+// Where owner's share of `count` units starts when they are split into `team` contiguous shares
+// as schedule(static) splits them; it ends where owner + 1's starts.
+constexpr int64_t share_begin(int64_t count, int owner, int team) {
+  return count * owner / team;
+}
+
 // On a new OpenMP parallel region of `team` threads, runs body(owner, team, item) once for every
 // owner in [0, team) and item in [0, share_size(owner, team)). Each thread takes its own share's
 // items (owner = its thread number) in increasing order first. Not reentrant on one thread
