@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "layers/attention_position.h"
 #include "layers/batch.h"
 #include "layers/embeddings.h"
 #include "layers/encoder_block.h"
@@ -19,12 +20,6 @@
 
 namespace ordo {
 namespace {
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
 
 void expect_shape(const TensorView& view, const std::vector<int64_t>& shape,
                   const std::string& name) {
@@ -138,20 +133,27 @@ void pooler_output(const EncoderSpec& spec, ops::OpCache& ops, const float* x,
 struct Encoder::Impl {
   Impl(EncoderSpec encoder_spec, const EncoderOptions& options)
       : spec((validate(encoder_spec), std::move(encoder_spec))),
+        kind(options.position_kind.value_or(spec.position_kind)),
+        // A scheme acts in one place: on the input, or inside attention (the input then gets
+        // nothing), or nowhere.
         embeddings(spec, layers::PositionalEncoding::create(
-                             options.position_kind.value_or(spec.position_kind),
+                             place_of(kind) == PositionPlace::input ? kind : PositionKind::none,
                              spec.embedding_size > 0 ? spec.embedding_size : spec.hidden_size,
-                             spec.position_embeddings, spec.position_offset)) {
+                             spec.position_embeddings, spec.position_offset)),
+        attention_position(layers::AttentionPosition::create(kind, spec)) {
+    const auto kernel =
+        options.onednn_attention ? ops::Attention::Kernel::onednn : ops::Attention::Kernel::fastest;
     // ALBERT applies one set of layer weights many times: one block per distinct set, so that
     // its packed copies exist once.
     for (const LayerWeights& weights : spec.layers) {
       const auto same = std::find_if(blocks.begin(), blocks.end(), [&](const auto& block) {
         return same_weights(block.first, weights);
       });
-      blocks.emplace_back(
-          weights, same != blocks.end()
-                       ? same->second
-                       : std::make_shared<const layers::EncoderBlock>(weights, spec, options.int8));
+      blocks.emplace_back(weights,
+                          same != blocks.end()
+                              ? same->second
+                              : std::make_shared<const layers::EncoderBlock>(
+                                    weights, spec, options.int8, attention_position.get(), kernel));
     }
   }
 
@@ -171,13 +173,21 @@ struct Encoder::Impl {
                                                       &LayerWeights::ffn_output_weight,
                                                       &LayerWeights::ffn_output_bias,
                                                       &LayerWeights::ffn_norm_weight,
-                                                      &LayerWeights::ffn_norm_bias};
+                                                      &LayerWeights::ffn_norm_bias,
+                                                      &LayerWeights::distance_embedding};
     return std::all_of(std::begin(fields), std::end(fields),
                        [&](auto field) { return (a.*field).data == (b.*field).data; });
   }
 
+  int64_t max_positions() const {
+    return attention_position ? attention_position->max_positions()
+                              : embeddings.positional_encoding().max_positions();
+  }
+
   EncoderSpec spec;
+  PositionKind kind;
   layers::Embeddings embeddings;
+  std::unique_ptr<const layers::AttentionPosition> attention_position;  // null: not inside
   // (the layer's weights, its block) per application, in order
   std::vector<std::pair<LayerWeights, std::shared_ptr<const layers::EncoderBlock>>> blocks;
   mutable ops::OpCache ops;
@@ -205,10 +215,10 @@ int64_t Encoder::num_heads() const {
   return impl_->spec.num_heads;
 }
 PositionKind Encoder::position_kind() const {
-  return impl_->embeddings.positional_encoding().kind();
+  return impl_->kind;
 }
 int64_t Encoder::max_positions() const {
-  return impl_->embeddings.positional_encoding().max_positions();
+  return impl_->max_positions();
 }
 
 Tensor Encoder::position_encodings(int64_t count) const {
@@ -226,11 +236,35 @@ Tensor Encoder::position_encodings(int64_t count) const {
   return table;
 }
 
+Tensor Encoder::score_contribution_by_distance(int64_t count) const {
+  const int64_t limit = max_positions();
+  if (count < 1 || (limit > 0 && count > limit)) {
+    throw Error("score_contribution_by_distance: " + std::to_string(count) +
+                " positions requested, the " + to_string(position_kind()) + " encoding has " +
+                (limit > 0 ? std::to_string(limit) : "no limit but needs at least 1"));
+  }
+  const int64_t heads = impl_->spec.num_heads, distances = 2 * count - 1;
+  Tensor out({num_layers(), heads, distances});
+  if (!impl_->attention_position) return out;
+  for (int64_t layer = 0; layer < num_layers(); ++layer) {
+    const std::vector<float> values = impl_->attention_position->by_distance(
+        impl_->spec.layers[static_cast<size_t>(layer)], count);
+    std::copy(values.begin(), values.end(), out.data() + layer * heads * distances);
+  }
+  return out;
+}
+
 EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& options) const {
   const EncoderSpec& spec = impl_->spec;
   const int64_t hidden = spec.hidden_size;
   const layers::BatchLayout layout(input.ids);
-  impl_->embeddings.validate(input, layout);
+  impl_->embeddings.validate(input);
+  const int64_t max_positions = impl_->max_positions();
+  if (max_positions > 0 && layout.longest > max_positions) {
+    throw Error("a sequence of " + std::to_string(layout.longest) + " tokens is longer than the " +
+                to_string(impl_->kind) + " positional encoding allows (" +
+                std::to_string(max_positions) + " positions)");
+  }
 
   // Scratch lives per thread: concurrent calls never share it, and a thread's steady state
   // reuses it without allocating.
@@ -350,17 +384,64 @@ const char* to_string(PositionKind kind) {
       return "sinusoidal-blocked";
     case PositionKind::learned:
       return "learned";
+    case PositionKind::rotary:
+      return "rotary";
+    case PositionKind::alibi:
+      return "alibi";
+    case PositionKind::relative_key:
+      return "relative_key";
+    case PositionKind::relative_key_query:
+      return "relative_key_query";
+    case PositionKind::relative_bias:
+      return "relative_bias";
   }
   return "?";
 }
 
+namespace {
+constexpr PositionKind kAllPositionKinds[] = {PositionKind::none,
+                                              PositionKind::sinusoidal,
+                                              PositionKind::sinusoidal_blocked,
+                                              PositionKind::learned,
+                                              PositionKind::rotary,
+                                              PositionKind::alibi,
+                                              PositionKind::relative_key,
+                                              PositionKind::relative_key_query,
+                                              PositionKind::relative_bias};
+}  // namespace
+
+PositionPlace place_of(PositionKind kind) {
+  switch (kind) {
+    case PositionKind::none:
+      return PositionPlace::nowhere;
+    case PositionKind::sinusoidal:
+    case PositionKind::sinusoidal_blocked:
+    case PositionKind::learned:
+      return PositionPlace::input;
+    case PositionKind::rotary:
+    case PositionKind::alibi:
+    case PositionKind::relative_key:
+    case PositionKind::relative_key_query:
+    case PositionKind::relative_bias:
+      return PositionPlace::attention;
+  }
+  return PositionPlace::nowhere;
+}
+
+std::string position_kind_names() {
+  std::string names;
+  for (PositionKind kind : kAllPositionKinds) {
+    names += (names.empty() ? "" : ", ") + std::string(to_string(kind));
+  }
+  return names;
+}
+
 PositionKind parse_position_kind(const std::string& name) {
-  for (PositionKind kind : {PositionKind::none, PositionKind::sinusoidal,
-                            PositionKind::sinusoidal_blocked, PositionKind::learned}) {
+  for (PositionKind kind : kAllPositionKinds) {
     if (name == to_string(kind)) return kind;
   }
-  throw Error("unknown positional encoding '" + name +
-              "' (expected none, sinusoidal, sinusoidal-blocked or learned)");
+  throw Error("unknown positional encoding '" + name + "' (expected " + position_kind_names() +
+              ")");
 }
 
 const char* to_string(Pooling pooling) {

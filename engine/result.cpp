@@ -3,18 +3,9 @@
 #include <string>
 
 #include "ordo/error.h"
+#include "ordo/tensor.h"
 
 namespace ordo {
-namespace {
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
-}  // namespace
-
 Array::Array(std::vector<int64_t> shape, std::vector<float> values)
     : shape_(std::move(shape)), values_(std::move(values)) {
   int64_t count = 1;

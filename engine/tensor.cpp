@@ -13,6 +13,12 @@ static int64_t count_elements(const std::vector<int64_t>& shape) {
   return count;
 }
 
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
 int64_t TensorView::numel() const {
   return count_elements(shape);
 }

@@ -5,16 +5,48 @@
 namespace ordo::models {
 namespace {
 
+// Hugging Face's names (absolute, relative_key, relative_key_query), JinaBERT's alibi, and
+// ordo's names for the kinds Hugging Face's BERT has no name for.
 PositionKind parse_position_embedding_type(const io::JsonFile& config) {
   const std::string name = config.string("position_embedding_type", "absolute");
   if (name == "absolute") return PositionKind::learned;
-  if (name == "sinusoidal") return PositionKind::sinusoidal;
-  if (name == "sinusoidal-blocked") return PositionKind::sinusoidal_blocked;
-  if (name == "none") return PositionKind::none;
-  config.fail("position_embedding_type",
-              "has unsupported value \"" + name +
-                  "\" (supported: absolute, sinusoidal, sinusoidal-blocked, none; relative_key "
-                  "and relative_key_query are not implemented)");
+  if (name != "learned") {
+    try {
+      return parse_position_kind(name);
+    } catch (const Error&) {
+    }
+  }
+  config.fail("position_embedding_type", "has unsupported value \"" + name +
+                                             "\" (supported: absolute, " + position_kind_names() +
+                                             ")");
+}
+
+RotarySettings read_rotary(const io::JsonFile& config, bool used) {
+  RotarySettings rotary;
+  rotary.base = config.number("rotary_emb_base", rotary.base);
+  rotary.fraction = config.number("rotary_emb_fraction", rotary.fraction);
+  rotary.interleaved = config.boolean("rotary_emb_interleaved", rotary.interleaved);
+  if (used && !(rotary.base > 0.0)) config.fail("rotary_emb_base", "must be positive");
+  if (used && !(rotary.fraction > 0.0 && rotary.fraction <= 1.0)) {
+    config.fail("rotary_emb_fraction", "must be in (0, 1]");
+  }
+  return rotary;
+}
+
+RelativeBucketSettings read_relative_buckets(const io::JsonFile& config, bool used) {
+  RelativeBucketSettings buckets;
+  buckets.num_buckets = config.integer("relative_attention_num_buckets", buckets.num_buckets);
+  buckets.max_distance = config.integer("relative_attention_max_distance", buckets.max_distance);
+  if (used && (buckets.num_buckets < 4 || buckets.num_buckets > 4096)) {
+    config.fail("relative_attention_num_buckets", "must be between 4 and 4096");
+  }
+  if (used &&
+      (buckets.max_distance <= buckets.num_buckets / 4 || buckets.max_distance > kMaxPositions)) {
+    config.fail("relative_attention_max_distance",
+                "must exceed relative_attention_num_buckets / 4 and be at most " +
+                    std::to_string(kMaxPositions));
+  }
+  return buckets;
 }
 
 std::string find_prefix(const Checkpoint& checkpoint, const BertLayout& layout) {
@@ -40,6 +72,9 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
   spec.layer_norm_eps = layer_norm_eps(config, "layer_norm_eps", 1e-12);
   spec.position_kind = parse_position_embedding_type(config);
   spec.position_offset = layout.position_offset;
+  spec.rotary = read_rotary(config, spec.position_kind == PositionKind::rotary);
+  spec.relative_buckets =
+      read_relative_buckets(config, spec.position_kind == PositionKind::relative_bias);
   spec.norm_placement =
       config.boolean("ordo_pre_layer_norm", false) ? NormPlacement::pre : NormPlacement::post;
 
@@ -51,20 +86,38 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
   };
 
   const std::string embeddings = prefix + "embeddings.";
+  spec.position_weight_names = {
+      embeddings + "position_embeddings.weight",
+      prefix + "encoder.layer.{}.attention.self.distance_embedding.weight",
+      prefix + "encoder.relative_attention_bias.weight"};
   spec.word_embeddings =
       checkpoint.tensor(embeddings + "word_embeddings.weight", {spec.vocab_size, h},
                         "vocab_size " + std::to_string(spec.vocab_size) + ", " + hidden_why);
-  if (spec.position_kind == PositionKind::learned) {
-    const int64_t positions = positive_field(config, "max_position_embeddings", kMaxPositions);
+  // Every position table the checkpoint has is loaded, whatever its own kind, so that --pe can
+  // run it under another kind whose weights are there (HF BERT always stores a learned table).
+  const bool learned = spec.position_kind == PositionKind::learned;
+  const int64_t positions =
+      learned ? positive_field(config, "max_position_embeddings", kMaxPositions)
+              : positive_field(config, "max_position_embeddings", kMaxPositions, 512);
+  const std::string positions_why = "max_position_embeddings " + std::to_string(positions);
+  if (learned || checkpoint.contains(spec.position_weight_names.position_embeddings)) {
     if (positions <= layout.position_offset) {
       config.fail("max_position_embeddings",
                   "(" + std::to_string(positions) + ") leaves no position after the offset " +
                       std::to_string(layout.position_offset) + " (pad_token_id + 1)");
     }
-    spec.position_embeddings = checkpoint.tensor(
-        embeddings + "position_embeddings.weight", {positions, h},
-        "max_position_embeddings " + std::to_string(positions) + ", " + hidden_why);
+    spec.position_embeddings = checkpoint.tensor(spec.position_weight_names.position_embeddings,
+                                                 {positions, h}, positions_why + ", " + hidden_why);
   }
+  const std::string& bias_name = spec.position_weight_names.relative_attention_bias;
+  if (spec.position_kind == PositionKind::relative_bias || checkpoint.contains(bias_name)) {
+    spec.relative_attention_bias = checkpoint.tensor(
+        bias_name, {spec.relative_buckets.num_buckets, spec.num_heads},
+        "relative_attention_num_buckets " + std::to_string(spec.relative_buckets.num_buckets) +
+            ", num_attention_heads " + std::to_string(spec.num_heads));
+  }
+  const bool relative_keys = spec.position_kind == PositionKind::relative_key ||
+                             spec.position_kind == PositionKind::relative_key_query;
   const int64_t types = config.integer("type_vocab_size", 2);
   if (types < 0 || types > 1024) config.fail("type_vocab_size", "must be between 0 and 1024");
   if (types > 0) {
@@ -93,6 +146,13 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
     load_linear(checkpoint, layer + "output.dense", h, f, ffn_why, w.ffn_output_weight,
                 w.ffn_output_bias);
     norm(layer + "output.LayerNorm", w.ffn_norm_weight, w.ffn_norm_bias);
+    const std::string distance = layer + "attention.self.distance_embedding.weight";
+    if (relative_keys || checkpoint.contains(distance)) {
+      w.distance_embedding =
+          checkpoint.tensor(distance, {2 * positions - 1, h / spec.num_heads},
+                            positions_why + ", num_attention_heads " +
+                                std::to_string(spec.num_heads) + ", " + hidden_why);
+    }
     spec.layers.push_back(w);
   }
   if (spec.norm_placement == NormPlacement::pre) {

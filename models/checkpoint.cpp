@@ -5,12 +5,6 @@
 
 namespace ordo::models {
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 Checkpoint::Checkpoint(const std::filesystem::path& directory, bool check_weights)
     : check_weights_(check_weights) {
   const auto path = directory / "model.safetensors";

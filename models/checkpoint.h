@@ -30,8 +30,6 @@ class Checkpoint {
   bool check_weights_ = false;
 };
 
-std::string shape_string(const std::vector<int64_t>& shape);
-
 // Limits far above any real encoder; they exist so that a hostile config fails fast.
 constexpr int64_t kMaxHidden = 1 << 16;
 constexpr int64_t kMaxLayers = 1024;

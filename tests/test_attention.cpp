@@ -1,7 +1,7 @@
 // ops::Attention, both kernels (ordo's own AVX-512 one and oneDNN's primitives), against
-// softmax(Q K^T) V computed here in double precision from its definition. Shapes cover a
-// single token, query tiles of 1 to 6 rows, key panels cut at 64, and head sizes of 1 to 8
-// vectors.
+// softmax(Q K^T + bias) V computed here in double precision from its definition, with q and k
+// rotated first when a rotation is given. Shapes cover a single token, query tiles of 1 to 6
+// rows, key panels cut at 64, and head sizes of 1 to 8 vectors.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 
 #include "ops/attention.h"
 #include "ops/attention_kernel.h"
+#include "ordo/error.h"
 
 namespace ordo::ops {
 namespace {
@@ -27,13 +28,43 @@ struct Expected {
   double largest_abs_value = 0.0;     // max |V|
 };
 
-Expected reference(const Shape& s, const std::vector<float>& qkv) {
+// q and k of every head rotated in double precision: pair p of the token at position t, the
+// dimensions (p, p + pairs) or (2p, 2p + 1), turned by the angle whose cos and sin are given.
+std::vector<double> rotated(const Shape& s, const std::vector<float>& qkv, const Rotation& r) {
+  std::vector<double> out(qkv.begin(), qkv.end());
+  const int64_t hidden = s.heads * s.head_dim;
+  for (int64_t b = 0; b < s.batch; ++b) {
+    for (int64_t t = 0; t < s.length; ++t) {
+      for (int64_t part = 0; part < 2; ++part) {
+        for (int64_t h = 0; h < s.heads; ++h) {
+          double* x =
+              &out[static_cast<size_t>(((b * s.length + t) * 3 + part) * hidden + h * s.head_dim)];
+          for (int64_t p = 0; p < r.pairs; ++p) {
+            double& a = x[r.interleaved ? 2 * p : p];
+            double& c = x[r.interleaved ? 2 * p + 1 : p + r.pairs];
+            const double cos = r.cos[t * r.pairs + p], sin = r.sin[t * r.pairs + p];
+            const double a0 = a, c0 = c;
+            a = a0 * cos - c0 * sin;
+            c = c0 * cos + a0 * sin;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Expected reference(const Shape& s, const std::vector<float>& qkv_floats,
+                   const AttentionPositions& positions = {}) {
   const int64_t hidden = s.heads * s.head_dim;
   Expected out{std::vector<double>(static_cast<size_t>(s.batch * s.heads * s.length * s.length)),
                std::vector<double>(static_cast<size_t>(s.batch * s.length * hidden))};
+  const std::vector<double> qkv = positions.rotation.empty()
+                                      ? std::vector<double>(qkv_floats.begin(), qkv_floats.end())
+                                      : rotated(s, qkv_floats, positions.rotation);
   const auto at = [&](int64_t b, int64_t token, int64_t part, int64_t h, int64_t d) {
-    return static_cast<double>(qkv[static_cast<size_t>(
-        ((b * s.length + token) * 3 + part) * hidden + h * s.head_dim + d)]);
+    return qkv[static_cast<size_t>(((b * s.length + token) * 3 + part) * hidden + h * s.head_dim +
+                                   d)];
   };
   for (int64_t b = 0; b < s.batch; ++b) {
     for (int64_t h = 0; h < s.heads; ++h) {
@@ -47,6 +78,7 @@ Expected reference(const Shape& s, const std::vector<float>& qkv) {
             out.largest_abs_value = std::max(out.largest_abs_value, std::abs(at(b, j, 2, h, d)));
           }
           out.largest_abs_score = std::max(out.largest_abs_score, abs_score);
+          if (!positions.bias.empty()) scores[j] += positions.bias.row(b, h, i)[j];
         }
         const double maximum = *std::max_element(scores.begin(), scores.end());
         double total = 0.0;
@@ -77,14 +109,16 @@ struct Outputs {
   std::vector<float> probabilities;  // empty unless kept
 };
 
-Outputs run(const Attention& attention, const Shape& s, const std::vector<float>& qkv, bool keep) {
+Outputs run(const Attention& attention, const Shape& s, const std::vector<float>& qkv_values,
+            bool keep, const AttentionPositions& positions = {}) {
   AlignedBuffer scratchpad, buffer;
+  std::vector<float> qkv = qkv_values;  // a rotation works in place
   dnnl::stream stream(cpu_engine());
   // One float past the end, to catch a write out of bounds.
   std::vector<float> context(static_cast<size_t>(s.batch * s.length * s.heads * s.head_dim) + 1,
                              -7.0f);
   const float* probabilities =
-      attention(stream, scratchpad, buffer, keep, qkv.data(), context.data());
+      attention(stream, scratchpad, buffer, keep, qkv.data(), context.data(), positions);
   stream.wait();
   EXPECT_EQ(context.back(), -7.0f) << "written past the context";
   context.pop_back();
@@ -185,6 +219,83 @@ TEST(Attention, LargeScoresStayFinite) {
     ASSERT_LT(score_error, 0.01) << "the inputs are too large for a meaningful bound";
     expect_near(kept.probabilities, want.probabilities, score_error, "probabilities");
     expect_near(kept.context, want.context, score_error * want.largest_abs_value, "context");
+  }
+}
+
+// Position inside attention: a bias on the scores (one vector per head read along a sliding
+// window, as ALiBi and T5 buckets give it, or a full tensor, as relative keys give it) and a
+// rotation of q and k (both pair layouts, part of the head), alone and together.
+struct PositionCase {
+  const char* name;
+  bool window_bias, full_bias, rotate, interleaved;
+};
+
+class AttentionPositionsTest : public ::testing::TestWithParam<PositionCase> {};
+
+TEST_P(AttentionPositionsTest, BothKernelsMatchTheDefinition) {
+  const PositionCase c = GetParam();
+  for (const Shape s : {Shape{2, 70, 2, 64}, Shape{3, 9, 3, 16}, Shape{1, 5, 2, 24}}) {
+    SCOPED_TRACE(std::to_string(s.length) + " tokens, head size " + std::to_string(s.head_dim));
+    const std::vector<float> qkv = random_qkv(s, 0.5f, 23);
+    const std::vector<float> window = random_qkv(Shape{1, 1, s.heads, 2 * s.length - 1}, 2.0f, 3);
+    const std::vector<float> full =
+        random_qkv(Shape{s.batch, s.length, s.heads, s.length}, 1.0f, 4);
+    AttentionPositions positions;
+    if (c.window_bias) {
+      // Per head 2 length - 1 values for j - i = -(length - 1) .. length - 1.
+      positions.bias = {window.data() + (s.length - 1), 0, 2 * s.length - 1, -1};
+    } else if (c.full_bias) {
+      positions.bias = {full.data(), s.heads * s.length * s.length, s.length * s.length, s.length};
+    }
+    const int64_t pairs = s.head_dim / 4;  // half of the head rotates
+    std::vector<float> cos(static_cast<size_t>(s.length * pairs)), sin(cos.size());
+    for (size_t i = 0; i < cos.size(); ++i) {
+      cos[i] = static_cast<float>(std::cos(0.37 * static_cast<double>(i)));
+      sin[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)));
+    }
+    if (c.rotate) positions.rotation = {pairs, c.interleaved, cos.data(), sin.data()};
+    const Expected want = reference(s, qkv, positions);
+    for (const auto kernel : {Attention::Kernel::fastest, Attention::Kernel::onednn}) {
+      const Attention attention(s.batch, s.length, s.heads, s.head_dim, kernel,
+                                !positions.bias.empty());
+      SCOPED_TRACE(attention.uses_own_kernel() ? "own kernel" : "oneDNN");
+      const Outputs kept = run(attention, s, qkv, true, positions);
+      expect_near(kept.probabilities, want.probabilities, 2e-6, "probabilities");
+      expect_near(kept.context, want.context, 2e-6, "context");
+      const Outputs unkept = run(attention, s, qkv, false, positions);
+      EXPECT_EQ(unkept.context, kept.context);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, AttentionPositionsTest,
+    ::testing::Values(PositionCase{"window_bias", true, false, false, false},
+                      PositionCase{"full_bias", false, true, false, false},
+                      PositionCase{"rotation_halves", false, false, true, false},
+                      PositionCase{"rotation_interleaved", false, false, true, true},
+                      PositionCase{"rotation_and_bias", true, false, true, true}),
+    [](const ::testing::TestParamInfo<PositionCase>& info) {
+      return std::string(info.param.name);
+    });
+
+// An op made for a bias refuses a call without one, and the other way round: a mismatch would
+// otherwise add stale scores or drop the bias silently.
+TEST(Attention, RefusesABiasItWasNotMadeFor) {
+  const Shape s{1, 4, 1, 16};
+  const std::vector<float> qkv = random_qkv(s, 0.5f, 1);
+  const std::vector<float> bias(16, 0.0f);
+  AttentionPositions biased;
+  biased.bias = {bias.data(), 0, 0, 4};
+  for (const auto kernel : {Attention::Kernel::fastest, Attention::Kernel::onednn}) {
+    AlignedBuffer scratchpad, buffer;
+    dnnl::stream stream(cpu_engine());
+    std::vector<float> copy = qkv, context(64);
+    const Attention plain(s.batch, s.length, s.heads, s.head_dim, kernel, false);
+    EXPECT_THROW(plain(stream, scratchpad, buffer, false, copy.data(), context.data(), biased),
+                 Error);
+    const Attention with_bias(s.batch, s.length, s.heads, s.head_dim, kernel, true);
+    EXPECT_THROW(with_bias(stream, scratchpad, buffer, false, copy.data(), context.data()), Error);
   }
 }
 

@@ -1,7 +1,9 @@
 // Parity with PyTorch: every fixture under tests/fixtures was written by tools/make_fixtures.py
-// from torch.nn.TransformerEncoderLayer / MultiheadAttention / Embedding / LayerNorm, an
-// implementation independent of ours. The engine must reproduce hidden states, every layer's
-// hidden state and every attention probability to 1e-4.
+// from torch.nn.TransformerEncoderLayer / MultiheadAttention / Embedding / LayerNorm, and every
+// fixture under tests/fixtures/positions by tools/make_position_fixtures.py from the papers and
+// Hugging Face's code for position inside attention: implementations independent of ours. The
+// engine must reproduce hidden states, every layer's hidden state and every attention
+// probability to 1e-4, on ordo's attention kernel and on oneDNN's.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -28,13 +30,10 @@ float max_difference_per_layer(const std::vector<Tensor>& ours, const TensorView
   return worst;
 }
 
-class Parity : public testing::TestWithParam<std::string> {};
-
-TEST_P(Parity, MatchesPyTorch) {
-  const std::string name = GetParam();
+void expect_parity(const std::string& name, const EncoderOptions& encoder_options) {
   const io::SafetensorsFile reference(fixture(name) / "reference.safetensors");
   const ReferenceBatch batch = reference_batch(reference);
-  const Encoder encoder = load_fixture(name);
+  const Encoder encoder = load_fixture(name, encoder_options);
   ForwardOptions options;
   options.output_hidden_states = true;
   options.output_attentions = true;
@@ -53,9 +52,38 @@ TEST_P(Parity, MatchesPyTorch) {
       max_difference_per_layer(output.attentions, reference.f32("attentions"));
   EXPECT_LE(worst_attention, kTolerance) << name << " attentions";
   // Recorded for the closing note and the README: the measured agreement per fixture.
-  std::cout << "[parity] " << name << ": last_hidden_state " << last << ", hidden_states "
-            << worst_hidden << ", attentions " << worst_attention << '\n';
+  std::cout << "[parity] " << name << (encoder_options.onednn_attention ? " (oneDNN)" : "")
+            << ": last_hidden_state " << last << ", hidden_states " << worst_hidden
+            << ", attentions " << worst_attention << '\n';
 }
+
+class Parity : public testing::TestWithParam<std::string> {};
+
+TEST_P(Parity, MatchesPyTorch) {
+  expect_parity(GetParam(), {});
+}
+
+// Position inside attention, on both attention paths: ordo's kernel where the head size allows
+// it (a multiple of 16 on AVX-512), and oneDNN's primitives, forced.
+class PositionParity : public testing::TestWithParam<std::string> {};
+
+TEST_P(PositionParity, MatchesPyTorchOnBothAttentionPaths) {
+  EncoderOptions onednn;
+  onednn.onednn_attention = true;
+  for (const EncoderOptions& options : {EncoderOptions{}, onednn}) {
+    SCOPED_TRACE(options.onednn_attention ? "oneDNN attention" : "fastest attention");
+    expect_parity("positions/" + GetParam(), options);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, PositionParity,
+                         testing::Values("rotary_neox", "rotary_interleaved_half_base1000",
+                                         "rotary_half_neox", "alibi_12_heads", "alibi_6_heads",
+                                         "relative_key", "relative_key_query", "relative_bias",
+                                         "relative_bias_defaults"),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, Parity,
                          testing::Values("learned_gelu", "sinusoidal_gelu", "blocked_relu",

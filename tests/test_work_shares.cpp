@@ -148,13 +148,14 @@ TEST(WorkShares, AttentionKernelGivesTheSameBitsOnAnyTeamSize) {
   if (!attention_kernel_supported(kHeadDim)) GTEST_SKIP() << "the kernel needs AVX-512F";
   const Attention attention(kBatch, kLength, kHeads, kHeadDim);
   ASSERT_TRUE(attention.uses_own_kernel());
-  const auto qkv = random_vector(kBatch * kLength * 3 * kHeads * kHeadDim, 5);
+  const auto qkv_values = random_vector(kBatch * kLength * 3 * kHeads * kHeadDim, 5);
   std::vector<float> first, first_probabilities;
   for (int threads : {1, 2, 3, 7}) {
     const TeamSize team_size(threads);
     AlignedBuffer scratchpad, buffer;
     dnnl::stream stream(cpu_engine());
     std::vector<float> context(kBatch * kLength * kHeads * kHeadDim, 0.0f);
+    std::vector<float> qkv = qkv_values;
     const float* kept = attention(stream, scratchpad, buffer, true, qkv.data(), context.data());
     stream.wait();
     ASSERT_NE(kept, nullptr);

@@ -42,6 +42,10 @@ struct Workspace {
   AlignedBuffer probabilities;      // [run batch, heads, length, length]
   AlignedBuffer scratchpad;         // oneDNN's temporary memory for the primitive being run
   ops::QuantizedBuffers quantized;  // int8 projections' inputs, scales and sums
+  // Position inside attention (layers/attention_position.h):
+  AlignedBuffer position_bias;                // a score bias for the current run
+  AlignedBuffer distance_scores;              // relative_key: q . r and k . r for the current run
+  std::vector<float> rotary_cos, rotary_sin;  // rotary angles past the tabulated positions
 };
 
 class OpProfile;

@@ -10,7 +10,7 @@ Embeddings::Embeddings(const EncoderSpec& spec,
                        std::unique_ptr<PositionalEncoding> positional_encoding)
     : spec_(spec), positional_encoding_(std::move(positional_encoding)) {}
 
-void Embeddings::validate(const EncoderInput& input, const BatchLayout& layout) const {
+void Embeddings::validate(const EncoderInput& input) const {
   const int64_t type_vocab =
       spec_.token_type_embeddings.empty() ? 1 : spec_.token_type_embeddings.shape[0];
   if (!input.token_types.empty() && input.token_types.size() != input.ids.size()) {
@@ -38,12 +38,6 @@ void Embeddings::validate(const EncoderInput& input, const BatchLayout& layout) 
                     std::to_string(type) + " is outside [0, " + std::to_string(type_vocab) + ")");
       }
     }
-  }
-  const int64_t max_positions = positional_encoding_->max_positions();
-  if (max_positions > 0 && layout.longest > max_positions) {
-    throw Error("a sequence of " + std::to_string(layout.longest) +
-                " tokens is longer than the learned position table (" +
-                std::to_string(max_positions) + " positions); shorten it or use --pe sinusoidal");
   }
 }
 

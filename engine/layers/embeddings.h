@@ -14,8 +14,9 @@ class Embeddings {
 
   const PositionalEncoding& positional_encoding() const { return *positional_encoding_; }
 
-  // Throws ordo::Error naming the sequence and token of any id out of range, before any work.
-  void validate(const EncoderInput& input, const BatchLayout& layout) const;
+  // Throws ordo::Error naming the sequence and token of any id or type out of range, before any
+  // work.
+  void validate(const EncoderInput& input) const;
   // Writes the packed embeddings [total_tokens, hidden] into `x`.
   void forward(ForwardContext& context, const EncoderInput& input, float* x) const;
 

@@ -17,7 +17,8 @@ EncoderBlock::Projection::Projection(const float* weight, int64_t in_features, i
   }
 }
 
-EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8)
+EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8,
+                           const AttentionPosition* positions, ops::Attention::Kernel kernel)
     : weights_(weights),
       hidden_size_(spec.hidden_size),
       num_heads_(spec.num_heads),
@@ -26,6 +27,8 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec,
       activation_(spec.activation),
       layer_norm_eps_(spec.layer_norm_eps),
       norm_placement_(spec.norm_placement),
+      positions_(positions),
+      kernel_(kernel),
       qkv_weight_(static_cast<size_t>(3 * hidden_size_ * hidden_size_)),
       qkv_bias_(static_cast<size_t>(3 * hidden_size_)),
       qkv_(fused_qkv(weights, hidden_size_, head_dim_, qkv_weight_, qkv_bias_), hidden_size_,
@@ -92,13 +95,19 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
   }
 
   for (const BatchLayout::Run& run : layout.runs) {
+    float* run_qkv = qkv + run.first_row * 3 * hidden_size_;
+    // Rotation tables or a score bias, when position acts inside attention.
+    const ops::AttentionPositions positions =
+        positions_ != nullptr ? positions_->prepare(context, weights_, run, run_qkv)
+                              : ops::AttentionPositions{};
     // QK^T and PV: 2 x count x length^2 x hidden multiply-adds.
     ProfileScope timed(context, "attention",
                        4.0 * run.count * run.length * run.length * hidden_size_);
-    const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_);
-    const float* probabilities = (*attention)(
-        context.stream, context.workspace.scratchpad, ws.probabilities, attentions != nullptr,
-        qkv + run.first_row * 3 * hidden_size_, attended + run.first_row * hidden_size_);
+    const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_,
+                                                 kernel_, !positions.bias.empty());
+    const float* probabilities = (*attention)(context.stream, context.workspace.scratchpad,
+                                              ws.probabilities, attentions != nullptr, run_qkv,
+                                              attended + run.first_row * hidden_size_, positions);
     if (attentions == nullptr) continue;
     context.stream.wait();
     // [count, heads, length, length] -> rows of the padded [batch, heads, longest, longest].

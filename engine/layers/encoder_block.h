@@ -2,19 +2,23 @@
 // One Transformer encoder block (post-LN as in BERT, pre-LN as an option):
 //   post-LN: x = LN1(x + Attention(x));      x = LN2(x + FFN(x))
 //   pre-LN:  x = x + Attention(LN1(x));      x = x + FFN(LN2(x))
-// where Attention(x) = softmax(q k^T / sqrt(d_head)) v Wo + bo per head, with q, k, v from
-// one fused projection, and FFN(x) = act(x W1 + b1) W2 + b2.
+// where Attention(x) = softmax(q k^T / sqrt(d_head) + bias) v Wo + bo per head, with q, k, v
+// from one fused projection, q and k rotated and the bias given by the positional scheme when
+// it acts inside attention, and FFN(x) = act(x W1 + b1) W2 + b2.
 #include <optional>
 #include <vector>
 
+#include "layers/attention_position.h"
 #include "layers/batch.h"
 
 namespace ordo::layers {
 
 class EncoderBlock {
  public:
-  // int8: run the four projections quantized (EncoderOptions::int8).
-  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8);
+  // int8: run the four projections quantized (EncoderOptions::int8). `positions`: the scheme
+  // inside attention, or null; it outlives the block.
+  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8,
+               const AttentionPosition* positions, ops::Attention::Kernel kernel);
 
   // Updates the packed hidden states x [tokens, hidden] in place. When `attentions` is not
   // null it receives this layer's probabilities as [batch, heads, longest, longest].
@@ -42,6 +46,8 @@ class EncoderBlock {
   Activation activation_;
   float layer_norm_eps_;
   NormPlacement norm_placement_;
+  const AttentionPosition* positions_;
+  ops::Attention::Kernel kernel_;
   // Q, K and V projections stacked as one [3 * hidden, hidden] matrix, with 1/sqrt(d_head)
   // folded into the Q rows and bias: one matmul instead of three, and no scaling pass.
   std::vector<float> qkv_weight_;

@@ -61,8 +61,7 @@ class LearnedEncoding final : public PositionalEncoding {
     const int64_t index = position + offset_;
     if (index < 0 || index >= table_.shape[0]) {
       throw Error("position " + std::to_string(position) + " is past the learned position table (" +
-                  std::to_string(max_positions()) + " positions); use a shorter input or --pe " +
-                  "sinusoidal");
+                  std::to_string(max_positions()) + " positions)");
     }
     const int64_t hidden = table_.shape[1];
     const float* values = table_.data + index * hidden;
@@ -110,8 +109,15 @@ std::unique_ptr<PositionalEncoding> PositionalEncoding::create(PositionKind kind
                     std::to_string(hidden_size));
       }
       return std::make_unique<LearnedEncoding>(table, offset);
+    case PositionKind::rotary:
+    case PositionKind::alibi:
+    case PositionKind::relative_key:
+    case PositionKind::relative_key_query:
+    case PositionKind::relative_bias:
+      break;
   }
-  throw Error("unknown positional encoding kind");
+  throw Error(std::string("positional encoding '") + to_string(kind) +
+              "' acts inside attention, not on the input");
 }
 
 }  // namespace ordo::layers

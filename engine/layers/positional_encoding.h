@@ -1,7 +1,8 @@
 #pragma once
-// Absolute positional encodings added to the token embeddings (ARCHITECTURE.md, table
-// "Positional encodings"). Each kind is one class; `none` is the control experiment in which
-// self-attention is permutation-equivariant.
+// Absolute positional encodings added to the token embeddings (docs/architecture.md,
+// "Positional encodings"); the kinds inside attention are in layers/attention_position.h. Each
+// kind is one class; `none` is the control experiment in which self-attention is
+// permutation-equivariant.
 #include <memory>
 #include <vector>
 

@@ -1,18 +1,24 @@
 #include "ops/attention.h"
 
+#include <algorithm>
+#include <string>
+
 #include "ops/attention_kernel.h"
+#include "ordo/error.h"
 
 namespace ordo::ops {
 
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim, Kernel kernel)
+Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim, Kernel kernel,
+                     bool score_bias)
     : batch_(batch),
       length_(length),
       heads_(heads),
       head_dim_(head_dim),
-      own_kernel_(kernel == Kernel::fastest && attention_kernel_supported(head_dim)) {
+      own_kernel_(kernel == Kernel::fastest && attention_kernel_supported(head_dim)),
+      score_bias_(score_bias) {
   if (own_kernel_) return;  // no primitives needed
   const int64_t hidden = heads * head_dim;
   const int64_t row = 3 * hidden;  // leading dimension of qkv
@@ -32,8 +38,15 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
 
   const auto& engine = cpu_engine();
   const auto attr = user_scratchpad_attr();
+  // A bias is written into the scores first; the matmul then adds Q K^T to it.
+  auto scores_attr = user_scratchpad_attr();
+  if (score_bias) {
+    dnnl::post_ops sum;
+    sum.append_sum(1.0f);
+    scores_attr.set_post_ops(sum);
+  }
   const dnnl::matmul::primitive_desc scores_pd(
-      dnnl::matmul::desc(query_desc_, key_transposed_desc_, scores_desc_), attr, engine);
+      dnnl::matmul::desc(query_desc_, key_transposed_desc_, scores_desc_), scores_attr, engine);
   const dnnl::softmax_v2_forward::primitive_desc softmax_pd(
       dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
                                      dnnl::algorithm::softmax_accurate, scores_desc_, scores_desc_,
@@ -49,17 +62,43 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
   weighted_values_ = dnnl::matmul(weighted_values_pd);
 }
 
+void Attention::rotate(float* qkv, const Rotation& rotation) const {
+  const int64_t hidden = heads_ * head_dim_;
+  const int64_t pairs = batch_ * heads_;
+#pragma omp parallel for schedule(static)
+  for (int64_t pair = 0; pair < pairs; ++pair) {
+    float* query = qkv + pair / heads_ * length_ * 3 * hidden + pair % heads_ * head_dim_;
+    rotate_rows(query, 3 * hidden, length_, rotation);
+    rotate_rows(query + hidden, 3 * hidden, length_, rotation);
+  }
+}
+
 const float* Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad,
                                    AlignedBuffer& probabilities, bool keep_probabilities,
-                                   const float* qkv, float* context) const {
+                                   float* qkv, float* context,
+                                   const AttentionPositions& positions) const {
+  if (score_bias_ == positions.bias.empty()) {
+    throw Error(std::string("attention op made ") + (score_bias_ ? "with" : "without") +
+                " a score bias was called " + (score_bias_ ? "without" : "with") + " one");
+  }
   if (own_kernel_) {
     float* kept = keep_probabilities
                       ? probabilities.reserve(static_cast<size_t>(probabilities_size()))
                       : nullptr;
-    attention_kernel(qkv, batch_, length_, heads_, head_dim_, scratchpad, kept, context);
+    attention_kernel(qkv, batch_, length_, heads_, head_dim_, positions, scratchpad, kept, context);
     return kept;
   }
+  if (!positions.rotation.empty()) rotate(qkv, positions.rotation);
   float* all_probabilities = probabilities.reserve(static_cast<size_t>(probabilities_size()));
+  if (score_bias_) {
+#pragma omp parallel for schedule(static)
+    for (int64_t pair = 0; pair < batch_ * heads_; ++pair) {
+      for (int64_t query = 0; query < length_; ++query) {
+        const float* bias = positions.bias.row(pair / heads_, pair % heads_, query);
+        std::copy_n(bias, length_, all_probabilities + (pair * length_ + query) * length_);
+      }
+    }
+  }
   const auto& engine = cpu_engine();
   const int64_t hidden = heads_ * head_dim_;
   dnnl::memory query(query_desc_, engine, input_handle(qkv));

@@ -1,14 +1,16 @@
 #pragma once
 // Scaled dot-product attention for `batch` sequences of the same `length`, stored back to
 // back in the fused projection buffer qkv [batch * length, 3 * hidden] (Q already scaled by
-// 1/sqrt(head_dim) at load).
-//   probabilities = softmax(Q K^T)         [batch, heads, length, length]
-//   context       = probabilities V        written as [batch * length, hidden]
+// 1/sqrt(head_dim) at load), with position applied inside attention when the scheme asks:
+//   q, k          = rotate(q, k)                   rotary schemes (ops/attention_positions.h)
+//   probabilities = softmax(Q K^T + bias)          [batch, heads, length, length]
+//   context       = probabilities V                written as [batch * length, hidden]
 // Padding never reaches this op: the encoder groups sequences by length, so no mask is needed
 // and no work is spent on padded keys.
 // Where attention_kernel_supported(), ordo's own kernel (attention_kernel.h) runs it; elsewhere,
 // or when asked for (Kernel::onednn, for tests), three oneDNN primitives on strided views of
 // qkv: matmul, softmax, matmul.
+#include "ops/attention_positions.h"
 #include "ops/dnnl_context.h"
 
 namespace ordo::ops {
@@ -17,22 +19,28 @@ class Attention {
  public:
   enum class Kernel { fastest, onednn };
 
+  // score_bias: every call passes a ScoreBias (oneDNN's path then adds it through the scores
+  // matmul's `sum` post-op, so the primitive differs).
   Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
-            Kernel kernel = Kernel::fastest);
+            Kernel kernel = Kernel::fastest, bool score_bias = false);
 
   // Writes the context; returns the probabilities, [batch, heads, length, length] in
   // `probabilities`, when keep_probabilities, else null: ordo's kernel then keeps only the
   // current head's, per thread, in the scratchpad, and never writes the whole tensor to memory.
+  // A rotation is applied to the Q and K columns of qkv in place.
   const float* operator()(dnnl::stream& stream, AlignedBuffer& scratchpad,
-                          AlignedBuffer& probabilities, bool keep_probabilities, const float* qkv,
-                          float* context) const;
+                          AlignedBuffer& probabilities, bool keep_probabilities, float* qkv,
+                          float* context, const AttentionPositions& positions = {}) const;
 
   int64_t probabilities_size() const { return batch_ * heads_ * length_ * length_; }
   bool uses_own_kernel() const { return own_kernel_; }
 
  private:
+  void rotate(float* qkv, const Rotation& rotation) const;
+
   int64_t batch_, length_, heads_, head_dim_;
   bool own_kernel_;
+  bool score_bias_;
   dnnl::memory::desc query_desc_, key_transposed_desc_, value_desc_;
   dnnl::memory::desc scores_desc_, context_desc_;
   dnnl::memory::desc scores_scratchpad_, softmax_scratchpad_, weighted_values_scratchpad_;

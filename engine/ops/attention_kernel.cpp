@@ -33,6 +33,8 @@ struct Head {
   int64_t context_stride;
   float* keys_transposed;  // scratch: per panel of 64 keys, [head_dim][64], zero past length
   float* values;           // scratch: V copied to [length][head_dim]
+  const float* bias;       // added to the scores of query 0; null = no bias
+  int64_t bias_query_stride;
 };
 
 // K^T in the panel layout multiply_step reads: one row of 64 keys per dimension, zero past the
@@ -69,7 +71,8 @@ void copy_values(const Head& head) {
 // takes in those within the sequence.
 template <int Rows, int Vectors>
 ORDO_AVX512 void score_panel(const Head& head, const float* const (&queries)[Rows], int64_t key0,
-                             float* const (&rows)[Rows], __m512 (&maxima)[Rows]) {
+                             const float* const (&biases)[Rows], float* const (&rows)[Rows],
+                             __m512 (&maxima)[Rows]) {
   __m512 sums[Rows][Vectors];
   for (auto& row : sums) {
     for (auto& sum : row) sum = _mm512_setzero_ps();
@@ -81,23 +84,29 @@ ORDO_AVX512 void score_panel(const Head& head, const float* const (&queries)[Row
   for (int64_t v = 0; v < Vectors; ++v) {
     const __mmask16 mask = tail_mask(head.length - key0 - 16 * v);
     for (int64_t r = 0; r < Rows; ++r) {
+      if (head.bias != nullptr) {
+        sums[r][v] =
+            _mm512_add_ps(sums[r][v], _mm512_maskz_loadu_ps(mask, biases[r] + key0 + 16 * v));
+      }
       _mm512_mask_storeu_ps(rows[r] + key0 + 16 * v, mask, sums[r][v]);
       maxima[r] = _mm512_mask_max_ps(maxima[r], mask, maxima[r], sums[r][v]);
     }
   }
 }
 
-// probabilities[first .. first + Rows) = softmax(Q K^T) for those queries: the scores, each
+// probabilities[first .. first + Rows) = softmax(Q K^T + bias) for those queries: the scores, each
 // row's maximum taken while the scores are still in registers, then e^(score - maximum) and its
 // sum, then the division (the arithmetic of oneDNN's softmax_accurate). The rows of the tile go
 // through each step together, so their reductions overlap instead of waiting on one another.
 template <int Rows>
 ORDO_AVX512 void probabilities_tile(const Head& head, int64_t first) {
   const float* queries[Rows] = {};
+  const float* biases[Rows] = {};
   float* rows[Rows] = {};
   __m512 maxima[Rows];
   for (int64_t r = 0; r < Rows; ++r) {
     queries[r] = head.query + (first + r) * head.qkv_stride;
+    if (head.bias != nullptr) biases[r] = head.bias + (first + r) * head.bias_query_stride;
     rows[r] = head.probabilities + (first + r) * head.length;
     maxima[r] = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   }
@@ -105,16 +114,16 @@ ORDO_AVX512 void probabilities_tile(const Head& head, int64_t first) {
     // Short sequences fill only part of the last panel; its empty vectors are skipped.
     switch (std::min<int64_t>(kPanelVectors, (head.length - key0 + 15) / 16)) {
       case 1:
-        score_panel<Rows, 1>(head, queries, key0, rows, maxima);
+        score_panel<Rows, 1>(head, queries, key0, biases, rows, maxima);
         break;
       case 2:
-        score_panel<Rows, 2>(head, queries, key0, rows, maxima);
+        score_panel<Rows, 2>(head, queries, key0, biases, rows, maxima);
         break;
       case 3:
-        score_panel<Rows, 3>(head, queries, key0, rows, maxima);
+        score_panel<Rows, 3>(head, queries, key0, biases, rows, maxima);
         break;
       default:
-        score_panel<Rows, kPanelVectors>(head, queries, key0, rows, maxima);
+        score_panel<Rows, kPanelVectors>(head, queries, key0, biases, rows, maxima);
     }
   }
   __m512 totals[Rows];
@@ -248,9 +257,9 @@ bool attention_kernel_supported(int64_t head_dim) {
   return panel_gemm_supported() && head_dim > 0 && head_dim % 16 == 0;
 }
 
-void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t heads,
-                      int64_t head_dim, AlignedBuffer& scratch, float* probabilities,
-                      float* context) {
+void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
+                      const AttentionPositions& positions, AlignedBuffer& scratch,
+                      float* probabilities, float* context) {
   const int64_t hidden = heads * head_dim;
   const int64_t sequence_floats = length * 3 * hidden;  // one sequence's rows of qkv
   const int64_t keys_floats = (length + kKeyPanel - 1) / kKeyPanel * kKeyPanel * head_dim;
@@ -270,19 +279,26 @@ void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t h
         const int64_t pair = share_begin(pairs, owner, team) + item;
         float* keys_transposed = buffers + omp_get_thread_num() * thread_floats;
         float* values = keys_transposed + keys_floats;
-        const int64_t sequence = pair / heads;
+        const int64_t sequence = pair / heads, head = pair % heads;
         if (sequence + 1 < batch) {
           prefetch_next_sequence_share(qkv + (sequence + 1) * sequence_floats, sequence_floats,
-                                       pair % heads, heads);
+                                       head, heads);
         }
-        const float* query = qkv + sequence * sequence_floats + pair % heads * head_dim;
+        float* query = qkv + sequence * sequence_floats + head * head_dim;
+        if (!positions.rotation.empty()) {
+          // This head's rows of Q and K belong to this item alone, and are read next.
+          rotate_rows(query, 3 * hidden, length, positions.rotation);
+          rotate_rows(query + hidden, 3 * hidden, length, positions.rotation);
+        }
         float* head_probabilities = probabilities != nullptr
                                         ? probabilities + pair * length * length
                                         : values + length * head_dim;
+        const bool biased = !positions.bias.empty();
         attend(Head{query, query + hidden, query + 2 * hidden, 3 * hidden, length, head_dim,
-                    head_probabilities,
-                    context + sequence * length * hidden + pair % heads * head_dim, hidden,
-                    keys_transposed, values});
+                    head_probabilities, context + sequence * length * hidden + head * head_dim,
+                    hidden, keys_transposed, values,
+                    biased ? positions.bias.row(sequence, head, 0) : nullptr,
+                    positions.bias.query_stride});
       });
 }
 

@@ -6,6 +6,7 @@
 // BERT-base is 6 MiB, three times the L2 of a core.
 #include <cstdint>
 
+#include "ops/attention_positions.h"
 #include "ops/dnnl_context.h"
 
 namespace ordo::ops {
@@ -16,11 +17,13 @@ bool attention_kernel_supported(int64_t head_dim);
 // The contract of Attention::operator(): qkv holds `batch` sequences of `length` tokens as rows
 // of [Q | K | V], 3 * heads * head_dim floats each, Q already scaled by 1/sqrt(head_dim).
 // Writes context [batch * length, heads * head_dim] and, unless null, probabilities [batch, heads,
-// length, length]. `scratch` receives per OpenMP thread a transposed K, a copy of V and, when
-// probabilities is null, one head's probabilities. Runs on OpenMP's threads, one share of the
-// (sequence, head) pairs each.
-void attention_kernel(const float* qkv, int64_t batch, int64_t length, int64_t heads,
-                      int64_t head_dim, AlignedBuffer& scratch, float* probabilities,
-                      float* context);
+// length, length]. `positions` is applied inside: each head's Q and K rows are rotated in place
+// just before the head reads them, and the bias is added to the scores while they are still in
+// registers, so neither costs a pass of its own over memory. `scratch` receives per OpenMP
+// thread a transposed K, a copy of V and, when probabilities is null, one head's probabilities.
+// Runs on OpenMP's threads, one share of the (sequence, head) pairs each.
+void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
+                      const AttentionPositions& positions, AlignedBuffer& scratch,
+                      float* probabilities, float* context);
 
 }  // namespace ordo::ops

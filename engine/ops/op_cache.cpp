@@ -65,9 +65,19 @@ std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t featu
 }
 
 std::shared_ptr<const Attention> OpCache::attention(int64_t batch, int64_t length, int64_t heads,
-                                                    int64_t head_dim) {
-  return find_or_make(attentions_, std::make_tuple(batch, length, heads, head_dim), [&] {
-    return std::make_shared<const Attention>(batch, length, heads, head_dim);
+                                                    int64_t head_dim, Attention::Kernel kernel,
+                                                    bool score_bias) {
+  const auto key =
+      std::make_tuple(batch, length, heads, head_dim, static_cast<int>(kernel), score_bias);
+  return find_or_make(attentions_, key, [&] {
+    return std::make_shared<const Attention>(batch, length, heads, head_dim, kernel, score_bias);
+  });
+}
+
+std::shared_ptr<const DistanceScores> OpCache::distance_scores(int64_t batch, int64_t length,
+                                                               int64_t heads, int64_t head_dim) {
+  return find_or_make(distance_scores_, std::make_tuple(batch, length, heads, head_dim), [&] {
+    return std::make_shared<const DistanceScores>(batch, length, heads, head_dim);
   });
 }
 

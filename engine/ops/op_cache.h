@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "ops/attention.h"
+#include "ops/distance_scores.h"
 #include "ops/layer_norm.h"
 #include "ops/linear.h"
 #include "ops/quantized_linear.h"
@@ -33,7 +34,10 @@ class OpCache {
                                                           Linear::Output output, int64_t rows);
   std::shared_ptr<const LayerNorm> layer_norm(int64_t rows, int64_t features, float epsilon);
   std::shared_ptr<const Attention> attention(int64_t batch, int64_t length, int64_t heads,
-                                             int64_t head_dim);
+                                             int64_t head_dim, Attention::Kernel kernel,
+                                             bool score_bias);
+  std::shared_ptr<const DistanceScores> distance_scores(int64_t batch, int64_t length,
+                                                        int64_t heads, int64_t head_dim);
 
  private:
   // Bounds memory when an application feeds endlessly varied shapes.
@@ -47,8 +51,11 @@ class OpCache {
   std::map<LinearKey, std::shared_ptr<const Linear>> linears_;
   std::map<LinearKey, std::shared_ptr<const QuantizedLinear>> quantized_linears_;
   std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
-  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const Attention>>
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool>,
+           std::shared_ptr<const Attention>>
       attentions_;
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const DistanceScores>>
+      distance_scores_;
 };
 
 }  // namespace ordo::ops

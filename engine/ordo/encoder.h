@@ -15,7 +15,22 @@
 namespace ordo {
 
 enum class Activation { gelu, gelu_tanh, relu, silu };
-enum class PositionKind { none, sinusoidal, sinusoidal_blocked, learned };
+// How a model knows token positions. The first four act on the input (a vector added to each
+// token's embedding, or nothing); the rest act inside attention: `rotary` rotates q and k,
+// the others add a bias to the scores before the softmax.
+enum class PositionKind {
+  none,
+  sinusoidal,
+  sinusoidal_blocked,
+  learned,
+  rotary,              // Su et al. 2021 (RoFormer): q, k rotated by position-dependent angles
+  alibi,               // Press et al. 2022: score -= m_h |i - j|
+  relative_key,        // Shaw et al. 2018: score += q_i . r(i - j)
+  relative_key_query,  // Huang et al. 2020: score += q_i . r(i - j) + k_j . r(i - j)
+  relative_bias,       // Raffel et al. 2020 (T5), MPNet: score += b_h[bucket(j - i)]
+};
+enum class PositionPlace { nowhere, input, attention };
+PositionPlace place_of(PositionKind kind);
 enum class NormPlacement { post, pre };  // post: LN(x + f(x)) (BERT); pre: x + f(LN(x))
 // mean_sqrt_len: the sum over tokens / sqrt(tokens) (sentence-transformers' pooling mode).
 // pooler: Hugging Face's pooler_output, tanh(W h_first + b), for checkpoints with a pooler.
@@ -23,6 +38,8 @@ enum class Pooling { cls, mean, max, mean_sqrt_len, pooler };
 
 const char* to_string(PositionKind kind);
 PositionKind parse_position_kind(const std::string& name);  // "none", "sinusoidal", ...
+// "none, sinusoidal, sinusoidal-blocked, learned, rotary, ...": every name, for messages.
+std::string position_kind_names();
 const char* to_string(Pooling pooling);
 Pooling parse_pooling(const std::string& name);
 
@@ -36,6 +53,30 @@ struct LayerWeights {
   TensorView ffn_input_weight, ffn_input_bias;                // [intermediate, hidden]
   TensorView ffn_output_weight, ffn_output_bias;              // [hidden, intermediate]
   TensorView ffn_norm_weight, ffn_norm_bias;                  // LayerNorm around the FFN
+  // relative_key kinds: r(d) for distances d = -(P-1) .. P-1, [2P - 1, head_dim]; may be empty.
+  TensorView distance_embedding;
+};
+
+// Rotary settings, as NomicBERT's config names them (rotary_emb_*).
+struct RotarySettings {
+  double base = 10000.0;
+  double fraction = 1.0;     // the first fraction x head_dim dimensions of each head rotate
+  bool interleaved = false;  // false: pairs (i, i + rot/2) (GPT-NeoX); true: (2i, 2i+1) (GPT-J)
+};
+
+// T5 / MPNet bucketed relative bias: distances up to num_buckets / 4 each have a bucket, longer
+// ones share log-spaced buckets up to max_distance; each direction has num_buckets / 2.
+struct RelativeBucketSettings {
+  int64_t num_buckets = 32;
+  int64_t max_distance = 128;
+};
+
+// The names, in the checkpoint, of the optional position weights, so that the engine's errors
+// can say which tensor a kind needs. Filled by the model loaders.
+struct PositionWeightNames {
+  std::string position_embeddings = "position embeddings";
+  std::string distance_embedding = "layer 0 distance embedding";  // relative_key kinds
+  std::string relative_attention_bias = "relative attention bias";
 };
 
 // BERT's masked-language-model head: logits = LayerNorm(act(h W + b)) E^T + bias, with E the
@@ -71,9 +112,15 @@ struct EncoderSpec {
   int64_t embedding_size = 0;
   TensorView embedding_projection_weight, embedding_projection_bias;
 
-  TensorView word_embeddings;        // [vocab, embedding width]
-  TensorView position_embeddings;    // [max_positions, hidden], learned kind only
-  TensorView token_type_embeddings;  // [type_vocab, hidden], may be empty
+  RotarySettings rotary;                    // rotary kind
+  RelativeBucketSettings relative_buckets;  // relative_bias kind
+  PositionWeightNames position_weight_names;
+
+  TensorView word_embeddings;      // [vocab, embedding width]
+  TensorView position_embeddings;  // [max_positions, hidden]; may be empty unless learned
+  // relative_bias: one [num_buckets, heads] table shared by every layer; may be empty.
+  TensorView relative_attention_bias;
+  TensorView token_type_embeddings;                       // [type_vocab, hidden], may be empty
   TensorView embedding_norm_weight, embedding_norm_bias;  // may be empty
   TensorView final_norm_weight, final_norm_bias;          // pre-LN models; may be empty
   std::vector<LayerWeights> layers;
@@ -86,12 +133,16 @@ struct EncoderSpec {
 
 struct EncoderOptions {
   // Run the weights under another positional encoding than the checkpoint's (the
-  // comparison ordo exists for). `learned` needs a position table in the checkpoint.
+  // comparison ordo exists for). `learned`, `relative_key*` and `relative_bias` need their
+  // tables in the checkpoint; the other kinds have no weights and run on any checkpoint.
   std::optional<PositionKind> position_kind;
   // Run the four projections of every layer (QKV, attention output, FFN in and out) in int8:
   // weights per channel, activations per token (ops/quantized_linear.h). Embeddings,
   // attention scores, layer norms and heads stay f32.
   bool int8 = false;
+  // Run attention through oneDNN's primitives even where ordo's own kernel would run: the
+  // tests check both paths on one machine.
+  bool onednn_attention = false;
 };
 
 struct EncoderInput {
@@ -148,8 +199,18 @@ class Encoder {
   // Largest number of tokens per sequence, or 0 when positions are unbounded.
   int64_t max_positions() const;
   // The vectors the positional encoding adds to tokens 0 .. count-1 of a sequence, [count,
-  // hidden] (all zero for `none`). Throws ordo::Error when count exceeds max_positions().
+  // hidden] (all zero for `none` and the kinds inside attention). Throws ordo::Error when count
+  // exceeds max_positions().
   Tensor position_encodings(int64_t count) const;
+  // For the kinds inside attention, what position alone does to a score at each distance
+  // j - i = -(count - 1) .. count - 1, as [layers, heads, 2 count - 1]:
+  //   alibi, relative_bias: the bias itself (the same for every layer for these two);
+  //   relative_key(_query): |r(i - j)|, the norm of the learned distance vector (the same for
+  //     every head; its product with a query depends on the text);
+  //   rotary: q . k / head_dim for q = k = ones, rotated by positions i and j (Su et al.'s
+  //     long-range decay), the same for every layer and head;
+  //   the other kinds: zeros.
+  Tensor score_contribution_by_distance(int64_t count) const;
 
  private:
   struct Impl;

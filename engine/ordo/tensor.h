@@ -3,10 +3,14 @@
 // engine's interface to models/, tools/ and tests, not installed: applications get ordo::Array.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace ordo {
+
+// "[2, 3]": a shape as error messages print it.
+std::string shape_string(const std::vector<int64_t>& shape);
 
 // A read-only view of float data owned elsewhere (a memory-mapped checkpoint or a
 // buffer the loader keeps alive). Matrices keep PyTorch's [out][in] order.
