@@ -33,8 +33,8 @@ struct LoadOptions {
 LoadedModel load_model(const std::filesystem::path& directory, const LoadOptions& options = {});
 
 // Tokens per sequence the model accepts, special tokens included: the position table's size
-// when `encoder` (built from `model`) runs a learned table, else the tokenizer's declared
-// model_max_length, else 0 (no limit: sinusoidal and `none` encodings run any length).
+// when `encoder` (built from `model`) runs a learned table or relative_key tables, else the
+// tokenizer's declared model_max_length, else 0 (no limit: the other kinds run any length).
 size_t max_tokens(const LoadedModel& model, const Encoder& encoder);
 
 }  // namespace ordo::models

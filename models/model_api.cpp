@@ -43,8 +43,7 @@ std::optional<PositionKind> checked_positional_encoding(const std::string& name)
     return parse_position_kind(name);
   } catch (const Error&) {
     throw Error("Options::positional_encoding is " + quoted(name) +
-                " (expected \"\" for the checkpoint's own, none, sinusoidal, "
-                "sinusoidal-blocked or learned)");
+                " (expected \"\" for the checkpoint's own, " + position_kind_names() + ")");
   }
 }
 

@@ -113,8 +113,8 @@ TEST(Config, MissingTensorIsNamed) {
 
 TEST(Config, UnsupportedPositionEmbeddingTypeNamed) {
   ModelDir dir;
-  dir.edit([](auto& c) { c["position_embedding_type"] = "relative_key"; });
-  expect_load_error(dir.path(), {"position_embedding_type", "relative_key"});
+  dir.edit([](auto& c) { c["position_embedding_type"] = "xpos"; });
+  expect_load_error(dir.path(), {"position_embedding_type", "xpos", "supported", "rotary"});
 }
 
 TEST(Config, UnsupportedActivationNamed) {

@@ -182,9 +182,13 @@ void expect_words(const std::string& message, const std::vector<std::string>& wo
 
 TEST(Family, UnsupportedOptionsFailAtLoadNamingTheField) {
   expect_words(
+      EditedFamily("roberta_mlm", [](auto& c) { c["position_embedding_type"] = "xpos"; }).error(),
+      {"config.json", "position_embedding_type", "xpos", "unsupported", "relative_key_query"});
+  // A supported kind whose weights the checkpoint lacks: the tensor is named, with the prefix.
+  expect_words(
       EditedFamily("roberta_mlm", [](auto& c) { c["position_embedding_type"] = "relative_key"; })
           .error(),
-      {"config.json", "position_embedding_type", "relative_key", "not implemented"});
+      {"model.safetensors", "roberta.encoder.layer.0.attention.self.distance_embedding.weight"});
   expect_words(EditedFamily("marian", [](auto& c) { c["normalize_before"] = true; }).error(),
                {"config.json", "normalize_before", "pre-LN"});
   expect_words(EditedFamily("marian", [](auto& c) { c["model_type"] = "t5"; }).error(),

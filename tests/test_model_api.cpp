@@ -347,8 +347,8 @@ TEST(ModelErrors, LoadNamesTheDirectoryOrOption) {
   expect_contains(with([](Options& o) { o.threads = -1; }), {"Options::threads is -1"});
   expect_contains(with([](Options& o) { o.pooling = "pooler"; }),
                   {"Options::pooling is \"pooler\"", "has no pooler (pooler.dense.weight)"});
-  expect_contains(with([](Options& o) { o.positional_encoding = "rotary"; }),
-                  {"Options::positional_encoding is \"rotary\"", "sinusoidal-blocked"});
+  expect_contains(with([](Options& o) { o.positional_encoding = "xpos"; }),
+                  {"Options::positional_encoding is \"xpos\"", "sinusoidal-blocked", "alibi"});
   // Options are checked before any file is read.
   Options bad;
   bad.pooling = "avg";

@@ -1,10 +1,16 @@
 // Sinusoidal tables against values computed by hand, the relative-position property from
-// "Attention Is All You Need" (section 3.5), and the limits of a learned table.
+// "Attention Is All You Need" (section 3.5), and the limits of a learned table; for the kinds
+// inside attention, ALiBi's slopes against the paper's rule and T5/MPNet buckets against
+// Hugging Face's function (tests/fixtures/positions/buckets.json).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "layers/alibi.h"
 #include "layers/positional_encoding.h"
+#include "layers/relative_buckets.h"
 #include "ordo/error.h"
 
 namespace ordo::test {
@@ -119,6 +125,45 @@ TEST(Learned, OffsetShiftsTheFirstPosition) {
 
 TEST(Learned, NeedsATable) {
   EXPECT_THROW(layers::PositionalEncoding::create(PositionKind::learned, 4, {}, 0), Error);
+}
+
+// Press et al.: for 8 heads the slopes are 1/2, 1/4, ..., 1/256; for a head count that is not
+// a power of two, the slopes of the power of two below, then every other slope of the next.
+TEST(Alibi, SlopesFollowThePapersRule) {
+  const std::vector<float> eight = layers::alibi_slopes(8);
+  ASSERT_EQ(eight.size(), 8u);
+  for (int h = 0; h < 8; ++h) EXPECT_FLOAT_EQ(eight[h], std::ldexp(1.0f, -(h + 1))) << h;
+  // 6 heads: 4 heads' 2^-2, 2^-4, 2^-6, 2^-8, then 8 heads' 2^-1, 2^-3.
+  const std::vector<float> six = layers::alibi_slopes(6);
+  const std::vector<float> six_expected = {0.25f, 0.0625f, 0.015625f, 0.00390625f, 0.5f, 0.125f};
+  EXPECT_EQ(six, six_expected);
+  // 12 heads: 8 heads' slopes, then 16 heads' 2^-0.5, 2^-1.5, 2^-2.5, 2^-3.5.
+  const std::vector<float> twelve = layers::alibi_slopes(12);
+  ASSERT_EQ(twelve.size(), 12u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_FLOAT_EQ(twelve[8 + i], static_cast<float>(std::pow(2.0, -0.5 - i))) << i;
+  }
+  EXPECT_EQ(layers::alibi_slopes(1), std::vector<float>{1.0f / 256});
+}
+
+TEST(RelativeBuckets, MatchHuggingFaceForEveryDistance) {
+  std::ifstream file(std::string(ORDO_FIXTURES_DIR) + "/positions/buckets.json");
+  ASSERT_TRUE(file) << "buckets.json missing";
+  const nlohmann::json cases = nlohmann::json::parse(file).at("cases");
+  ASSERT_GE(cases.size(), 4u);
+  for (const auto& c : cases) {
+    const RelativeBucketSettings settings{c.at("num_buckets").get<int64_t>(),
+                                          c.at("max_distance").get<int64_t>()};
+    const int64_t first = c.at("first").get<int64_t>();
+    const auto& buckets = c.at("buckets");
+    ASSERT_GT(buckets.size(), 500u);
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      const int64_t relative = first + static_cast<int64_t>(i);
+      ASSERT_EQ(layers::relative_position_bucket(relative, settings), buckets[i].get<int64_t>())
+          << "relative position " << relative << ", " << settings.num_buckets << " buckets, "
+          << "max distance " << settings.max_distance;
+    }
+  }
 }
 
 }  // namespace

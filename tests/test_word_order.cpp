@@ -85,5 +85,89 @@ TEST(WordOrder, OverridingWithLearnedNeedsATable) {
   EXPECT_THROW(load_fixture("sinusoidal_gelu", {PositionKind::learned}), Error);
 }
 
+// Position inside attention: every kind on its own checkpoint makes order matter, and the same
+// checkpoint under --pe none is exactly equivariant again, on both attention paths.
+struct InsideCase {
+  const char* fixture;
+  PositionKind kind;
+};
+const InsideCase kInsideCases[] = {
+    {"positions/rotary_neox", PositionKind::rotary},
+    {"positions/rotary_interleaved_half_base1000", PositionKind::rotary},
+    {"positions/alibi_6_heads", PositionKind::alibi},
+    {"positions/relative_key", PositionKind::relative_key},
+    {"positions/relative_key_query", PositionKind::relative_key_query},
+    {"positions/relative_bias", PositionKind::relative_bias},
+};
+
+TEST(WordOrder, EveryKindInsideAttentionMakesOrderMatterAndNoneRemovesIt) {
+  for (const bool onednn : {false, true}) {
+    for (const InsideCase& c : kInsideCases) {
+      SCOPED_TRACE(std::string(c.fixture) + (onednn ? ", oneDNN attention" : ""));
+      EncoderOptions own;
+      own.onednn_attention = onednn;
+      const Encoder with_position = load_fixture(c.fixture, own);
+      ASSERT_EQ(with_position.position_kind(), c.kind);
+      EXPECT_GT(drift_after_unpermuting(with_position), 0.05f);
+      EncoderOptions none = own;
+      none.position_kind = PositionKind::none;
+      EXPECT_LE(drift_after_unpermuting(load_fixture(c.fixture, none)), 1e-5f);
+    }
+  }
+}
+
+// rotary and alibi have no weights, so they run on any checkpoint; relative_key and
+// relative_bias need tables, and a checkpoint without them is refused by the tensor's name.
+TEST(WordOrder, KindsWithoutWeightsRunOnAnyCheckpoint) {
+  for (const PositionKind kind : {PositionKind::rotary, PositionKind::alibi}) {
+    const Encoder encoder = load_fixture("learned_gelu", {kind});
+    EXPECT_EQ(encoder.position_kind(), kind);
+    EXPECT_EQ(encoder.max_positions(), 0) << "no table, no limit";
+    EXPECT_GT(drift_after_unpermuting(encoder), 0.05f) << to_string(kind);
+    // Nothing is added to the input.
+    const Tensor added = encoder.position_encodings(4);
+    for (int64_t i = 0; i < added.numel(); ++i) ASSERT_EQ(added.data()[i], 0.0f);
+  }
+  // A checkpoint of an inside kind can run under an input kind whose table it has.
+  EXPECT_GT(
+      drift_after_unpermuting(load_fixture("positions/alibi_6_heads", {PositionKind::learned})),
+      0.05f);
+}
+
+TEST(WordOrder, KindsWithWeightsNameTheMissingTensor) {
+  const auto message = [](const char* fixture, PositionKind kind) {
+    try {
+      load_fixture(fixture, {kind});
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("learned_gelu", PositionKind::relative_key)
+                .find("encoder.layer.0.attention.self.distance_embedding.weight"),
+            std::string::npos)
+      << message("learned_gelu", PositionKind::relative_key);
+  EXPECT_NE(message("positions/rotary_neox", PositionKind::relative_bias)
+                .find("encoder.relative_attention_bias.weight"),
+            std::string::npos)
+      << message("positions/rotary_neox", PositionKind::relative_bias);
+  EXPECT_NE(message("sinusoidal_gelu", PositionKind::learned).find("position"), std::string::npos);
+}
+
+// Shaw et al.'s table covers distances below P: longer inputs are refused, by kind and limit.
+TEST(WordOrder, RelativeKeysRefuseInputsLongerThanTheirTable) {
+  const Encoder encoder = load_fixture("positions/relative_key");
+  ASSERT_EQ(encoder.max_positions(), 24);
+  EXPECT_NO_THROW(encoder.forward({{std::vector<int32_t>(24, 5)}, {}}));
+  try {
+    encoder.forward({{std::vector<int32_t>(25, 5)}, {}});
+    FAIL() << "a 25-token input ran on a 24-position table";
+  } catch (const Error& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("relative_key"), std::string::npos) << what;
+    EXPECT_NE(what.find("24"), std::string::npos) << what;
+  }
+}
+
 }  // namespace
 }  // namespace ordo::test

@@ -38,7 +38,7 @@ class AlibiBias final : public AttentionPosition {
     out.reserve(slopes_.size() * static_cast<size_t>(2 * count - 1));
     for (const float slope : slopes_) {
       for (int64_t distance = -(count - 1); distance < count; ++distance) {
-        out.push_back(-slope * static_cast<float>(std::abs(distance)));
+        out.push_back(0.0f - slope * static_cast<float>(std::abs(distance)));  // +0 at 0
       }
     }
     return out;

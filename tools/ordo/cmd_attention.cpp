@@ -26,7 +26,9 @@ query token q spreads its attention over the keys (each row sums to 1).
   --head H        head for --svg and the text summary (default: mean over heads)
   --top K         keys listed per token in the text summary (default 3)
   --model DIR     model directory (default: the bundled sinusoidal model)
-  --pe KIND       none | sinusoidal | sinusoidal-blocked | learned
+  --pe KIND       run under another positional encoding: none | sinusoidal |
+                  sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
+                  relative_key_query | relative_bias (inside attention)
   --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "common.h"
 #include "fma_peak.h"
+#include "ordo/error.h"
 #include "synthetic_model.h"
 
 namespace ordo::cli {
@@ -48,7 +49,10 @@ both synthetic shapes.
   --min-runs N     measure at least N calls per case (default 10)
   --profile        add the time per op (projections, attention, FFN, LayerNorm, ...), the
                    median over 5 more calls
-  --pe KIND        none | sinusoidal | sinusoidal-blocked | learned
+  --pe KIND[,KIND]  run under other positional encodings, each timed on every case beside the
+                   others: none | sinusoidal | sinusoidal-blocked | learned (on the input),
+                   rotary | alibi | relative_key | relative_key_query | relative_bias (inside
+                   attention); the synthetic shapes have the tables of every kind
   --threads N      OpenMP threads
   --check-weights  stop with an error if any weight is NaN or Inf (a load-time scan)
   --json           one JSON object per case (JSON Lines) instead of a table
@@ -207,13 +211,14 @@ void serve_case(const LoadedEncoder& loaded, const Case& c, const Settings& sett
   }
 }
 
-LoadedEncoder synthetic_encoder(const std::string& name, bool int8) {
+LoadedEncoder synthetic_encoder(const std::string& name, bool int8,
+                                std::optional<PositionKind> pe) {
   const auto start = std::chrono::steady_clock::now();
   models::LoadedModel model;
   model.directory = "synthetic:" + name;
   model.model_type = "bert";
   model.spec = synthetic_spec(synthetic_shape(name));
-  Encoder encoder(model.spec, EncoderOptions{std::nullopt, int8});
+  Encoder encoder(model.spec, EncoderOptions{pe, int8});
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - start;
   return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
@@ -235,6 +240,7 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
 
   nlohmann::json result = {
       {"model", model_name},
+      {"pe", to_string(loaded.encoder.position_kind())},
       {"case", c.label()},
       {"batch", c.batch},
       {"seq", c.max_length},
@@ -303,12 +309,13 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
 
 void print_row(const nlohmann::json& r) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-12s %-10s %6lld %9.2f %9.2f %11.0f %8.1f %5.0f%% %7.0f\n",
-                r["model"].get<std::string>().c_str(), r["case"].get<std::string>().c_str(),
-                static_cast<long long>(r["tokens"].get<int64_t>()), r["median_ms"].get<double>(),
-                r["p90_ms"].get<double>(), r["tokens_per_s"].get<double>(),
-                r["gflops"].get<double>(), 100.0 * r["peak_fraction"].get<double>(),
-                r["peak_rss_mb"].get<double>());
+  std::snprintf(
+      line, sizeof line, "%-12s %-18s %-10s %6lld %9.2f %9.2f %11.0f %8.1f %5.0f%% %7.0f\n",
+      r["model"].get<std::string>().c_str(), r["pe"].get<std::string>().c_str(),
+      r["case"].get<std::string>().c_str(), static_cast<long long>(r["tokens"].get<int64_t>()),
+      r["median_ms"].get<double>(), r["p90_ms"].get<double>(), r["tokens_per_s"].get<double>(),
+      r["gflops"].get<double>(), 100.0 * r["peak_fraction"].get<double>(),
+      r["peak_rss_mb"].get<double>());
   std::cout << line;
   if (r.contains("min_cosine_vs_f32")) {
     std::snprintf(line, sizeof line, "    int8 sentence vectors vs f32: min cosine %.6f\n",
@@ -328,6 +335,27 @@ void print_row(const nlohmann::json& r) {
     }
     std::cout << '\n';
   }
+}
+
+// --pe KIND[,KIND...]: each kind is timed on every case, next to the others, so that their
+// costs compare within one run. No --pe: the model's own kind.
+std::vector<std::optional<PositionKind>> parse_pe_list(const Args& args) {
+  const auto list = args.value("--pe");
+  if (!list) return {std::nullopt};
+  std::vector<std::optional<PositionKind>> kinds;
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = list->find(',', begin);
+    const std::string name = list->substr(begin, comma - begin);
+    try {
+      kinds.emplace_back(parse_position_kind(name));
+    } catch (const Error& e) {
+      throw UsageError(std::string("--pe: ") + e.what());
+    }
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  return kinds;
 }
 
 }  // namespace
@@ -386,6 +414,8 @@ int run_bench(const std::vector<std::string>& arguments) {
       (settings.profile || int8 || (!args.value("--model") && !args.value("--shape"))))
     throw UsageError("--serve takes one model (--model or --shape), f32, and no --profile");
 
+  const std::vector<std::optional<PositionKind>> kinds = parse_pe_list(args);
+  if (settings.serve && kinds.size() != 1) throw UsageError("--serve times one --pe kind");
   // Everything that can fail on the user's input fails before anything is printed.
   std::vector<std::string> shapes;
   if (const auto shape = args.value("--shape")) {
@@ -393,19 +423,29 @@ int run_bench(const std::vector<std::string>& arguments) {
   } else if (!args.value("--model")) {
     for (const SyntheticShape& shape : synthetic_shapes()) shapes.push_back(shape.name);
   }
-  std::optional<LoadedEncoder> checkpoint;
-  if (shapes.empty()) {
-    checkpoint.emplace(load_encoder(args));
-  } else {
-    apply_threads(args);
-  }
+  apply_threads(args);
+  models::LoadOptions load_options;
+  load_options.check_weights = args.flag("--check-weights");
+  // One encoder per kind, of the checkpoint or of a synthetic shape.
+  const auto load_kinds = [&](const std::string& shape) {
+    std::vector<LoadedEncoder> encoders;
+    for (const auto& kind : kinds) {
+      if (shape.empty()) {
+        encoders.push_back(load_encoder(
+            args.value("--model") ? *args.value("--model") : default_model_directory().string(),
+            kind, load_options, int8));
+      } else {
+        encoders.push_back(synthetic_encoder(shape, int8, kind));
+      }
+    }
+    return encoders;
+  };
+  std::vector<LoadedEncoder> checkpoint;
+  if (shapes.empty()) checkpoint = load_kinds("");
 
   if (settings.serve) {
-    if (checkpoint) {
-      serve_case(*checkpoint, cases.front(), settings);
-    } else {
-      serve_case(synthetic_encoder(shapes.front(), int8), cases.front(), settings);
-    }
+    serve_case(checkpoint.empty() ? load_kinds(shapes.front()).front() : checkpoint.front(),
+               cases.front(), settings);
     return 0;
   }
   FmaPeak peak = measure_fma_peak();
@@ -413,25 +453,31 @@ int run_bench(const std::vector<std::string>& arguments) {
     std::cout << "f32 FMA peak " << static_cast<int>(peak.gflops) << " GFLOP/s (" << peak.isa
               << ", " << peak.threads
               << " threads, measured; again after each case, the best kept)\n"
-              << "model        case       tokens    median       p90    tokens/s  GFLOP/s  peak"
-                 "  RSS MB\n";
+              << "model        pe                 case       tokens    median       p90    "
+                 "tokens/s  GFLOP/s  peak  RSS MB\n";
   }
-  const auto report = [&](const LoadedEncoder& loaded, const std::string& name) {
-    std::optional<Encoder> f32_reference;
-    if (int8) f32_reference.emplace(loaded.model.spec);
+  const auto report = [&](const std::vector<LoadedEncoder>& encoders, const std::string& name) {
+    std::vector<std::optional<Encoder>> f32_references(encoders.size());
+    for (size_t k = 0; k < encoders.size() && int8; ++k) {
+      f32_references[k].emplace(encoders[k].model.spec, EncoderOptions{kinds[k], false});
+    }
     for (const Case& c : cases) {
-      const nlohmann::json result =
-          run_case(loaded, name, c, peak, settings, f32_reference ? &*f32_reference : nullptr);
-      if (settings.json) {
-        std::cout << result.dump() << std::endl;
-      } else {
-        print_row(result);
-        std::cout.flush();
+      for (size_t k = 0; k < encoders.size(); ++k) {
+        const nlohmann::json result = run_case(encoders[k], name, c, peak, settings,
+                                               f32_references[k] ? &*f32_references[k] : nullptr);
+        if (settings.json) {
+          std::cout << result.dump() << std::endl;
+        } else {
+          print_row(result);
+          std::cout.flush();
+        }
       }
     }
   };
-  if (checkpoint) report(*checkpoint, checkpoint->model.directory.filename().string());
-  for (const std::string& name : shapes) report(synthetic_encoder(name, int8), name);
+  if (!checkpoint.empty()) {
+    report(checkpoint, checkpoint.front().model.directory.filename().string());
+  }
+  for (const std::string& name : shapes) report(load_kinds(name), name);
   return 0;
 }
 

@@ -46,7 +46,9 @@ options:
   --model DIR         model directory (config.json + model.safetensors + tokenizer);
                       default: the bundled sinusoidal model
   --pe KIND           run under another positional encoding:
-                      none | sinusoidal | sinusoidal-blocked | learned
+                      none | sinusoidal | sinusoidal-blocked | learned (on the input),
+                      rotary | alibi | relative_key | relative_key_query | relative_bias
+                      (inside attention)
   --dtype TYPE        f32 (default) or int8 (quantized projections, faster, approximate)
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
   --check-weights     stop with an error if any weight is NaN or Inf (a load-time scan)

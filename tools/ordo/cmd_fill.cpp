@@ -21,7 +21,9 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
 
   --model DIR    model directory (default: the bundled sinusoidal model)
   --top-k K      predictions per mask (default 5)
-  --pe KIND      none | sinusoidal | sinusoidal-blocked | learned
+  --pe KIND      run under another positional encoding: none | sinusoidal |
+                 sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
+                 relative_key_query | relative_bias (inside attention)
   --dtype TYPE   f32 (default) or int8 (quantized projections, faster, approximate)
   --threads N    OpenMP threads
   --check-weights

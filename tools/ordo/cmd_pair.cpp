@@ -24,7 +24,9 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
 --pe none.
 
   --model DIR     model directory (default: the bundled sinusoidal model)
-  --pe KIND       none | sinusoidal | sinusoidal-blocked | learned
+  --pe KIND       run under another positional encoding: none | sinusoidal |
+                  sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
+                  relative_key_query | relative_bias (inside attention)
   --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
   --layer N       hidden states after block N (0 = embeddings; default: the last block)
   --head H        attention head for the attention drift (default: mean over heads)

@@ -1,5 +1,6 @@
 // `ordo pe`: the positional-encoding matrix a model adds to its tokens, and how similar it
-// makes positions to each other.
+// makes positions to each other; for the kinds inside attention, what position alone does to
+// an attention score as a function of the distance between query and key.
 #include <cstdio>
 #include <iostream>
 
@@ -19,16 +20,136 @@ Shows the positional encoding of a model: the vectors it adds to tokens at posit
 0 .. N-1 (computed for sinusoidal kinds, the trained table for learned ones), the cosine
 similarity between every two positions, and its mean at each distance.
 
+For the kinds inside attention, what position does to a score at each distance j - i between
+query i and key j: ALiBi's bias -m_h |i - j| and the learned T5/MPNet bucket bias, per head;
+rotary's q.k / head_dim for q = k = ones (its long-range decay, for the model's base and
+fraction); for relative_key(_query), the norm of each layer's learned distance vector r(i - j).
+
   --positions N   how many positions (default: 128, or the learned table's size if smaller)
   --model DIR     model directory (default: the bundled sinusoidal model)
-  --pe KIND       show another encoding: none | sinusoidal | sinusoidal-blocked | learned
-  --npy FILE      write the encoding matrix, float32 [N, hidden]
-  --svg FILE      draw the position-similarity heatmap and similarity against distance
+  --pe KIND       show another encoding: none | sinusoidal | sinusoidal-blocked | learned |
+                  rotary | alibi | relative_key | relative_key_query | relative_bias
+  --npy FILE      write the encoding matrix, float32 [N, hidden]; inside attention, the
+                  score contribution, float32 [layers, heads, 2N - 1]
+  --svg FILE      draw the position-similarity heatmap and similarity against distance;
+                  inside attention, the score contribution against distance
   --json          print {"pe", "positions", "hidden", "encoding", "similarity",
-                  "mean_similarity_by_distance"} (encoding [N][hidden], similarity [N][N])
+                  "mean_similarity_by_distance"} (encoding [N][hidden], similarity [N][N]);
+                  inside attention {"pe", "place": "attention", "positions", "distances",
+                  "score_by_distance"} (distances j - i, score_by_distance [layers][heads][2N-1])
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
 )";
+
+namespace {
+
+// The columns worth showing of a [layers, heads, distances] contribution: one when every layer
+// and head agree, one per head when the layers agree, one per layer when the heads agree, else
+// the first layer's heads.
+struct Column {
+  std::string name;
+  std::vector<double> values;
+};
+
+std::vector<Column> contribution_columns(const Tensor& by_distance) {
+  const int64_t layers = by_distance.dim(0), heads = by_distance.dim(1), n = by_distance.dim(2);
+  const auto series = [&](int64_t layer, int64_t head) {
+    const float* from = by_distance.data() + (layer * heads + head) * n;
+    return std::vector<double>(from, from + n);
+  };
+  bool same_layers = true, same_heads = true;
+  for (int64_t l = 0; l < layers; ++l) {
+    for (int64_t h = 0; h < heads; ++h) {
+      same_layers = same_layers && series(l, h) == series(0, h);
+      same_heads = same_heads && series(l, h) == series(l, 0);
+    }
+  }
+  std::vector<Column> columns;
+  if (same_layers && same_heads) return {{"every head", series(0, 0)}};
+  if (!same_layers && same_heads) {
+    for (int64_t l = 0; l < layers; ++l)
+      columns.push_back({"layer " + std::to_string(l + 1), series(l, 0)});
+    return columns;
+  }
+  for (int64_t h = 0; h < heads; ++h) {
+    columns.push_back(
+        {(same_layers ? "head " : "layer 1 head ") + std::to_string(h + 1), series(0, h)});
+  }
+  return columns;
+}
+
+int run_pe_inside_attention(const Args& args, const LoadedEncoder& loaded, int positions) {
+  const Tensor by_distance = loaded.encoder.score_contribution_by_distance(positions);
+  require_finite(by_distance.data(), by_distance.numel(), "the score contribution");
+  const std::string kind = to_string(loaded.encoder.position_kind());
+  const std::vector<Column> columns = contribution_columns(by_distance);
+  const int64_t first = -(positions - 1);
+  const char* meaning =
+      loaded.encoder.position_kind() == PositionKind::rotary
+          ? "q.k / head_dim for q = k = ones, rotated at positions i and j"
+      : loaded.encoder.position_kind() == PositionKind::alibi ||
+              loaded.encoder.position_kind() == PositionKind::relative_bias
+          ? "the bias added to the score of query i against key j"
+          : "the norm |r(i - j)| of the learned distance vector (its product with q depends on the "
+            "text)";
+
+  if (const auto npy = args.value("--npy")) io::write_npy(*npy, by_distance);
+  if (const auto svg = args.value("--svg")) {
+    Figure figure{"Position inside attention, " + kind + " (" +
+                      loaded.model.directory.filename().string() + ")",
+                  meaning};
+    figure.curve_label = "Score contribution against distance";
+    figure.x_label = "distance j - i (key minus query)";
+    figure.x_first = first;
+    for (const Column& column : columns) figure.curves.push_back({column.name, column.values});
+    write_text_file(*svg, render_svg(figure));
+  }
+  if (args.flag("--json")) {
+    std::vector<int64_t> distances;
+    for (int64_t d = first; d < positions; ++d) distances.push_back(d);
+    nlohmann::json values = nlohmann::json::array();
+    for (int64_t l = 0; l < by_distance.dim(0); ++l) {
+      nlohmann::json layer = nlohmann::json::array();
+      for (int64_t h = 0; h < by_distance.dim(1); ++h) {
+        const float* from = by_distance.data() + (l * by_distance.dim(1) + h) * by_distance.dim(2);
+        layer.push_back(std::vector<float>(from, from + by_distance.dim(2)));
+      }
+      values.push_back(std::move(layer));
+    }
+    const nlohmann::json document = {{"model", loaded.model.directory.string()},
+                                     {"pe", kind},
+                                     {"place", "attention"},
+                                     {"meaning", meaning},
+                                     {"positions", positions},
+                                     {"distances", std::move(distances)},
+                                     {"score_by_distance", std::move(values)}};
+    std::cout << document.dump() << '\n';
+    return 0;
+  }
+  std::printf("model  %s\npe     %s, inside attention, %d positions\n       %s\n\n",
+              loaded.model.directory.c_str(), kind.c_str(), positions, meaning);
+  constexpr size_t kMaxColumns = 8;
+  std::printf("   j - i");
+  for (size_t c = 0; c < std::min(columns.size(), kMaxColumns); ++c) {
+    std::printf("  %12s", columns[c].name.c_str());
+  }
+  std::printf("%s\n", columns.size() > kMaxColumns ? "  ... (--json has all)" : "");
+  std::vector<int64_t> distances = {0};
+  for (int64_t d : report_distances(positions)) {
+    distances.insert(distances.begin(), -d);
+    distances.push_back(d);
+  }
+  for (int64_t d : distances) {
+    std::printf("%8lld", static_cast<long long>(d));
+    for (size_t c = 0; c < std::min(columns.size(), kMaxColumns); ++c) {
+      std::printf("  %+12.4f", columns[c].values[static_cast<size_t>(d - first)]);
+    }
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace
 
 int run_pe(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
@@ -42,6 +163,9 @@ int run_pe(const std::vector<std::string>& arguments) {
   const int fallback = static_cast<int>(limit > 0 && limit < 128 ? limit : 128);
   const int positions =
       args.integer("--positions", fallback, 1, limit > 0 ? static_cast<int>(limit) : 8192);
+  if (place_of(loaded.encoder.position_kind()) == PositionPlace::attention) {
+    return run_pe_inside_attention(args, loaded, positions);
+  }
   const Tensor table = loaded.encoder.position_encodings(positions);
   require_finite(table.data(), table.numel(), "the position table");
   const PositionSimilarity similarity = position_similarity(table);

@@ -52,8 +52,8 @@ bool parse_dtype(const Args& args);
 // --threads N, applied before any model is loaded.
 void apply_threads(const Args& args);
 
-// Tokens the encoder accepts per sequence: the learned table's size, else the tokenizer's
-// declared model_max_length, else 0 (no limit: sinusoidal and `none` run any length).
+// Tokens the encoder accepts per sequence: the learned or relative_key table's size, else the
+// tokenizer's declared model_max_length, else 0 (no limit: the other kinds run any length).
 size_t max_tokens(const LoadedEncoder& loaded);
 
 // Tokenizes `text` with the model's tokenizer (BERT/XLM-R/Marian template as the model

@@ -146,7 +146,8 @@ void draw_curves(Canvas& svg, const Figure& figure, double top) {
     svg.text(left - 8, py(y) + 4, 11, number(y), "text-anchor=\"end\"");
   }
   for (size_t x = 0; x < points; x += std::max<size_t>(1, (points - 1) / 8)) {
-    svg.text(px(x), top + height + 16, 11, std::to_string(x), "text-anchor=\"middle\"");
+    svg.text(px(x), top + height + 16, 11, std::to_string(figure.x_first + static_cast<int64_t>(x)),
+             "text-anchor=\"middle\"");
   }
   svg.text(left + width / 2, top + height + 34, 12, figure.x_label, "text-anchor=\"middle\"");
   for (size_t c = 0; c < figure.curves.size(); ++c) {

@@ -45,6 +45,7 @@ struct Figure {
   std::vector<Bar> bars;
   std::string curve_label, x_label;  // a line chart under the rest, when any curves
   std::vector<Curve> curves;
+  int64_t x_first = 0;  // the x of y[0] (signed distances start below zero)
 };
 
 std::string render_svg(const Figure& figure);

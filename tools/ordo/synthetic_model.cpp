@@ -63,8 +63,12 @@ const SyntheticShape& synthetic_shape(const std::string& name) {
 
 EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
   const int64_t h = shape.hidden, f = shape.intermediate;
-  const int64_t per_layer = 4 * h * h + 2 * h * f + 9 * h + f;
-  const int64_t total = (shape.vocab + shape.positions + 2 + 2) * h + shape.layers * per_layer;
+  const int64_t head_dim = h / shape.heads, distances = 2 * shape.positions - 1;
+  const RelativeBucketSettings buckets;
+  // The tables of every positional kind, so that --pe can run any of them.
+  const int64_t per_layer = 4 * h * h + 2 * h * f + 9 * h + f + distances * head_dim;
+  const int64_t total = (shape.vocab + shape.positions + 2 + 2) * h +
+                        buckets.num_buckets * shape.heads + shape.layers * per_layer;
   auto storage = std::make_shared<std::vector<float>>(static_cast<size_t>(total));
   Arena arena(storage, seed);
   constexpr float kStd = 0.02f;
@@ -80,6 +84,8 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
   spec.token_type_embeddings = arena.take({2, h}, 0.0f, kStd);
   spec.embedding_norm_weight = arena.take({h}, 1.0f, kStd);
   spec.embedding_norm_bias = arena.take({h}, 0.0f, kStd);
+  spec.relative_buckets = buckets;
+  spec.relative_attention_bias = arena.take({buckets.num_buckets, shape.heads}, 0.0f, kStd);
   for (int64_t l = 0; l < shape.layers; ++l) {
     LayerWeights layer;
     for (auto* weight : {&layer.query_weight, &layer.key_weight, &layer.value_weight,
@@ -94,6 +100,7 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
     layer.ffn_input_weight = arena.take({f, h}, 0.0f, kStd);
     layer.ffn_input_bias = arena.take({f}, 0.0f, kStd);
     layer.ffn_output_weight = arena.take({h, f}, 0.0f, kStd);
+    layer.distance_embedding = arena.take({distances, head_dim}, 0.0f, kStd);
     spec.layers.push_back(layer);
   }
   spec.storage = storage;

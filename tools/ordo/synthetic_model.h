@@ -14,7 +14,9 @@ struct SyntheticShape {
 };
 
 // minilm: 6 x 384, 12 heads, FFN 1536; bert-base: 12 x 768, 12 heads, FFN 3072. Both BERT
-// layout (post-LN, GELU, learned positions 512, token types 2), vocabulary 30522.
+// layout (post-LN, GELU, learned positions 512, token types 2), vocabulary 30522, with the
+// tables of the relative kinds too (distance tables for 512 positions, 32 buckets), so that
+// `--pe` runs any kind on them.
 const std::vector<SyntheticShape>& synthetic_shapes();
 const SyntheticShape& synthetic_shape(const std::string& name);  // UsageError when unknown
 

@@ -38,8 +38,10 @@ namespace ordo {
 // Every field is checked by Model::load, which throws ordo::Error naming the field and value.
 struct Options {
   // Run the weights under this positional encoding instead of the checkpoint's own: "" keeps
-  // the checkpoint's; "none", "sinusoidal", "sinusoidal-blocked" or "learned" (which needs a
-  // position table in the checkpoint). "none" makes attention blind to word order.
+  // the checkpoint's; on the input "sinusoidal", "sinusoidal-blocked" or "learned"; inside
+  // attention "rotary", "alibi", "relative_key", "relative_key_query" or "relative_bias";
+  // "none" removes all position information, so attention is blind to word order. "learned",
+  // "relative_key*" and "relative_bias" need their tables in the checkpoint.
   std::string positional_encoding;
   // How Result::pooled is made from an input's real tokens: "" (what a sentence-transformers
   // directory declares in modules.json, else mean), "mean", "cls" (the first token), "max"
@@ -96,8 +98,9 @@ class ORDO_API Model {
   int64_t num_heads() const;
   int64_t vocab_size() const;
   std::string positional_encoding() const;  // the encoding in use, e.g. "sinusoidal"
-  // Most tokens per input, special tokens included: the learned table's size, else the
-  // tokenizer's declared model_max_length; 0 when there is no limit.
+  // Most tokens per input, special tokens included: the size of the learned table or of the
+  // relative_key distance tables, else the tokenizer's declared model_max_length; 0 when there
+  // is no limit.
   size_t max_tokens() const;
   int threads() const;         // OpenMP threads per call
   bool has_tokenizer() const;  // false: only encode_ids() works
