@@ -1,10 +1,9 @@
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -85,6 +84,19 @@ void validate(const EncoderSpec& spec) {
     }
     expect_shape(head.decoder_bias, {spec.vocab_size}, "mlm decoder bias");
   }
+  if (!spec.shares_weights_of.empty()) {
+    if (spec.shares_weights_of.size() != spec.layers.size()) {
+      throw Error("shares_weights_of has " + std::to_string(spec.shares_weights_of.size()) +
+                  " entries for " + std::to_string(spec.layers.size()) + " layers");
+    }
+    for (size_t i = 0; i < spec.layers.size(); ++i) {
+      const size_t owner = spec.shares_weights_of[i];
+      if (owner > i || spec.shares_weights_of[owner] != owner) {
+        throw Error("layer " + std::to_string(i) + " shares the weights of layer " +
+                    std::to_string(owner) + ", which is not an earlier layer with its own");
+      }
+    }
+  }
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerWeights& w = spec.layers[i];
     const std::string layer = "layer " + std::to_string(i) + " ";
@@ -143,40 +155,13 @@ struct Encoder::Impl {
         attention_position(layers::AttentionPosition::create(kind, spec)) {
     const auto kernel =
         options.onednn_attention ? ops::Attention::Kernel::onednn : ops::Attention::Kernel::fastest;
-    // ALBERT applies one set of layer weights many times: one block per distinct set, so that
-    // its packed copies exist once.
-    for (const LayerWeights& weights : spec.layers) {
-      const auto same = std::find_if(blocks.begin(), blocks.end(), [&](const auto& block) {
-        return same_weights(block.first, weights);
-      });
-      blocks.emplace_back(weights,
-                          same != blocks.end()
-                              ? same->second
-                              : std::make_shared<const layers::EncoderBlock>(
-                                    weights, spec, options.int8, attention_position.get(), kernel));
+    for (size_t i = 0; i < spec.layers.size(); ++i) {
+      const size_t owner = spec.shares_weights_of.empty() ? i : spec.shares_weights_of[i];
+      blocks.push_back(owner != i ? blocks[owner]
+                                  : std::make_shared<const layers::EncoderBlock>(
+                                        spec.layers[i], spec, options.int8,
+                                        attention_position.get(), kernel));
     }
-  }
-
-  static bool same_weights(const LayerWeights& a, const LayerWeights& b) {
-    const TensorView LayerWeights::*const fields[] = {&LayerWeights::query_weight,
-                                                      &LayerWeights::query_bias,
-                                                      &LayerWeights::key_weight,
-                                                      &LayerWeights::key_bias,
-                                                      &LayerWeights::value_weight,
-                                                      &LayerWeights::value_bias,
-                                                      &LayerWeights::attention_output_weight,
-                                                      &LayerWeights::attention_output_bias,
-                                                      &LayerWeights::attention_norm_weight,
-                                                      &LayerWeights::attention_norm_bias,
-                                                      &LayerWeights::ffn_input_weight,
-                                                      &LayerWeights::ffn_input_bias,
-                                                      &LayerWeights::ffn_output_weight,
-                                                      &LayerWeights::ffn_output_bias,
-                                                      &LayerWeights::ffn_norm_weight,
-                                                      &LayerWeights::ffn_norm_bias,
-                                                      &LayerWeights::distance_embedding};
-    return std::all_of(std::begin(fields), std::end(fields),
-                       [&](auto field) { return (a.*field).data == (b.*field).data; });
   }
 
   int64_t max_positions() const {
@@ -188,8 +173,7 @@ struct Encoder::Impl {
   PositionKind kind;
   layers::Embeddings embeddings;
   std::unique_ptr<const layers::AttentionPosition> attention_position;  // null: not inside
-  // (the layer's weights, its block) per application, in order
-  std::vector<std::pair<LayerWeights, std::shared_ptr<const layers::EncoderBlock>>> blocks;
+  std::vector<std::shared_ptr<const layers::EncoderBlock>> blocks;  // per layer, in order
   mutable ops::OpCache ops;
 };
 
@@ -292,7 +276,7 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
   }
   if (options.output_hidden_states) output.hidden_states.push_back(padded_hidden(x));
 
-  for (const auto& [weights, block] : impl_->blocks) {
+  for (const auto& block : impl_->blocks) {
     Tensor* attentions = nullptr;
     if (options.output_attentions) {
       output.attentions.emplace_back(std::vector<int64_t>{batch, spec.num_heads, longest, longest});

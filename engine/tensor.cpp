@@ -1,4 +1,4 @@
-#include "ordo/tensor.h"
+#include "core/tensor.h"
 
 #include "ordo/error.h"
 

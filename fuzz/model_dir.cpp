@@ -13,7 +13,7 @@
 
 #include "fuzz_util.h"
 #include "model.h"
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 #include "ordo/error.h"
 
 namespace {

@@ -76,11 +76,18 @@ EncoderSpec load_albert(const Checkpoint& checkpoint, const io::JsonFile& config
       group_layers[static_cast<size_t>(g)].push_back(w);
     }
   }
+  // The layer where each group's k-th layer is applied first; later applications share it.
+  std::vector<std::vector<size_t>> first_application(static_cast<size_t>(groups));
   for (int64_t i = 0; i < layers; ++i) {
     // group_idx = int(i / (num_hidden_layers / num_hidden_groups)), in floating point as there.
     const auto group = static_cast<size_t>(
         static_cast<double>(i) / (static_cast<double>(layers) / static_cast<double>(groups)));
-    for (const LayerWeights& w : group_layers[group]) spec.layers.push_back(w);
+    std::vector<size_t>& first = first_application[group];
+    for (size_t k = 0; k < group_layers[group].size(); ++k) {
+      if (first.size() == k) first.push_back(spec.layers.size());
+      spec.shares_weights_of.push_back(first[k]);
+      spec.layers.push_back(group_layers[group][k]);
+    }
   }
   // AlbertForMaskedLM's head (AlbertMLMHead: dense to embedding_size, hidden_act, LayerNorm,
   // decoder tied to the word embeddings) and AlbertModel's pooler (tanh(dense(first token))),

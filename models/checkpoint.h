@@ -6,7 +6,7 @@
 
 #include "io/json_file.h"
 #include "io/safetensors.h"
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::models {
 

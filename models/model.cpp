@@ -48,12 +48,7 @@ LoadedModel load_model(const std::filesystem::path& directory, const LoadOptions
   const Checkpoint checkpoint(directory, options.check_weights);
   model.spec = load(checkpoint, config);
   model.sentence = read_sentence_pipeline(directory);
-  const bool has_tokenizer = std::filesystem::exists(directory / "tokenizer.model") ||
-                             std::filesystem::exists(directory / "sentencepiece.bpe.model") ||
-                             std::filesystem::exists(directory / "spiece.model") ||
-                             std::filesystem::exists(directory / "source.spm") ||
-                             std::filesystem::exists(directory / "vocab.txt");
-  if (has_tokenizer) {
+  if (tokenizer::has_tokenizer_file(directory)) {
     model.tokenizer = std::make_shared<const tokenizer::Tokenizer>(
         tokenizer::Tokenizer::from_directory(directory));
   }
@@ -67,11 +62,12 @@ size_t max_tokens(const LoadedModel& model, const Encoder& encoder) {
 
 const tokenizer::Tokenizer& LoadedModel::require_tokenizer() const {
   if (!tokenizer) {
-    throw Error(directory.string() +
-                ": no tokenizer in this model directory (looked for tokenizer.model, "
-                "sentencepiece.bpe.model, spiece.model, source.spm + vocab.json, vocab.txt); pass "
-                "token ids "
-                "instead");
+    std::string names;
+    for (const std::string& name : tokenizer::tokenizer_file_names()) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    throw Error(directory.string() + ": no tokenizer in this model directory (looked for " +
+                names + "); pass token ids instead");
   }
   return *tokenizer;
 }

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 #include "sentence_transformers.h"
 #include "tokenizer.h"
 

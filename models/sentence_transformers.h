@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::models {
 

@@ -380,7 +380,8 @@ TEST(BadInputs, UnwritableOutputPaths) {
       expect_failure(ordo(arguments), 1, {c.words});
     }
   }
-  // The device is still a device (it used to be renamed over), and nothing was left behind.
+  // The device is still a device (no temporary file is renamed over it), and nothing was left
+  // behind.
   struct stat status {};
   ASSERT_EQ(::stat("/dev/full", &status), 0);
   EXPECT_TRUE(S_ISCHR(status.st_mode));
@@ -450,7 +451,7 @@ TEST(BadInputs, FileSizeLimitIsAnErrorNotAKill) {
   const std::string out = (scratch.path() / "out.npy").string();
   const CliRun run = shell("ulimit -f 16; \"$ORDO\" encode --model '" + kTiny + "' --input '" +
                            input.string() + "' --npy '" + out + "'");
-  expect_failure(run, 1, {out, "cannot write (File too large)"});  // was: killed by SIGXFSZ
+  expect_failure(run, 1, {out, "cannot write (File too large)"});  // not killed by SIGXFSZ
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
 }

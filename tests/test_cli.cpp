@@ -72,8 +72,7 @@ TEST(Cli, UsageErrorsExitTwo) {
   expect_error({"encode", "--model", kModel, "--ids", "1,x", "--json"}, 2, "'x'");
   expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--bogus"}, 2,
                "unknown option '--bogus'");
-  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--pe", "xpos"}, 2,
-               "xpos");
+  expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--pe", "xpos"}, 2, "xpos");
   expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--threads", "0"}, 2,
                "--threads");
   expect_error({"encode", "--model", kModel, "--ids", "1,2", "--json", "--threads", "99999999999"},

@@ -176,6 +176,63 @@ TEST(CliPe, LearnedTableLimitsAndNone) {
   EXPECT_NE(none.out.find("adds nothing"), std::string::npos) << none.out;
 }
 
+// Inside attention, `ordo pe` gives what position alone does to a score at each distance j - i,
+// against values computed here: ALiBi's -m_h |j - i| with the paper's slopes, rotary's
+// q.k / head_dim for q = k = ones, and T5/MPNet's learned bias at Hugging Face's buckets.
+TEST(CliPe, KindsInsideAttentionByDistance) {
+  const auto alibi =
+      run_json({"pe", "--model", kBundled, "--pe", "alibi", "--positions", "20", "--json"});
+  EXPECT_EQ(alibi["place"], "attention");
+  ASSERT_EQ(alibi["distances"].size(), 39u);
+  EXPECT_EQ(alibi["distances"][0], -19);
+  const auto& by_layer = alibi["score_by_distance"];
+  const auto heads = static_cast<int>(by_layer[0].size());
+  ASSERT_EQ(heads & (heads - 1), 0) << "the bundled model's head count is a power of two";
+  for (const auto& layer : by_layer) {
+    for (int h = 0; h < heads; ++h) {
+      const double slope = std::pow(2.0, -8.0 * (h + 1) / heads);
+      for (int d = -19; d <= 19; ++d) {
+        EXPECT_NEAR(layer[h][d + 19].get<double>(), -slope * std::abs(d), 1e-6) << h << ' ' << d;
+      }
+    }
+  }
+
+  const auto rotary =
+      run_json({"pe", "--model", kBundled, "--pe", "rotary", "--positions", "20", "--json"});
+  const auto& one_head = rotary["score_by_distance"][0][0];
+  const int head_dim = 128 / heads;  // the bundled model: hidden 128
+  for (int d = -19; d <= 19; ++d) {
+    double sum = 0.0;  // pairs (i, i + head_dim / 2), each rotated by d 10000^(-2i / head_dim)
+    for (int i = 0; i < head_dim / 2; ++i)
+      sum += 2.0 * std::cos(d * std::pow(1e4, -2.0 * i / head_dim));
+    EXPECT_NEAR(one_head[d + 19].get<double>(), sum / head_dim, 1e-5) << d;
+  }
+
+  const std::string bias_fixture = fixture("positions/relative_bias").string();
+  const auto relative = run_json({"pe", "--model", bias_fixture, "--positions", "30", "--json"});
+  EXPECT_EQ(relative["pe"], "relative_bias");
+  const io::SafetensorsFile weights(fixture("positions/relative_bias") / "model.safetensors");
+  const TensorView table = weights.f32("bert.encoder.relative_attention_bias.weight");
+  std::ifstream file(fixture("positions/buckets.json"));
+  const auto cases = nlohmann::json::parse(file)["cases"];
+  const auto& buckets = cases[1];  // 32 buckets, max distance 16, as the fixture's config
+  ASSERT_EQ(buckets["max_distance"], 16);
+  for (int h = 0; h < 4; ++h) {
+    for (int d = -29; d <= 29; ++d) {
+      const int bucket = buckets["buckets"][d - buckets["first"].get<int>()].get<int>();
+      EXPECT_EQ(relative["score_by_distance"][1][h][d + 29].get<float>(),
+                table.data[bucket * 4 + h])
+          << h << ' ' << d;
+    }
+  }
+  // relative_key's table covers 24 positions.
+  expect_error({"pe", "--model", fixture("positions/relative_key").string(), "--positions", "25"},
+               2, "--positions");
+  const CliRun text = ordo({"pe", "--model", fixture("positions/relative_key").string()});
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("inside attention"), std::string::npos) << text.out;
+}
+
 TEST(CliPairJoint, OnePairInputWithTokenTypesAndCrossAttention) {
   const auto document = run_json(
       {"pair", "--joint", "--json", "--model", kTiny, "The cat chases.", "The dog chases."});

@@ -171,7 +171,7 @@ TEST_P(BundledInt8, HiddenStatesStayCloseToPyTorch) {
       worst_token = std::min(worst_token, dot / std::sqrt(na * ne));
     }
   }
-  // Per token, not only per sentence vector; the floor for sentence vectors is 0.99.
+  // Per token, not only per sentence vector; the project's floor for sentence vectors is 0.99.
   EXPECT_GE(worst_token, 0.99) << name;
 }
 

@@ -69,7 +69,8 @@ bool same_bits(const ordo::Result& a, const ordo::Result& b) {
 }
 
 // threads = 0 takes the OpenMP default (OMP_NUM_THREADS, else one per core; the
-// ThreadSanitizer stage sets 1); 1 is what README recommends when callers outnumber cores.
+// ThreadSanitizer stage sets 1); 1 is what docs/api.md ("Threads") recommends when callers
+// outnumber cores.
 class ModelConcurrency : public testing::TestWithParam<int> {};
 
 TEST_P(ModelConcurrency, ConcurrentCallsEqualSerialCallsBitForBit) {

@@ -6,12 +6,36 @@
 #include <string>
 #include <vector>
 
+#include "core/encoder.h"
+#include "error_message.h"
 #include "io/safetensors.h"
 #include "model.h"
-#include "ordo/encoder.h"
 #include "ordo/error.h"
 
 namespace ordo::test {
+
+// The PyTorch fixtures every parity test runs: tools/make_fixtures.py's (tests/fixtures/README.md)
+// and tools/make_position_fixtures.py's, position inside attention (tests/fixtures/positions/).
+inline const std::vector<std::string> kReferenceFixtures = {
+    "learned_gelu",           "sinusoidal_gelu",
+    "blocked_relu",           "none_gelu",
+    "learned_gelu_f16",       "sinusoidal_relu_bf16",
+    "odd_shape_learned_relu", "odd_shape_blocked_gelu",
+    "gelu_new_sinusoidal",    "silu_learned",
+    "preln_learned_gelu",     "single_type_none"};
+inline const std::vector<std::string> kPositionFixtures = {
+    "positions/rotary_neox",           "positions/rotary_interleaved_half_base1000",
+    "positions/rotary_half_neox",      "positions/alibi_12_heads",
+    "positions/alibi_6_heads",         "positions/relative_key",
+    "positions/relative_key_query",    "positions/relative_bias",
+    "positions/relative_bias_defaults"};
+
+// A fixture's name as a test name ("positions/alibi_6_heads" -> "positions_alibi_6_heads").
+inline std::string fixture_test_name(const testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  std::replace(name.begin(), name.end(), '/', '_');
+  return name;
+}
 
 inline std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(ORDO_FIXTURES_DIR) / name;

@@ -39,7 +39,37 @@ nlohmann::json read_optional_json(const std::filesystem::path& path) {
   }
 }
 
+// The SentencePiece files a model directory may hold, in the order they are looked for.
+struct Layout {
+  const char* file;
+  IdScheme scheme;
+  Template family;
+};
+constexpr Layout kSentencePieceLayouts[] = {
+    {"tokenizer.model", IdScheme::native, Template::bert},
+    {"sentencepiece.bpe.model", IdScheme::fairseq, Template::xlmr},
+    {"spiece.model", IdScheme::native, Template::bert},
+    {"source.spm", IdScheme::vocab_json, Template::marian}};
+constexpr const char* kWordPieceFile = "vocab.txt";
+
 }  // namespace
+
+const std::vector<std::string>& tokenizer_file_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const Layout& layout : kSentencePieceLayouts) out.emplace_back(layout.file);
+    out.emplace_back(kWordPieceFile);
+    return out;
+  }();
+  return names;
+}
+
+bool has_tokenizer_file(const std::filesystem::path& directory) {
+  for (const std::string& name : tokenizer_file_names()) {
+    if (std::filesystem::exists(directory / name)) return true;
+  }
+  return false;
+}
 
 Tokenizer::Tokenizer(std::unique_ptr<SentencePieceModel> model, IdScheme scheme, Template family,
                      const std::filesystem::path& vocab_json)
@@ -57,15 +87,6 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 
 Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
-  struct Layout {
-    const char* file;
-    IdScheme scheme;
-    Template family;
-  };
-  const Layout layouts[] = {{"tokenizer.model", IdScheme::native, Template::bert},
-                            {"sentencepiece.bpe.model", IdScheme::fairseq, Template::xlmr},
-                            {"spiece.model", IdScheme::native, Template::bert},
-                            {"source.spm", IdScheme::vocab_json, Template::marian}};
   nlohmann::json settings = read_optional_json(directory / "special_tokens_map.json");
   settings.update(read_optional_json(directory / "tokenizer_config.json"));
   auto configure = [&](Tokenizer tokenizer) {
@@ -97,7 +118,7 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     }
     return tokenizer;
   };
-  for (const Layout& layout : layouts) {
+  for (const Layout& layout : kSentencePieceLayouts) {
     const auto path = directory / layout.file;
     if (!std::filesystem::exists(path)) continue;
     const auto vocab = directory / "vocab.json";
@@ -122,7 +143,7 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     }
     return configure(std::move(tokenizer));
   }
-  if (std::filesystem::exists(directory / "vocab.txt")) {
+  if (std::filesystem::exists(directory / kWordPieceFile)) {
     auto flag = [&](const char* field, bool fallback) {
       if (!settings.contains(field) || settings[field].is_null()) return fallback;
       if (!settings[field].is_boolean())

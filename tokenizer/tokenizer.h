@@ -29,6 +29,11 @@ struct Encoding {
   size_t truncated = 0;             // text tokens dropped to fit max_length
 };
 
+// The file names a model directory's tokenizer is found by, in the order
+// Tokenizer::from_directory looks for them, and whether `directory` holds any of them.
+const std::vector<std::string>& tokenizer_file_names();
+bool has_tokenizer_file(const std::filesystem::path& directory);
+
 class Tokenizer {
  public:
   // Finds the tokenizer in a model directory by the usual file names: tokenizer.model (native

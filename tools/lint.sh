@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static analysis, as CI runs it: clang-tidy with the checks in .clang-tidy on every source file
-# of engine/ models/ tokenizer/ tools/ fuzz/ (through the compile database of a configure-only
+# of engine/ models/ tokenizer/ api/ tools/ fuzz/ (through the compile database of a configure-only
 # clang build in build-lint/), then cppcheck on the same directories. Any finding fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_EXPORT_COMPILE_CO
   -DORDO_FUZZ=ON -DORDO_BUILD_TESTS=OFF >/dev/null
 # tools/examples/ is an application of the installed package with its own CMake project (built
 # and run by the InstallAndBuildExample test), not in this compile database.
-mapfile -t sources < <(git ls-files 'engine/*.cpp' 'models/*.cpp' 'tokenizer/*.cpp' \
+mapfile -t sources < <(git ls-files 'engine/*.cpp' 'models/*.cpp' 'tokenizer/*.cpp' 'api/*.cpp' \
   'tools/*.cpp' 'fuzz/*.cpp' ':!tools/examples/*')
 
 echo "== clang-tidy (${#sources[@]} files)"
@@ -25,6 +25,6 @@ echo "== cppcheck"
 # JsonFile::fail) and reports their callers; -Werror=return-type in every build checks this.
 cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr --quiet \
   --std=c++17 --language=c++ --suppress=missingIncludeSystem --suppress=missingReturn \
-  -I engine/include -I engine -I models -I tokenizer -I tools/ordo \
-  engine models tokenizer tools/ordo fuzz
+  -I api/include -I engine/include -I engine -I models -I tokenizer -I tools/ordo \
+  engine models tokenizer api tools/ordo fuzz
 echo "lint: clean"

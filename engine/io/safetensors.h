@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "ordo/tensor.h"
+#include "core/tensor.h"
 
 namespace ordo::io {
 

@@ -8,12 +8,12 @@
 
 namespace ordo::layers {
 
-EncoderBlock::Projection::Projection(const float* weight, int64_t in_features, int64_t out_features,
-                                     bool quantize) {
+EncoderBlock::Projection::Projection(const float* weight, int64_t in, int64_t out, bool quantize)
+    : in_features(in), out_features(out) {
   if (quantize) {
-    int8.emplace(weight, in_features, out_features);
+    int8.emplace(weight, in, out);
   } else {
-    f32.emplace(weight, in_features, out_features);
+    f32.emplace(weight, in, out);
   }
 }
 
@@ -40,11 +40,12 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec,
   if (!qkv_.f32 || qkv_.f32->packed()) std::vector<float>().swap(qkv_weight_);
 }
 
-void EncoderBlock::project(ForwardContext& context, const Projection& projection,
+void EncoderBlock::project(ForwardContext& context, const char* name, const Projection& projection,
                            const float* input, const float* bias,
                            std::optional<Activation> activation, ops::Linear::Output output,
                            float* result) const {
   const int64_t rows = context.layout.total_tokens;
+  ProfileScope timed(context, name, 2.0 * rows * projection.in_features * projection.out_features);
   Workspace& ws = context.workspace;
   if (projection.int8) {
     const auto op = context.ops.quantized_linear(*projection.int8, activation, output, rows);
@@ -87,12 +88,8 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
   Workspace& ws = context.workspace;
   float* qkv = ws.qkv.reserve(static_cast<size_t>(tokens * 3 * hidden_size_));
   float* attended = ws.context.reserve(static_cast<size_t>(tokens * hidden_size_));
-
-  {
-    ProfileScope timed(context, "qkv projection", 2.0 * tokens * hidden_size_ * 3 * hidden_size_);
-    project(context, qkv_, input, qkv_bias_.data(), std::nullopt, ops::Linear::Output::overwrite,
-            qkv);
-  }
+  project(context, "qkv projection", qkv_, input, qkv_bias_.data(), std::nullopt,
+          ops::Linear::Output::overwrite, qkv);
 
   for (const BatchLayout::Run& run : layout.runs) {
     float* run_qkv = qkv + run.first_row * 3 * hidden_size_;
@@ -100,68 +97,81 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
     const ops::AttentionPositions positions =
         positions_ != nullptr ? positions_->prepare(context, weights_, run, run_qkv)
                               : ops::AttentionPositions{};
-    // QK^T and PV: 2 x count x length^2 x hidden multiply-adds.
-    ProfileScope timed(context, "attention",
-                       4.0 * run.count * run.length * run.length * hidden_size_);
-    const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_,
-                                                 kernel_, !positions.bias.empty());
-    const float* probabilities = (*attention)(context.stream, context.workspace.scratchpad,
-                                              ws.probabilities, attentions != nullptr, run_qkv,
-                                              attended + run.first_row * hidden_size_, positions);
-    if (attentions == nullptr) continue;
-    context.stream.wait();
-    // [count, heads, length, length] -> rows of the padded [batch, heads, longest, longest].
-    const int64_t longest = layout.longest;
-    for (int64_t s = 0; s < run.count; ++s) {
-      for (int64_t head = 0; head < num_heads_; ++head) {
-        for (int64_t q = 0; q < run.length; ++q) {
-          const float* from =
-              probabilities + ((s * num_heads_ + head) * run.length + q) * run.length;
-          float* to = attentions->data() +
-                      (((run.first_sequence + s) * num_heads_ + head) * longest + q) * longest;
-          std::memcpy(to, from, static_cast<size_t>(run.length) * sizeof(float));
-        }
+    const float* probabilities = nullptr;
+    {
+      // QK^T and PV: 2 x count x length^2 x hidden multiply-adds.
+      ProfileScope timed(context, "attention",
+                         4.0 * run.count * run.length * run.length * hidden_size_);
+      const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_,
+                                                   kernel_, !positions.bias.empty());
+      probabilities =
+          (*attention)(context.stream, ws.scratchpad, ws.probabilities, attentions != nullptr,
+                       run_qkv, attended + run.first_row * hidden_size_, positions);
+    }
+    if (attentions != nullptr) export_probabilities(context, run, probabilities, *attentions);
+  }
+}
+
+void EncoderBlock::export_probabilities(ForwardContext& context, const BatchLayout::Run& run,
+                                        const float* probabilities, Tensor& attentions) const {
+  context.stream.wait();
+  // [count, heads, length, length] -> rows of the padded [batch, heads, longest, longest].
+  const int64_t longest = context.layout.longest;
+  for (int64_t s = 0; s < run.count; ++s) {
+    for (int64_t head = 0; head < num_heads_; ++head) {
+      for (int64_t q = 0; q < run.length; ++q) {
+        const float* from = probabilities + ((s * num_heads_ + head) * run.length + q) * run.length;
+        float* to = attentions.data() +
+                    (((run.first_sequence + s) * num_heads_ + head) * longest + q) * longest;
+        std::memcpy(to, from, static_cast<size_t>(run.length) * sizeof(float));
       }
     }
   }
 }
 
+void EncoderBlock::add_attention(ForwardContext& context, const float* input, float* residual,
+                                 Tensor* attentions) const {
+  attend(context, input, attentions);
+  // The output projection adds onto the residual stream through the matmul's `sum` post-op.
+  project(context, "output projection", output_, context.workspace.context.data(),
+          weights_.attention_output_bias.data, std::nullopt, ops::Linear::Output::accumulate,
+          residual);
+}
+
+void EncoderBlock::add_feed_forward(ForwardContext& context, const float* input,
+                                    float* residual) const {
+  float* intermediate = context.workspace.intermediate.reserve(
+      static_cast<size_t>(context.layout.total_tokens * intermediate_size_));
+  project(context, "ffn input + activation", ffn_input_, input, weights_.ffn_input_bias.data,
+          activation_, ops::Linear::Output::overwrite, intermediate);
+  project(context, "ffn output", ffn_output_, intermediate, weights_.ffn_output_bias.data,
+          std::nullopt, ops::Linear::Output::accumulate, residual);
+}
+
+// BERT, as in "Attention Is All You Need": x = LN1(x + Attention(x)); x = LN2(x + FFN(x)).
+void EncoderBlock::forward_post_norm(ForwardContext& context, float* x, Tensor* attentions) const {
+  add_attention(context, x, x, attentions);
+  layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
+  add_feed_forward(context, x, x);
+  layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
+}
+
+// x = x + Attention(LN1(x)); x = x + FFN(LN2(x)).
+void EncoderBlock::forward_pre_norm(ForwardContext& context, float* x, Tensor* attentions) const {
+  float* normed = context.workspace.normed.reserve(
+      static_cast<size_t>(context.layout.total_tokens * hidden_size_));
+  layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
+  add_attention(context, normed, x, attentions);
+  layer_norm(context, x, normed, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
+  add_feed_forward(context, normed, x);
+}
+
 void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions) const {
-  const int64_t tokens = context.layout.total_tokens;
-  const bool pre_norm = norm_placement_ == NormPlacement::pre;
-  float* normed = pre_norm
-                      ? context.workspace.normed.reserve(static_cast<size_t>(tokens * hidden_size_))
-                      : nullptr;
-  const auto accumulate = ops::Linear::Output::accumulate;
-
-  // Residual 1: x (+)= attention output projection, through the matmul's `sum` post-op.
-  if (pre_norm)
-    layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
-  attend(context, pre_norm ? normed : x, attentions);
-  {
-    ProfileScope timed(context, "output projection", 2.0 * tokens * hidden_size_ * hidden_size_);
-    project(context, output_, context.workspace.context.data(), weights_.attention_output_bias.data,
-            std::nullopt, accumulate, x);
+  if (norm_placement_ == NormPlacement::pre) {
+    forward_pre_norm(context, x, attentions);
+  } else {
+    forward_post_norm(context, x, attentions);
   }
-  if (!pre_norm)
-    layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
-
-  // Residual 2: x (+)= act(x W1 + b1) W2 + b2.
-  if (pre_norm) layer_norm(context, x, normed, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
-  float* intermediate =
-      context.workspace.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
-  const double ffn_flops = 2.0 * tokens * hidden_size_ * intermediate_size_;
-  {
-    ProfileScope timed(context, "ffn input + activation", ffn_flops);
-    project(context, ffn_input_, pre_norm ? normed : x, weights_.ffn_input_bias.data, activation_,
-            ops::Linear::Output::overwrite, intermediate);
-  }
-  {
-    ProfileScope timed(context, "ffn output", ffn_flops);
-    project(context, ffn_output_, intermediate, weights_.ffn_output_bias.data, std::nullopt,
-            accumulate, x);
-  }
-  if (!pre_norm) layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
 }
 
 }  // namespace ordo::layers

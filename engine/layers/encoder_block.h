@@ -27,17 +27,30 @@ class EncoderBlock {
  private:
   // One weight matrix of the block, in the form its matmul reads: packed f32 or int8.
   struct Projection {
-    Projection(const float* weight, int64_t in_features, int64_t out_features, bool quantize);
+    Projection(const float* weight, int64_t in, int64_t out, bool quantize);
+    int64_t in_features, out_features;
     std::optional<ops::PackedWeights> f32;
     std::optional<ops::QuantizedWeights> int8;
   };
-  void project(ForwardContext& context, const Projection& projection, const float* input,
-               const float* bias, std::optional<Activation> activation, ops::Linear::Output output,
-               float* result) const;
+  void forward_post_norm(ForwardContext& context, float* x, Tensor* attentions) const;
+  void forward_pre_norm(ForwardContext& context, float* x, Tensor* attentions) const;
+  // residual += Attention(input) Wo + bo, the sublayer and its residual add.
+  void add_attention(ForwardContext& context, const float* input, float* residual,
+                     Tensor* attentions) const;
+  // residual += act(input W1 + b1) W2 + b2.
+  void add_feed_forward(ForwardContext& context, const float* input, float* residual) const;
+  // The per-head attention of `input` into workspace.context, through the fused projection.
+  void attend(ForwardContext& context, const float* input, Tensor* attentions) const;
+  // One run's probabilities into the caller's padded [batch, heads, longest, longest].
+  void export_probabilities(ForwardContext& context, const BatchLayout::Run& run,
+                            const float* probabilities, Tensor& attentions) const;
+  // result (+)= input W^T + bias [then act], timed as `name` when profiling.
+  void project(ForwardContext& context, const char* name, const Projection& projection,
+               const float* input, const float* bias, std::optional<Activation> activation,
+               ops::Linear::Output output, float* result) const;
   // Fills the stacked [3 * h, h] matrix and bias, 1/sqrt(head_dim) folded into Q; returns it.
   static const float* fused_qkv(const LayerWeights& weights, int64_t h, int64_t head_dim,
                                 std::vector<float>& qkv_weight, std::vector<float>& qkv_bias);
-  void attend(ForwardContext& context, const float* input, Tensor* attentions) const;
   void layer_norm(ForwardContext& context, const float* src, float* dst, const TensorView& gamma,
                   const TensorView& beta) const;
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::layers {
 

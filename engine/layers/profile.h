@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "layers/batch.h"
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::layers {
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <cstdint>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::layers {
 

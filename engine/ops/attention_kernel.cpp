@@ -239,8 +239,8 @@ ORDO_AVX512 void attend(const Head& head) {
 // rows one cache line at a time: a head's rows lie 3 x hidden floats apart, a stride the
 // hardware prefetchers do not follow. Attention alone, Q/K/V just written (as after the QKV
 // projection), 12 heads of 64, against no prefetch: 32x32 1.17-1.20x, 32x16 1.03x, 8x128
-// 1.00x, 4x256 1.035x; 12 heads of 32 at 32x32 1.08x. Prefetching the next head instead did
-// not help (tried at 8x128).
+// 1.00x, 4x256 1.035x; 12 heads of 32 at 32x32 1.08x. Prefetching the next head instead does not
+// help (attention alone at 8x128).
 ORDO_AVX512 void prefetch_next_sequence_share(const float* next_sequence, int64_t sequence_floats,
                                               int64_t head, int64_t heads) {
   const int64_t bytes = sequence_floats * static_cast<int64_t>(sizeof(float));

@@ -11,7 +11,8 @@ float* AlignedBuffer::reserve(size_t count) {
   constexpr size_t kAlignment = 64;
   // Buffers of 2 MiB or more (packed weights, a large batch's activations) start on a huge-page
   // boundary and ask for transparent huge pages. One BERT-base layer's weights span 7,000
-  // 4-KiB pages, far more than the TLB covers, and its matmuls ran 4-9% faster on huge pages.
+  // 4-KiB pages, far more than the TLB covers, and its matmuls run 4-9% faster on huge pages
+  // (in-process, cold weights, 128 rows; docs/performance.md, "Huge pages").
   constexpr size_t kHugePage = size_t{2} << 20;
   const size_t bytes = ((count * sizeof(float) + kAlignment - 1) / kAlignment) * kAlignment;
   const bool huge = bytes >= kHugePage;

@@ -5,7 +5,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::ops {
 

@@ -6,11 +6,11 @@
 // in `ba` order): one primitive with a runtime row count serves every call, and the weights are
 // never copied. `packed` is the blocked layout oneDNN's brgemm kernels read directly (AVX-512
 // CPUs): the weights are reordered once at load (PackedWeights) and a primitive is made per row
-// count, because brgemm in oneDNN 2.6 takes no runtime dimensions. On this 2-core AVX-512 Xeon
-// packed runs 16x384x1152 at 251 GFLOP/s against 118 for plain (gemm:jit packs the weights on
-// every call), and 1024x768x3072 at 292 against 259. On packed weights, the shapes
-// panel_gemm_preferred() names (few rows, or wide outputs) run on ordo's own kernel instead
-// (ops/panel_gemm.h), which reads the same packed matrix.
+// count, because brgemm in oneDNN 2.6 takes no runtime dimensions. On 2 AVX-512 cores (one
+// matmul in-process; docs/performance.md) packed runs 16x384x1152 at 251 GFLOP/s against 118
+// for plain (gemm:jit packs the weights on every call), and 1024x768x3072 at 292 against 259.
+// On packed weights, the shapes panel_gemm_preferred() names (few rows, or wide outputs) run on
+// ordo's own kernel instead (ops/panel_gemm.h), which reads the same packed matrix.
 #include <optional>
 
 #include "ops/dnnl_context.h"

@@ -19,16 +19,16 @@ constexpr int64_t kVectors = kPanelColumns / 16;
 // Weights are consumed in blocks of up to 768 rows (192 KiB), reused by every row tile from L2;
 // without blocking, a 3072-deep FFN panel and the input do not fit L2 together (77% of peak at
 // 128x3072x768 against 89%). Against blocks of 256 rows, 768 saves three of every four passes
-// over the output and measured faster at every shape tried (cold weights, interleaved with
-// brgemm, ratios to it: 128x768x3072 GELU 1.165 against 1.123, 128x3072x768 1.099 against
+// over the output and is faster at each of these shapes (in-process, cold weights, interleaved
+// with brgemm, ratios to it: 128x768x3072 GELU 1.165 against 1.123, 128x3072x768 1.099 against
 // 1.059, 1024x768x3072 GELU 1.044 against 0.930).
 constexpr int64_t kMaxDepth = 768;
 // Inputs of more rows are taken 256 rows at a time: each thread passes its panels over one such
 // block, whose inputs (768 KiB at 768 features) stay in L2 for all of them, before the next.
-// At 1,024 rows, cold weights, two interleaved runs, ratios to brgemm with blocks of 256 rows
-// against without: 768x2304 0.985-0.997 against 0.976-0.981, 768x768 1.028-1.036 against
-// 1.021-1.023, 768x3072 GELU 1.083-1.087 against 1.060-1.068, 3072x768 1.047-1.058 against
-// 1.015-1.033.
+// At 1,024 rows (in-process, cold weights, interleaved with brgemm), ratios to brgemm with
+// blocks of 256 rows against without: 768x2304 0.985-0.997 against 0.976-0.981, 768x768
+// 1.028-1.036 against 1.021-1.023, 768x3072 GELU 1.083-1.087 against 1.060-1.068, 3072x768
+// 1.047-1.058 against 1.015-1.033.
 constexpr int64_t kRowBlock = 256;
 
 struct Problem {

@@ -4,19 +4,19 @@
 // Why: at few rows a matmul is bound by reading its weights, and in a forward pass every weight
 // matrix arrives cold from memory. Each 64-column panel of the weights is read once and reused
 // by every row, so this kernel prefetches the next block of weights into L2, spread evenly over
-// the work on the current block, and its loads do not wait. Measured on this 2-core AVX-512
-// Xeon (2026-11-30), end to end against the same binary with the kernel off, paired rounds:
-// BERT-base 1x16 1.25x, 1x128 1.06x (twice), MiniLM 1x128 1.00x.
-// At more rows (1,024, cold weights, interleaved with brgemm, 2026-11-30) it ties or wins where
-// the output has at least 768 columns: 768x2304 0.97-1.04x brgemm's speed, 768x768 0.99-1.04x,
-// 768x3072 with GELU 1.05-1.10x (oneDNN 2.6's GELU post-op costs more than this kernel's),
-// 3072x768 1.00-1.06x, MiniLM's 384x1152 0.99-1.03x and 384x1536 with GELU 1.05-1.07x. On
-// narrower outputs it loses (384x384 0.93-0.94x, 1536x384 0.97-1.00x), so
-// panel_gemm_preferred() leaves those to brgemm.
+// the work on the current block, and its loads do not wait. End to end, against a build with
+// the kernel off, in alternating rounds of `ordo bench --batch 1 --seq 16` (or `--seq 128`) on
+// 2 AVX-512 cores: BERT-base 1x16 1.25x, 1x128 1.06x, MiniLM 1x128 1.00x.
+// At more rows (1,024; in-process, cold weights, interleaved with brgemm on 2 threads, the table
+// in docs/performance.md) it ties or wins where the output has at least 768 columns: 768x2304
+// 0.97-1.04x brgemm's speed, 768x768 0.99-1.04x, 768x3072 with GELU 1.05-1.10x (oneDNN 2.6's
+// GELU post-op costs more than this kernel's), 3072x768 1.00-1.06x, MiniLM's 384x1152
+// 0.99-1.03x and 384x1536 with GELU 1.05-1.07x. On narrower outputs it loses (384x384
+// 0.93-0.94x, 1536x384 0.97-1.00x), so panel_gemm_preferred() leaves those to brgemm.
 #include <cstdint>
 #include <optional>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::ops {
 

@@ -7,12 +7,12 @@
 // / 127 and z = 128 on CPUs with VNNI. Without VNNI, oneDNN multiplies u8 x s8 pairs into
 // saturating s16 sums (2 x 255 x 127 > 32767) and large activations come out wrong; there ordo
 // uses 7-bit activations, s = max|x_row| / 63 and z = 64, so that every pair fits
-// (ONEDNN_NOTES.md).
-// oneDNN computes the s32 sums of (q - z) w_q (brgemm VNNI here, ~1300 GOPS on 2 threads at
-// 1024x768x3072 against ~290 GFLOP/s f32); the per-row and per-column scales, the bias and the
-// residual are applied by one pass of ours, and the activation by an eltwise primitive:
-// oneDNN 2.6 has no per-row scale, and a per-row binary post-op falls back to its reference
-// kernel (0.1 GOPS, measured).
+// (2 x 127 x 127 <= 32767).
+// oneDNN computes the s32 sums of (q - z) w_q (brgemm on AVX-512 VNNI CPUs: about 1300 GOPS on
+// 2 threads at 1024x768x3072, against about 290 GFLOP/s in f32; docs/performance.md, int8);
+// the per-row and per-column scales, the bias and the residual are applied by one pass of ours,
+// and the activation by an eltwise primitive: oneDNN 2.6 has no per-row scale, and a per-row
+// binary post-op falls back to its reference kernel (about 0.1 GOPS at the same shape).
 #include <cstdint>
 #include <optional>
 #include <vector>

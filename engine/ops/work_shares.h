@@ -2,10 +2,11 @@
 // Static shares of a loop's items, one per OpenMP thread, with the leftovers balanced.
 // Why: a fixed split (schedule(static)) keeps each thread on its own contiguous data (its part
 // of the weights streams in order and is prefetched ahead), but on a shared host one thread is
-// often slowed for a while and the other then waits at the end of every matmul. Measured on
-// this 2-core VM (2026-11-30), BERT-base's four projections at 1,024 rows, 12 layers, four
-// interleaved runs: with a fixed split the threads were idle 2.0-4.7% of the time (0.46-0.75%
-// with this), and it ran 0-6% slower than this.
+// often slowed for a while and the other then waits at the end of every matmul. In-process,
+// BERT-base's four projections at 1,024 rows over 12 layers on a shared 2-core VM, interleaved
+// with a fixed split: with the fixed split the threads are idle 2.0-4.7% of the time (0.46-0.75%
+// with this), and it runs 0-6% slower. End to end (`ordo bench --shape bert-base`, 8x128 and
+// 32x32) this runs 1.02-1.07x faster (docs/performance.md).
 // Here each thread first takes its own share in order, then helps with what is left of the
 // others' shares, so no thread waits while there is work, and the common case keeps the
 // fixed split's order. Which thread runs an item never changes what the item computes.

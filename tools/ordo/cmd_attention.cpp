@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "io/npy.h"
+#include "npy.h"
 #include "pair_analysis.h"
 #include "svg.h"
 
@@ -61,7 +61,7 @@ int run_attention(const std::vector<std::string>& arguments) {
     const Tensor& a = output.attentions[static_cast<size_t>(l)];
     std::copy(a.data(), a.data() + a.numel(), all.data() + l * a.numel());
   }
-  if (const auto npy = args.value("--npy")) io::write_npy(*npy, all);
+  if (const auto npy = args.value("--npy")) write_npy(*npy, all);
   const std::vector<float> chosen = attention_matrix(output, 0, layer, head);
   const std::string which =
       "block " + std::to_string(layer) + ", " +

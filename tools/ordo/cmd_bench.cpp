@@ -231,8 +231,8 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
   for (int i = 0; i < 3; ++i) loaded.encoder.forward(input);  // primitives for these shapes
   const Timing timing = time_calls(loaded.encoder, input, settings);
   // The host can slow one vCPU for a whole second, so one start-up measurement of the peak can
-  // come out at half the hardware's (175 against 350 GFLOP/s in one run here): measure again
-  // after every case and keep the best, so no case reports its fraction of a depressed peak.
+  // come out at half the hardware's (175 against 350 GFLOP/s on a 2-core AVX-512 Xeon): measure
+  // again after every case and keep the best, so no case reports its fraction of a depressed peak.
   const FmaPeak again = measure_fma_peak();
   if (again.gflops > peak.gflops) peak = again;
   const double median = timing.median_ms;

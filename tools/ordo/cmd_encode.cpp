@@ -10,7 +10,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "io/npy.h"
+#include "npy.h"
 #include "ordo/error.h"
 #include "progress.h"
 
@@ -166,7 +166,7 @@ int run_encode(const std::vector<std::string>& arguments) {
   for (const Sequence& s : sequences) longest = std::max<int64_t>(longest, s.ids.size());
   const int64_t hidden = loaded.encoder.hidden_size();
 
-  std::optional<io::NpyWriter> npy_writer;
+  std::optional<NpyWriter> npy_writer;
   if (npy) {
     npy_writer.emplace(*npy, pooled_only ? std::vector<int64_t>{count, hidden}
                                          : std::vector<int64_t>{count, longest, hidden});

@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "io/npy.h"
+#include "npy.h"
 #include "position_analysis.h"
 #include "svg.h"
 
@@ -93,7 +93,7 @@ int run_pe_inside_attention(const Args& args, const LoadedEncoder& loaded, int p
           : "the norm |r(i - j)| of the learned distance vector (its product with q depends on the "
             "text)";
 
-  if (const auto npy = args.value("--npy")) io::write_npy(*npy, by_distance);
+  if (const auto npy = args.value("--npy")) write_npy(*npy, by_distance);
   if (const auto svg = args.value("--svg")) {
     Figure figure{"Position inside attention, " + kind + " (" +
                       loaded.model.directory.filename().string() + ")",
@@ -171,7 +171,7 @@ int run_pe(const std::vector<std::string>& arguments) {
   const PositionSimilarity similarity = position_similarity(table);
   const std::string kind = to_string(loaded.encoder.position_kind());
 
-  if (const auto npy = args.value("--npy")) io::write_npy(*npy, table);
+  if (const auto npy = args.value("--npy")) write_npy(*npy, table);
   if (const auto svg = args.value("--svg")) {
     Figure figure{
         "Position similarity, " + kind + " (" + loaded.model.directory.filename().string() + ")",

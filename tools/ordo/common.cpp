@@ -11,7 +11,7 @@
 #include <functional>
 #include <iostream>
 
-#include "io/output_file.h"
+#include "output_file.h"
 #include "ordo/error.h"
 
 namespace ordo::cli {
@@ -105,7 +105,7 @@ void apply_declared_pooling(ForwardOptions& forward, const Args& args,
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
-  io::write_file(path, text);
+  write_file(path, text);
 }
 
 std::vector<std::string> read_lines(std::istream& in, const std::string& label) {

@@ -8,7 +8,7 @@
 
 #include "args.h"
 #include "model.h"
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::cli {
 
@@ -76,7 +76,7 @@ tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view 
 // `text` padded with spaces to `width` terminal columns (CJK and emoji count two).
 std::string pad_to(const std::string& text, size_t width);
 
-// Writes `text` to `path` through io::OutputFile (a temporary renamed into place, a device
+// Writes `text` to `path` through OutputFile (a temporary renamed into place, a device
 // written directly); throws an ordo::Error naming the path when it cannot.
 void write_text_file(const std::filesystem::path& path, const std::string& text);
 

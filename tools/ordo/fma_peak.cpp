@@ -70,9 +70,9 @@ FmaPeak measure_fma_peak() {
   const int64_t iterations = lanes == 1 ? kIterations / 8 : kIterations;
   float total = 0.0f;
   // Runs of ~12 ms each for at least 0.4 s, keeping the best: the first runs wake the threads,
-  // and AVX-512 clocks take tens of milliseconds to settle (on this Xeon the first runs gave
-  // 112 and 245 GFLOP/s, the steady state 335-349). Four runs were not enough: the reported
-  // peak then swung between 160 and 346 from one invocation to the next.
+  // and AVX-512 clocks take tens of milliseconds to settle (on a 2-core AVX-512 Xeon the first
+  // runs give 112 and 245 GFLOP/s, the steady state 335-349). Four runs are not enough: with
+  // them the peak `ordo bench` reports swings between 160 and 346 from one invocation to the next.
   constexpr double kMinSeconds = 0.4;
   constexpr int kMinRuns = 8;
   const auto first_start = std::chrono::steady_clock::now();

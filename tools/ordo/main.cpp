@@ -50,18 +50,18 @@ const Command kCommands[] = {
 };
 
 // Between two primitives of a forward pass the OpenMP threads wait a few microseconds, and how
-// they wait decides small-batch latency. Measured on this 2-core machine, MiniLM 1x16 beside a
-// training job: passive waits (a futex sleep and wake per primitive) 7.3 ms against 3.5 ms for
-// a short spin of 10k iterations (tens of microseconds) with the job niced, 4.6 against 2.1 ms
-// with it at normal priority, where libgomp's default (spin ~300k iterations, then sleep) gave
-// 2.6 ms; but the default burns a core for a millisecond after every call and collapsed under
-// heavier contention in an earlier build (MiniLM 1x128: 632 ms against 34 ms passive). At 1x128
-// beside the job: short spin 12.3 ms against 16.8 ms passive. libgomp reads its environment once,
-// when it is loaded, so the CLI sets GOMP_SPINCOUNT and re-executes itself; a wait policy or spin
-// count the user chose is kept.
+// they wait decides small-batch latency. `ordo bench --shape minilm --batch 1 --seq 16` on 2
+// cores beside a training job: passive waits (a futex sleep and wake per primitive) 7.3 ms
+// against 3.5 ms for a short spin of 10k iterations (tens of microseconds) with the job niced,
+// 4.6 against 2.1 ms with it at normal priority, where libgomp's default (spin ~300k
+// iterations, then sleep) gives 2.6 ms; but the default burns a core for a millisecond after
+// every call and collapses under heavier contention (a forward pass 10-50x slower when the
+// other core is busy; docs/performance.md). At 1x128 beside the job: short spin 12.3 ms against
+// 16.8 ms passive. libgomp reads its environment once, when it is loaded, so the CLI sets
+// GOMP_SPINCOUNT and re-executes itself; a wait policy or spin count the user chose is kept.
 //
 // With OMP_PROC_BIND set, libgomp pins the main thread to the first place as it loads, and an
-// exec inherits that mask: the new process saw one CPU and ran on one thread, twice as slow.
+// exec inherits that mask: the new process would see one CPU and run on one thread.
 // So the mask goes back to the union of the places (the CPUs the process was allowed; the
 // user's own OMP_PLACES are honoured), and libgomp in the new process binds as it would have.
 void prefer_short_openmp_spins(char** argv) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 
 namespace ordo::cli {
 

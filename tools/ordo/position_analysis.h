@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 #include "svg.h"
 
 namespace ordo::cli {

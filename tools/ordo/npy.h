@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <vector>
 
-#include "io/output_file.h"
-#include "ordo/tensor.h"
+#include "output_file.h"
+#include "core/tensor.h"
 
-namespace ordo::io {
+namespace ordo::cli {
 
 // Streams an array of a known shape to `path`, row block by row block, so outputs larger than
 // memory can be written. Through an OutputFile: a truncated .npy is never left under the final
@@ -28,4 +28,4 @@ class NpyWriter {
 // The whole tensor at once, through NpyWriter.
 void write_npy(const std::filesystem::path& path, const Tensor& tensor);
 
-}  // namespace ordo::io
+}  // namespace ordo::cli

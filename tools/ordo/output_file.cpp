@@ -1,4 +1,4 @@
-#include "io/output_file.h"
+#include "output_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -6,7 +6,7 @@
 
 #include "ordo/error.h"
 
-namespace ordo::io {
+namespace ordo::cli {
 
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
   if (path_.empty()) throw Error("output file: the path is empty");
@@ -70,4 +70,4 @@ void write_file(const std::filesystem::path& path, const std::string& contents) 
   file.commit();
 }
 
-}  // namespace ordo::io
+}  // namespace ordo::cli

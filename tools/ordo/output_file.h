@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <string>
 
-namespace ordo::io {
+namespace ordo::cli {
 
 class OutputFile {
  public:
@@ -38,4 +38,4 @@ class OutputFile {
 // `contents` to `path` through an OutputFile.
 void write_file(const std::filesystem::path& path, const std::string& contents);
 
-}  // namespace ordo::io
+}  // namespace ordo::cli

@@ -1,10 +1,10 @@
-#include "io/npy.h"
+#include "npy.h"
 
 #include <string>
 
 #include "ordo/error.h"
 
-namespace ordo::io {
+namespace ordo::cli {
 namespace {
 
 std::string npy_header(const std::vector<int64_t>& shape) {
@@ -56,4 +56,4 @@ void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
   writer.commit();
 }
 
-}  // namespace ordo::io
+}  // namespace ordo::cli

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "ordo/tensor.h"
+#include "core/tensor.h"
 
 namespace ordo {
 
@@ -123,7 +123,11 @@ struct EncoderSpec {
   TensorView token_type_embeddings;                       // [type_vocab, hidden], may be empty
   TensorView embedding_norm_weight, embedding_norm_bias;  // may be empty
   TensorView final_norm_weight, final_norm_bias;          // pre-LN models; may be empty
-  std::vector<LayerWeights> layers;
+  std::vector<LayerWeights> layers;  // one per application, in order
+  // ALBERT applies one set of weights in many layers: per layer, the index of the earlier layer
+  // whose weights it applies again, or its own index. Empty: every layer has its own. Shared
+  // layers share their packed weights too.
+  std::vector<size_t> shares_weights_of;
   std::optional<MaskedLmHead> masked_lm_head;  // checkpoints with an MLM head
   // BertPooler's dense layer ([hidden, hidden], [hidden]); empty when the checkpoint has none.
   TensorView pooler_weight, pooler_bias;

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "model.h"
-#include "ordo/encoder.h"
+#include "core/encoder.h"
 #include "tokenizer.h"
 
 namespace ordo {

@@ -55,8 +55,9 @@ struct Options {
   // of the thread calling load(): OMP_NUM_THREADS, else one per core.
   int threads = 0;
   // Compute type: "f32", or "int8" for the four projections of every layer (s8 weights per
-  // channel, u8 activations per token; about 2x faster on BERT-base at 8x128 here, sentence
-  // vectors within cosine 0.9999 of f32 on the bundled and synthetic models).
+  // channel, u8 activations per token; on an AVX-512 VNNI CPU about 2x faster than f32 on
+  // BERT-base at 8x128 in `ordo bench --dtype int8`, sentence vectors within cosine 0.9999 of
+  // f32 on the bundled and synthetic models).
   std::string dtype = "f32";
   // Texts longer than max_tokens(): true cuts them (longest text of a pair first) and reports
   // the count in Result::truncated; false throws ordo::Error naming the input.

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "ordo/error.h"
-#include "ordo/tensor.h"
+#include "core/tensor.h"
 
 namespace ordo {
 Array::Array(std::vector<int64_t> shape, std::vector<float> values)
