@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora (fuzz/corpus/<target>/) and the config target's fixed
 checkpoint (fuzz/fixture/). Standard library only, deterministic: running it again rewrites
-every file byte for byte.
+every file byte for byte. The safetensors layout comes from tools/py/ordo_tools/safetensors.py
+(encode), the writer of every other generator.
 
     python3 fuzz/make_seeds.py
 
@@ -14,6 +15,10 @@ import random
 import shutil
 import struct
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.safetensors import encode  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -38,16 +43,8 @@ def pack(dtype, values):
 
 def safetensors(tensors, metadata=None, align=8):
     """tensors: list of (name, dtype, shape, values) in file order."""
-    header, data = {}, b""
-    if metadata is not None:
-        header["__metadata__"] = metadata
-    for name, dtype, shape, values in tensors:
-        raw = pack(dtype, values)
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
-        data += raw
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((-len(text)) % align)
-    return struct.pack("<Q", len(text)) + text + data
+    return encode([(name, dtype, shape, pack(dtype, values)) for name, dtype, shape, values in tensors],
+                  metadata, align)
 
 
 def raw_file(header_text, data=b""):

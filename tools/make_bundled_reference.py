@@ -7,14 +7,15 @@ Python's sentencepiece (an independent path from ordo's C++ tokenizer and engine
 For each model directory in models/ it reads config.json, model.safetensors (F16, widened to
 F32) and tokenizer.model; tokenizes the sentences below as [CLS] pieces [SEP] with
 sentencepiece.SentencePieceProcessor; runs the torch.nn reference of tools/make_fixtures.py
-(nn.Embedding, nn.LayerNorm, nn.TransformerEncoderLayer) and stores input ids, mask and
-last_hidden_state in tests/fixtures/bundled/<model>.safetensors. The sentences travel in the
-file's __metadata__ so the C++ test tokenizes exactly the same text.
+(ordo_tools.reference: nn.Embedding, nn.LayerNorm, nn.TransformerEncoderLayer) and stores input
+ids, mask and last_hidden_state in tests/fixtures/bundled/<model>.safetensors. The sentences
+travel in the file's __metadata__ so the C++ test tokenizes exactly the same text.
 """
 import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import sentencepiece as spm
@@ -22,8 +23,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_fixtures as mf  # noqa: E402  (the torch.nn reference and the safetensors writer)
+sys.path.insert(0, str(Path(__file__).resolve().parent / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.reference import build_reference, run_reference  # noqa: E402
+from ordo_tools.safetensors import read_safetensors, write_safetensors  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SENTENCES = [
@@ -77,7 +79,7 @@ def mlm_logits(config, weights, hidden: torch.Tensor) -> torch.Tensor:
 
 def reference_for(model_dir: str, out_path: str) -> None:
     config = json.load(open(os.path.join(model_dir, "config.json")))
-    weights, _ = mf.read_safetensors_checked(os.path.join(model_dir, "model.safetensors"))
+    weights, _ = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     # BertForMaskedLM names -> BertModel names; the MLM head is not part of the encoder.
     hf = {name[len("bert."):]: value for name, value in weights.items() if name.startswith("bert.")}
     processor = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "tokenizer.model"))
@@ -93,8 +95,8 @@ def reference_for(model_dir: str, out_path: str) -> None:
     for b, row in enumerate(rows):
         inputs["input_ids"][b, :len(row)] = row
         inputs["attention_mask"][b, :len(row)] = 1
-    model = mf.build_reference(config, hf)
-    out = mf.run_reference(model, inputs)
+    model = build_reference(config, hf)
+    out = run_reference(model, inputs)
     tensors = {name: ("I64", value) for name, value in inputs.items()}
     tensors["last_hidden_state"] = ("F32", out["last_hidden_state"])
 
@@ -106,12 +108,12 @@ def reference_for(model_dir: str, out_path: str) -> None:
                "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
                "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64)}
         config["max_position_embeddings"] = max(config["max_position_embeddings"], len(ids))
-        hidden = mf.run_reference(mf.build_reference(config, hf), one)["last_hidden_state"][0]
+        hidden = run_reference(build_reference(config, hf), one)["last_hidden_state"][0]
         positions = [i for i, token in enumerate(ids) if token == processor.piece_to_id("[MASK]")]
         logits.append(mlm_logits(config, weights, torch.from_numpy(hidden[positions])).numpy())
         tensors[f"mlm_input_ids_{b}"] = ("I64", one["input_ids"])
     tensors["mlm_logits"] = ("F32", np.concatenate(logits).astype(np.float32))
-    mf.write_safetensors(out_path, tensors, metadata={
+    write_safetensors(out_path, tensors, metadata={
         "sentences": json.dumps(SENTENCES, ensure_ascii=False),
         "masked_sentences": json.dumps(MASKED, ensure_ascii=False),
         "model": os.path.basename(model_dir),

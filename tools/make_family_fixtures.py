@@ -36,14 +36,17 @@ import argparse
 import math
 import os
 import sys
+from pathlib import Path
 from typing import Dict
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import hf_angles, write_json, write_safetensors  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.checkpoint import write_json  # noqa: E402
+from ordo_tools.safetensors import write_safetensors  # noqa: E402
+from ordo_tools.sinusoid import sinusoidal_table  # noqa: E402
 
 ACT = {"gelu": lambda x: F.gelu(x), "relu": F.relu, "swish": F.silu, "silu": F.silu,
        "gelu_new": lambda x: F.gelu(x, approximate="tanh")}
@@ -82,16 +85,8 @@ def attention(h, mask, q, k, v, o, heads, fill):
 
 
 def sinusoidal(n_pos, dim, blocked):
-    angles = hf_angles(n_pos, dim)
-    out = np.zeros((n_pos, dim), dtype=np.float32)
-    if blocked:  # MarianSinusoidalPositionalEmbedding._init_weight
-        sentinel = dim // 2 if dim % 2 == 0 else dim // 2 + 1
-        out[:, :sentinel] = np.sin(angles[:, 0::2])
-        out[:, sentinel:] = np.cos(angles[:, 1::2])
-    else:  # DistilBERT create_sinusoidal_embeddings
-        out[:, 0::2] = np.sin(angles[:, 0::2])
-        out[:, 1::2] = np.cos(angles[:, 1::2])
-    return torch.from_numpy(out)
+    """Marian's blocked layout or DistilBERT's interleaved one, as a torch tensor."""
+    return torch.from_numpy(sinusoidal_table(n_pos, dim, blocked))
 
 
 def padded_ids(lengths, vocab, pad, seed, low=3):

@@ -10,6 +10,12 @@ Usage (needs torch + numpy; no network, no `safetensors`/`transformers`):
 The output is deterministic: fixed seeds, one torch thread, sorted tensor
 names; re-running on the same machine gives byte-identical files.
 
+The code shared with the other generators is in tools/py/ordo_tools: the
+torch.nn reference below (reference.py), the random checkpoints (checkpoint.py),
+the safetensors writer and checked reader (safetensors.py) and the sinusoidal
+tables (sinusoid.py). This script holds the fixture list, the F16/BF16
+rounding, the inputs, the README and the self-check.
+
 Each fixture directory holds
   config.json           Hugging Face BERT config (+ "ordo_pre_layer_norm")
   model.safetensors     weights under HF BertModel names, [out][in] order
@@ -71,42 +77,25 @@ the two must agree to 1e-5 at real positions.
 """
 
 import argparse
-import functools
 import json
 import os
 import sys
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.checkpoint import Spec, bert_config, random_bert_weights, write_json  # noqa: E402
+from ordo_tools.reference import build_reference, run_reference  # noqa: E402
+from ordo_tools.safetensors import read_safetensors, write_safetensors  # noqa: E402
+from ordo_tools.sinusoid import sinusoidal_table  # noqa: E402
 
 
 # ---------------------------------------------------------------------------
 # Fixture specifications
 # ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Spec:
-    name: str
-    seed: int  # twins (f16/bf16 of an f32 fixture) share the seed, so share the f32 weights
-    position_embedding_type: str = "absolute"
-    hidden_act: str = "gelu"
-    dtype: str = "F32"  # storage dtype of the floating-point weights
-    num_hidden_layers: int = 2
-    hidden_size: int = 32
-    num_attention_heads: int = 4
-    intermediate_size: int = 64
-    vocab_size: int = 97
-    max_position_embeddings: int = 40
-    type_vocab_size: int = 2
-    layer_norm_eps: float = 1e-12
-    pre_layer_norm: bool = False
-    lengths: Tuple[int, ...] = (7, 12, 3)
-    about: str = ""
-
 
 ODD = dict(num_hidden_layers=3, hidden_size=40, num_attention_heads=5,
            intermediate_size=72, vocab_size=61, max_position_embeddings=30)
@@ -131,44 +120,6 @@ SPECS: List[Spec] = [
     Spec("single_type_none", 112, "none", type_vocab_size=1, lengths=(10,),
          about="type_vocab_size 1, one unpadded sequence, no positions"),
 ]
-
-TORCH_DTYPE_NAME = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
-
-
-# ---------------------------------------------------------------------------
-# safetensors writer (the `safetensors` package is not available here)
-# ---------------------------------------------------------------------------
-
-# tag -> little-endian numpy storage dtype; BF16 is carried as raw uint16 bits
-STORAGE = {"F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8"}
-
-
-def write_safetensors(path: str, tensors: Dict[str, Tuple[str, np.ndarray]],
-                      metadata: Dict[str, str]) -> None:
-    """tensors: name -> (dtype tag, array already in that tag's storage dtype)."""
-    header: Dict[str, object] = {"__metadata__": metadata}
-    chunks = []
-    offset = 0
-    for name in sorted(tensors):
-        tag, array = tensors[name]
-        data = np.ascontiguousarray(array.astype(STORAGE[tag], copy=False)).tobytes()
-        header[name] = {"dtype": tag, "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    # Pad with spaces so the data section starts 8-byte aligned.
-    header_bytes += b" " * (-(8 + len(header_bytes)) % 8)
-    with open(path, "wb") as f:
-        f.write(len(header_bytes).to_bytes(8, "little"))
-        f.write(header_bytes)
-        for chunk in chunks:
-            f.write(chunk)
-
-
-def write_json(path: str, obj: object) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(json.dumps(obj, indent=2) + "\n")
 
 
 # ---------------------------------------------------------------------------
@@ -200,92 +151,8 @@ def to_storage(x: np.ndarray, tag: str) -> Tuple[np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------
-# Sinusoidal tables, exactly as Hugging Face computes them
+# Random inputs
 # ---------------------------------------------------------------------------
-
-def hf_angles(n_pos: int, dim: int) -> np.ndarray:
-    # Verbatim expression of HF create_sinusoidal_embeddings (DistilBERT) and
-    # MarianSinusoidalPositionalEmbedding._init_weight, float64.
-    return np.array([[pos / np.power(10000, 2 * (j // 2) / dim) for j in range(dim)]
-                     for pos in range(n_pos)])
-
-
-def sinusoidal_table(n_pos: int, dim: int, blocked: bool) -> np.ndarray:
-    angles = hf_angles(n_pos, dim)
-    out = np.zeros((n_pos, dim), dtype=np.float32)
-    if blocked:
-        sentinel = dim // 2 if dim % 2 == 0 else dim // 2 + 1
-        out[:, :sentinel] = np.sin(angles[:, 0::2])
-        out[:, sentinel:] = np.cos(angles[:, 1::2])
-    else:
-        out[:, 0::2] = np.sin(angles[:, 0::2])
-        out[:, 1::2] = np.cos(angles[:, 1::2])
-    return out  # float64 -> float32 rounding, as torch.FloatTensor(...) does
-
-
-# ---------------------------------------------------------------------------
-# Random checkpoint in the HF BertModel layout
-# ---------------------------------------------------------------------------
-
-def random_bert_weights(spec: Spec) -> Dict[str, np.ndarray]:
-    """f32 weights under HF names. Scales keep every sublayer non-trivial:
-    embeddings ~N(0,1) so positions matter, matrices std 0.2-0.3, LayerNorm
-    gains 1 +- 0.2 and biases +- 0.1."""
-    rng = np.random.default_rng([spec.seed, 0])
-    H, FF = spec.hidden_size, spec.intermediate_size
-
-    def normal(shape, std):
-        return rng.normal(0.0, std, size=shape).astype(np.float32)
-
-    def layer_norm(prefix):
-        w[prefix + ".weight"] = rng.uniform(0.8, 1.2, size=H).astype(np.float32)
-        w[prefix + ".bias"] = rng.uniform(-0.1, 0.1, size=H).astype(np.float32)
-
-    def linear(prefix, n_out, n_in, std):
-        w[prefix + ".weight"] = normal((n_out, n_in), std)
-        w[prefix + ".bias"] = normal((n_out,), 0.1)
-
-    w: Dict[str, np.ndarray] = {}
-    w["embeddings.word_embeddings.weight"] = normal((spec.vocab_size, H), 1.0)
-    if spec.position_embedding_type == "absolute":
-        w["embeddings.position_embeddings.weight"] = normal((spec.max_position_embeddings, H), 1.0)
-    w["embeddings.token_type_embeddings.weight"] = normal((spec.type_vocab_size, H), 0.5)
-    layer_norm("embeddings.LayerNorm")
-    for i in range(spec.num_hidden_layers):
-        p = f"encoder.layer.{i}."
-        for proj in ("query", "key", "value"):
-            linear(p + "attention.self." + proj, H, H, 0.3)
-        linear(p + "attention.output.dense", H, H, 0.3)
-        layer_norm(p + "attention.output.LayerNorm")
-        linear(p + "intermediate.dense", FF, H, 0.3)
-        linear(p + "output.dense", H, FF, 0.2)
-        layer_norm(p + "output.LayerNorm")
-    if spec.pre_layer_norm:
-        layer_norm("encoder.final_layer_norm")
-    return w
-
-
-def bert_config(spec: Spec) -> Dict[str, object]:
-    config = {
-        "model_type": "bert",
-        "architectures": ["BertModel"],
-        "hidden_size": spec.hidden_size,
-        "num_hidden_layers": spec.num_hidden_layers,
-        "num_attention_heads": spec.num_attention_heads,
-        "intermediate_size": spec.intermediate_size,
-        "hidden_act": spec.hidden_act,
-        "layer_norm_eps": spec.layer_norm_eps,
-        "max_position_embeddings": spec.max_position_embeddings,
-        "type_vocab_size": spec.type_vocab_size,
-        "vocab_size": spec.vocab_size,
-        "pad_token_id": 0,
-        "position_embedding_type": spec.position_embedding_type,
-        "torch_dtype": TORCH_DTYPE_NAME[spec.dtype],
-    }
-    if spec.pre_layer_norm:
-        config["ordo_pre_layer_norm"] = True
-    return config
-
 
 def random_inputs(spec: Spec) -> Dict[str, np.ndarray]:
     """Right-padded batch; real ids >= 1, pads 0; token types: a BERT-style
@@ -303,118 +170,6 @@ def random_inputs(spec: Spec) -> Dict[str, np.ndarray]:
             token_type_ids[b, split:n] = 1
     return {"input_ids": input_ids, "attention_mask": attention_mask,
             "token_type_ids": token_type_ids}
-
-
-# ---------------------------------------------------------------------------
-# The torch.nn reference
-# ---------------------------------------------------------------------------
-
-def activation_fn(name: str):
-    # Strings "gelu"/"relu" map to F.gelu/F.relu inside torch (erf GELU).
-    return {"gelu": "gelu", "relu": "relu", "silu": F.silu,
-            "gelu_new": functools.partial(F.gelu, approximate="tanh")}[name]
-
-
-class TorchReference(nn.Module):
-    def __init__(self, config: Dict[str, object]):
-        super().__init__()
-        H = config["hidden_size"]
-        eps = config["layer_norm_eps"]
-        self.pre_ln = bool(config.get("ordo_pre_layer_norm", False))
-        self.word_embeddings = nn.Embedding(config["vocab_size"], H)
-        self.token_type_embeddings = nn.Embedding(config["type_vocab_size"], H)
-        self.position_embeddings = (None if config["position_embedding_type"] == "none"
-                                    else nn.Embedding(config["max_position_embeddings"], H))
-        self.embeddings_norm = nn.LayerNorm(H, eps=eps)
-        self.layers = nn.ModuleList(
-            nn.TransformerEncoderLayer(
-                H, config["num_attention_heads"], config["intermediate_size"], dropout=0.0,
-                activation=activation_fn(config["hidden_act"]), layer_norm_eps=eps,
-                batch_first=True, norm_first=self.pre_ln)
-            for _ in range(config["num_hidden_layers"]))
-        self.final_norm = nn.LayerNorm(H, eps=eps) if self.pre_ln else None
-
-
-def hf_to_torch_state_dict(config: Dict[str, object],
-                           hf: Dict[str, np.ndarray]) -> Dict[str, torch.Tensor]:
-    """The only glue between the HF checkpoint and the torch.nn modules."""
-    t = lambda name: torch.from_numpy(np.array(hf[name], dtype=np.float32))
-    sd = {
-        "word_embeddings.weight": t("embeddings.word_embeddings.weight"),
-        "token_type_embeddings.weight": t("embeddings.token_type_embeddings.weight"),
-        "embeddings_norm.weight": t("embeddings.LayerNorm.weight"),
-        "embeddings_norm.bias": t("embeddings.LayerNorm.bias"),
-    }
-    kind = config["position_embedding_type"]
-    if kind == "absolute":
-        sd["position_embeddings.weight"] = t("embeddings.position_embeddings.weight")
-    elif kind in ("sinusoidal", "sinusoidal-blocked"):
-        sd["position_embeddings.weight"] = torch.from_numpy(sinusoidal_table(
-            config["max_position_embeddings"], config["hidden_size"],
-            blocked=(kind == "sinusoidal-blocked")))
-    for i in range(config["num_hidden_layers"]):
-        p, q = f"encoder.layer.{i}.", f"layers.{i}."
-        for part in ("weight", "bias"):
-            sd[q + "self_attn.in_proj_" + part] = torch.cat(
-                [t(p + f"attention.self.{proj}.{part}") for proj in ("query", "key", "value")])
-            sd[q + "self_attn.out_proj." + part] = t(p + "attention.output.dense." + part)
-            sd[q + "norm1." + part] = t(p + "attention.output.LayerNorm." + part)
-            sd[q + "linear1." + part] = t(p + "intermediate.dense." + part)
-            sd[q + "linear2." + part] = t(p + "output.dense." + part)
-            sd[q + "norm2." + part] = t(p + "output.LayerNorm." + part)
-    if config.get("ordo_pre_layer_norm", False):
-        sd["final_norm.weight"] = t("encoder.final_layer_norm.weight")
-        sd["final_norm.bias"] = t("encoder.final_layer_norm.bias")
-    return sd
-
-
-def build_reference(config: Dict[str, object], hf: Dict[str, np.ndarray]) -> TorchReference:
-    model = TorchReference(config)
-    model.load_state_dict(hf_to_torch_state_dict(config, hf), strict=True)
-    return model.eval()
-
-
-def run_reference(model: TorchReference, inputs: Dict[str, np.ndarray],
-                  fused_fast_path: bool = False) -> Dict[str, np.ndarray]:
-    """Forward pass; returns last_hidden_state, hidden_states, attentions with
-    padded positions zeroed. fused_fast_path=False (the stored reference)
-    keeps autograd on so torch takes the plain module code path."""
-    ids = torch.from_numpy(inputs["input_ids"])
-    types = torch.from_numpy(inputs["token_type_ids"])
-    real = torch.from_numpy(inputs["attention_mask"]).bool()
-    pad = ~real  # key_padding_mask convention: True = ignore
-    B, T = ids.shape
-    with (torch.no_grad() if fused_fast_path else torch.enable_grad()):
-        x = model.word_embeddings(ids) + model.token_type_embeddings(types)
-        if model.position_embeddings is not None:
-            x = x + model.position_embeddings(torch.arange(T).expand(B, T))
-        x = model.embeddings_norm(x)
-        assert x.requires_grad != fused_fast_path  # what selects torch's code path
-        hidden, attentions = [x], []
-        for layer in model.layers:
-            attn_in = layer.norm1(x) if model.pre_ln else x
-            _, probs = layer.self_attn(attn_in, attn_in, attn_in, key_padding_mask=pad,
-                                       need_weights=True, average_attn_weights=False)
-            x = layer(x, src_key_padding_mask=pad)
-            hidden.append(x)
-            attentions.append(probs)
-        last = model.final_norm(x) if model.final_norm is not None else x
-
-    keep = real.float()[:, :, None]  # [B,T,1]
-    out = {
-        "last_hidden_state": last.detach() * keep,
-        "hidden_states": torch.stack([h.detach() for h in hidden]) * keep,
-        "attentions": torch.stack([a.detach() for a in attentions]) * keep[None, :, None],
-    }
-    # Multiplying by 1/0 would turn a NaN/inf into NaN; assert there is none
-    # and make the zeros exact (no -0.0).
-    result = {}
-    for name, tensor in out.items():
-        array = tensor.numpy().astype(np.float32)
-        assert np.isfinite(array).all(), name
-        array[array == 0] = 0.0
-        result[name] = array
-    return result
 
 
 def max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -514,51 +269,8 @@ Each directory is a tiny random-weight checkpoint in the Hugging Face
 
 
 # ---------------------------------------------------------------------------
-# --self-check: an independent reader and property tests
+# --self-check: re-read every file (ordo_tools.safetensors' checked reader), property tests
 # ---------------------------------------------------------------------------
-
-READ_DTYPES = {"F32": (np.dtype("<f4"), 4), "F16": (np.dtype("<f2"), 2),
-               "BF16": (np.dtype("<u2"), 2), "I64": (np.dtype("<i8"), 8)}
-
-
-def read_safetensors_checked(path: str):
-    """Reads back a file and checks its structure: 8-byte alignment, space
-    padding, offsets tiling the data section exactly. Returns (name -> array
-    with BF16/F16 widened to f32, name -> dtype tag)."""
-    blob = open(path, "rb").read()
-    n = int.from_bytes(blob[:8], "little")
-    assert (8 + n) % 8 == 0, f"{path}: data section not 8-byte aligned"
-    raw_header = blob[8:8 + n]
-    assert raw_header.rstrip(b" ").endswith(b"}"), f"{path}: header padding is not spaces"
-    header = json.loads(raw_header)
-    assert len(blob) >= 8 + n and n > 0
-    data = blob[8 + n:]
-    spans = []
-    out, tags = {}, {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            assert all(isinstance(v, str) for v in info.values())
-            continue
-        np_dtype, size = READ_DTYPES[info["dtype"]]
-        begin, end = info["data_offsets"]
-        count = int(np.prod(info["shape"], dtype=np.int64))
-        assert end - begin == count * size, f"{path}:{name}: size mismatch"
-        spans.append((begin, end, name))
-        array = np.frombuffer(data[begin:end], dtype=np_dtype).reshape(info["shape"]).copy()
-        if info["dtype"] == "BF16":
-            array = (array.astype(np.uint32) << 16).view(np.float32)
-        elif info["dtype"] == "F16":
-            array = array.astype(np.float32)
-        out[name] = array
-        tags[name] = info["dtype"]
-    spans.sort()
-    cursor = 0
-    for begin, end, name in spans:
-        assert begin == cursor, f"{path}:{name}: gap or overlap at {cursor}"
-        cursor = end
-    assert cursor == len(data), f"{path}: data section has {len(data) - cursor} stray bytes"
-    return out, tags
-
 
 def permute_sequence(inputs: Dict[str, np.ndarray], row: int, perm: np.ndarray):
     permuted = {k: v.copy() for k, v in inputs.items()}
@@ -588,8 +300,8 @@ def self_check(out_dir: str) -> bool:
     for spec in SPECS:
         directory = os.path.join(out_dir, spec.name)
         config = json.load(open(os.path.join(directory, "config.json")))
-        weights, tags = read_safetensors_checked(os.path.join(directory, "model.safetensors"))
-        ref, _ = read_safetensors_checked(os.path.join(directory, "reference.safetensors"))
+        weights, tags = read_safetensors(os.path.join(directory, "model.safetensors"))
+        ref, _ = read_safetensors(os.path.join(directory, "reference.safetensors"))
         expected = {name: spec.dtype for name in random_bert_weights(spec)}
         if spec.position_embedding_type == "absolute":
             expected["embeddings.position_ids"] = "I64"

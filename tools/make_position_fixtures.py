@@ -12,8 +12,8 @@ no `safetensors` package):
 (--self-check writes, then re-reads everything and runs the checks below.)
 
 Deterministic: fixed seeds, torch.set_num_threads(1), sorted tensor names (the
-writer is make_fixtures.write_safetensors); re-running on the same machine
-gives byte-identical files.
+writer is write_safetensors of tools/py/ordo_tools/safetensors.py); re-running
+on the same machine gives byte-identical files.
 
 Each fixture directory holds (same format as tests/fixtures/*, see
 tests/fixtures/README.md):
@@ -151,14 +151,17 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import write_json, write_safetensors  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.checkpoint import write_json  # noqa: E402
+from ordo_tools.reference import build_reference, run_reference  # noqa: E402
+from ordo_tools.safetensors import read_safetensors, write_safetensors  # noqa: E402
 
 Tensor = torch.Tensor
 
@@ -814,14 +817,13 @@ def run_patched(patches: Dict[str, object], fn):
 def self_check(out_dir: str) -> bool:
     print("\nself-check")
     unit_checks(out_dir)
-    from make_fixtures import build_reference, read_safetensors_checked, run_reference
     ok = True
     for spec in SPECS:
         directory = os.path.join(out_dir, spec.name)
         config = json.load(open(os.path.join(directory, "config.json")))
         check(config == bert_config(spec), f"{spec.name}: config.json")
-        weights_np, tags = read_safetensors_checked(os.path.join(directory, "model.safetensors"))
-        ref, _ = read_safetensors_checked(os.path.join(directory, "reference.safetensors"))
+        weights_np, tags = read_safetensors(os.path.join(directory, "model.safetensors"))
+        ref, _ = read_safetensors(os.path.join(directory, "reference.safetensors"))
         check(set(tags) == set(stored_weights(spec)) and set(tags.values()) == {"F32"},
               f"{spec.name}: tensor names")
         check(all(k.startswith(spec.prefix) for k in tags), "prefix")
@@ -850,8 +852,8 @@ def self_check(out_dir: str) -> bool:
                      and not att[np.broadcast_to(~mask[None, :, None, :, None], att.shape)].any())
         row_sums = att.sum(-1)[np.broadcast_to(mask[None, :, None, :], att.shape[:-1])]
         sums_ok = bool(np.abs(row_sums - 1).max() < 1e-5)
-        # 4. The positional term matters; without it, the encoder is make_fixtures'
-        #    torch.nn reference with kind "none" and is permutation-equivariant.
+        # 4. The positional term matters; without it, the encoder is the torch.nn
+        #    reference (ordo_tools.reference) with kind "none" and is permutation-equivariant.
         bare = run(inputs, positional=False)
         sensitivity = max_abs_diff(bare["last_hidden_state"], reference["last_hidden_state"])
         none_config = dict(config, position_embedding_type="none")

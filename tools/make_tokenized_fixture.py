@@ -6,7 +6,7 @@
 
 Trains a small SentencePiece unigram model (python3-sentencepiece) on the committed tricky
 strings, with ordo's special pieces ([PAD]=0 [UNK]=1 [CLS] [SEP] [MASK]) and byte fallback,
-then writes random BERT weights (tools/make_fixtures.py) sized to that vocabulary, with the
+then writes random BERT weights (ordo_tools.checkpoint) sized to that vocabulary, with the
 interleaved sinusoidal encoding and a random BertForMaskedLM head. Random weights still show
 what the CLI must show: word order moves tokens under a positional encoding and not without.
 """
@@ -14,12 +14,14 @@ import io
 import json
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import sentencepiece as spm
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_fixtures as mf  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.checkpoint import Spec, bert_config, random_bert_weights  # noqa: E402
+from ordo_tools.safetensors import write_safetensors  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,9 +44,9 @@ def main() -> int:
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "fixtures", "tiny_tokenized")
     os.makedirs(out_dir, exist_ok=True)
     vocab = train_tokenizer(out_dir)
-    spec = mf.Spec("tiny_tokenized", 201, "sinusoidal", vocab_size=vocab, max_position_embeddings=128,
-                   about="random weights with a real tokenizer and an MLM head")
-    weights = mf.random_bert_weights(spec)
+    spec = Spec("tiny_tokenized", 201, "sinusoidal", vocab_size=vocab, max_position_embeddings=128,
+                about="random weights with a real tokenizer and an MLM head")
+    weights = random_bert_weights(spec)
     rng = np.random.default_rng([spec.seed, 2])
     H = spec.hidden_size
     weights["cls.predictions.transform.dense.weight"] = rng.normal(0, 0.3, (H, H)).astype(np.float32)
@@ -53,9 +55,9 @@ def main() -> int:
     weights["cls.predictions.transform.LayerNorm.bias"] = rng.uniform(-0.1, 0.1, H).astype(np.float32)
     weights["cls.predictions.bias"] = rng.normal(0, 0.1, vocab).astype(np.float32)
     names = {("bert." + k if not k.startswith("cls.") else k): ("F32", v) for k, v in weights.items()}
-    mf.write_safetensors(os.path.join(out_dir, "model.safetensors"), names,
-                         metadata={"format": "pt", "generator": "tools/make_tokenized_fixture.py"})
-    config = mf.bert_config(spec)
+    write_safetensors(os.path.join(out_dir, "model.safetensors"), names,
+                      metadata={"format": "pt", "generator": "tools/make_tokenized_fixture.py"})
+    config = bert_config(spec)
     config["architectures"] = ["BertForMaskedLM"]
     with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)

@@ -9,9 +9,11 @@
 // tokenizer.json a Python "fast" conversion would write: BertNormalizer, BertPreTokenizer,
 // WordPiece, [CLS]/[SEP] template), tokenizes every string without special tokens and compares
 // tokens and ids. Offline: nothing is downloaded. Exit 0 all agree, 1 some differ, 2 tool error.
-// Needs `npm install --ignore-scripts` at the repository root.
+// Needs `npm install --ignore-scripts` in tools/bench/: transformers.js is pinned in the
+// benchmark's package.json and loaded from tools/bench/node_modules.
 
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,17 +22,20 @@ function fail(message) {
   process.exit(2);
 }
 
+const tools = path.dirname(fileURLToPath(import.meta.url));
+const bench = path.join(tools, 'bench');
 let transformers;
 try {
-  transformers = await import('@huggingface/transformers');
+  // node_modules/ is not on this file's path: resolve from the benchmark's package.json.
+  transformers = createRequire(path.join(bench, 'package.json'))('@huggingface/transformers');
 } catch (e) {
-  fail(`cannot import @huggingface/transformers (${e.message.split('\n')[0]});\n` +
-       'run `npm install --ignore-scripts` at the repository root');
+  fail(`cannot load @huggingface/transformers (${e.message.split('\n')[0]});\n` +
+       `run \`npm install --ignore-scripts\` in ${bench}`);
 }
 const { BertTokenizer, env } = transformers;
 env.allowRemoteModels = false;
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repo = path.resolve(tools, '..');
 const dir = path.resolve(process.argv[2] ?? path.join(repo, 'tests/fixtures/wordpiece'));
 let vocabList, expected;
 try {

@@ -15,12 +15,13 @@ OUT_DIR receives
                       sequence), output last_hidden_state [batch, seq, hidden]
   synthetic.json      what was generated (shape, seed, opset, export check)
 
-The exported module is plain torch.nn (Embedding, Linear, LayerNorm, GELU,
-softmax) written in the same order as Hugging Face's BertModel, so ONNX
-Runtime's BERT fusions (EmbedLayerNormalization, Attention, SkipLayerNorm,
-Gelu) can match it the way they match a real exported BERT. Its parameter
-names ARE the Hugging Face names, so the very arrays written to
-model.safetensors are loaded into it with load_state_dict(strict=True).
+The exported module is ordo_tools.bert.Bert (tools/py): plain torch.nn
+(Embedding, Linear, LayerNorm, GELU, softmax) written in the same order as
+Hugging Face's BertModel, so ONNX Runtime's BERT fusions
+(EmbedLayerNormalization, Attention, SkipLayerNorm, Gelu) can match it the way
+they match a real exported BERT. Its parameter names ARE the Hugging Face
+names, so the very arrays written to model.safetensors are loaded into it with
+load_state_dict(strict=True).
 
 Export check: unless --no-check, the script runs the torch module and ONNX
 Runtime (through tools/bench/ort_bench.js, since the onnxruntime Python
@@ -35,36 +36,22 @@ BERT init, but with non-zero biases so they are exercised); LayerNorm weight
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from typing import Dict, List
 
 import numpy as np
 import torch
 from torch import nn
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.bert import Bert  # noqa: E402
+from ordo_tools.safetensors import write_safetensors  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def write_safetensors(path: str, tensors: Dict[str, np.ndarray]) -> None:
-    """F32 safetensors, sorted names, 8-byte-aligned data (as tools/make_fixtures.py)."""
-    header: Dict[str, object] = {"__metadata__": {"format": "pt"}}
-    offset = 0
-    for name in sorted(tensors):
-        size = tensors[name].size * 4
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
-                        "data_offsets": [offset, offset + size]}
-        offset += size
-    header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    header_bytes += b" " * (-(8 + len(header_bytes)) % 8)
-    with open(path, "wb") as f:
-        f.write(len(header_bytes).to_bytes(8, "little"))
-        f.write(header_bytes)
-        for name in sorted(tensors):
-            f.write(np.ascontiguousarray(tensors[name], dtype="<f4").tobytes())
 
 SHAPES = {
     # name: layers, hidden, heads, ffn, vocab, positions
@@ -92,123 +79,6 @@ def bert_config(shape: str) -> Dict[str, object]:
     }
     config.update(SHAPES[shape])
     return config
-
-
-# ---------------------------------------------------------------------------
-# The torch model: Hugging Face BertModel's structure and names, torch.nn pieces
-# ---------------------------------------------------------------------------
-
-class Embeddings(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.word_embeddings = nn.Embedding(c["vocab_size"], c["hidden_size"])
-        self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["hidden_size"])
-        self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], c["hidden_size"])
-        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
-        # As in HF: a buffer sliced to the sequence length (not a checkpoint tensor).
-        self.register_buffer("position_ids",
-                             torch.arange(c["max_position_embeddings"]).expand((1, -1)),
-                             persistent=False)
-
-    def forward(self, input_ids, token_type_ids):
-        seq_length = input_ids.size(1)
-        position_ids = self.position_ids[:, :seq_length]
-        x = (self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids) +
-             self.position_embeddings(position_ids))
-        return self.LayerNorm(x)
-
-
-class SelfAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.heads = c["num_attention_heads"]
-        self.head_size = c["hidden_size"] // self.heads
-        self.query = nn.Linear(c["hidden_size"], c["hidden_size"])
-        self.key = nn.Linear(c["hidden_size"], c["hidden_size"])
-        self.value = nn.Linear(c["hidden_size"], c["hidden_size"])
-
-    def split_heads(self, x):  # [B, T, H*D] -> [B, H, T, D]
-        x = x.view(x.size()[:-1] + (self.heads, self.head_size))
-        return x.permute(0, 2, 1, 3)
-
-    def forward(self, x, mask_bias):
-        q = self.split_heads(self.query(x))
-        k = self.split_heads(self.key(x))
-        v = self.split_heads(self.value(x))
-        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size)
-        probs = torch.softmax(scores + mask_bias, dim=-1)
-        context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
-        return context.view(context.size()[:-2] + (self.heads * self.head_size,))
-
-
-class DenseLayerNorm(nn.Module):
-    """x -> LayerNorm(dense(x) + residual): BertSelfOutput and BertOutput."""
-
-    def __init__(self, n_in, n_out, eps):
-        super().__init__()
-        self.dense = nn.Linear(n_in, n_out)
-        self.LayerNorm = nn.LayerNorm(n_out, eps=eps)
-
-    def forward(self, x, residual):
-        return self.LayerNorm(self.dense(x) + residual)
-
-
-class Attention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.self = SelfAttention(c)
-        self.output = DenseLayerNorm(c["hidden_size"], c["hidden_size"], c["layer_norm_eps"])
-
-    def forward(self, x, mask_bias):
-        return self.output(self.self(x, mask_bias), x)
-
-
-class Intermediate(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.dense = nn.Linear(c["hidden_size"], c["intermediate_size"])
-        self.act = nn.GELU()  # exact (erf) GELU: hidden_act "gelu"
-
-    def forward(self, x):
-        return self.act(self.dense(x))
-
-
-class Layer(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.attention = Attention(c)
-        self.intermediate = Intermediate(c)
-        self.output = DenseLayerNorm(c["intermediate_size"], c["hidden_size"],
-                                     c["layer_norm_eps"])
-
-    def forward(self, x, mask_bias):
-        a = self.attention(x, mask_bias)
-        return self.output(self.intermediate(a), a)
-
-
-class Encoder(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.layer = nn.ModuleList(Layer(c) for _ in range(c["num_hidden_layers"]))
-
-    def forward(self, x, mask_bias):
-        for layer in self.layer:
-            x = layer(x, mask_bias)
-        return x
-
-
-class Bert(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.embeddings = Embeddings(c)
-        self.encoder = Encoder(c)
-
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        # HF's extended mask: 0 where attended, dtype-min where padded, broadcast over heads
-        # and query rows.
-        mask = attention_mask[:, None, None, :].to(torch.float32)
-        mask_bias = (1.0 - mask) * torch.finfo(torch.float32).min
-        return self.encoder(self.embeddings(input_ids, token_type_ids), mask_bias)
 
 
 # ---------------------------------------------------------------------------
@@ -311,7 +181,8 @@ def main() -> int:
     with open(os.path.join(args.out_dir, "config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2, sort_keys=True)
         f.write("\n")
-    write_safetensors(os.path.join(args.out_dir, "model.safetensors"), weights)
+    write_safetensors(os.path.join(args.out_dir, "model.safetensors"),
+                      {name: ("F32", array) for name, array in weights.items()}, {"format": "pt"})
     export_onnx(model, os.path.join(args.out_dir, "model.onnx"), args.opset)
 
     info = {"shape": args.shape, "seed": args.seed, "opset": args.opset,

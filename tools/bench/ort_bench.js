@@ -32,7 +32,14 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const ort = require('onnxruntime-node');
+let ort;
+try {
+  ort = require('onnxruntime-node');  // from tools/bench/node_modules, beside package.json
+} catch (error) {
+  process.stderr.write(`ort_bench.js: cannot load onnxruntime-node (${error.message.split('\n')[0]});\n` +
+                       `run \`npm install --ignore-scripts\` in ${__dirname}\n`);
+  process.exit(2);
+}
 
 function usage(message) {
   if (message) process.stderr.write(`ort_bench.js: ${message}\n`);

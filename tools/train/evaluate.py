@@ -29,9 +29,11 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ordo_bert as ob  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))  # tools/py: the ordo_tools package
+from ordo_tools import mlm  # noqa: E402  (first: sets the thread environment before torch loads)
+from ordo_tools.bert import load_model_dir  # noqa: E402
 
 import sentencepiece as spm  # noqa: E402
 import torch  # noqa: E402
@@ -41,16 +43,16 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def masked_eval_set(stream_ids, length, seed, rate=0.15):
-    chunks = ob.chunk_stream([stream_ids], length - 2)
-    rng = ob.SplitMix64(seed)
-    ids = torch.tensor([[ob.CLS_ID] + c + [ob.SEP_ID] for c in chunks], dtype=torch.long)
+    chunks = mlm.chunk_stream([stream_ids], length - 2)
+    rng = mlm.SplitMix64(seed)
+    ids = torch.tensor([[mlm.CLS_ID] + c + [mlm.SEP_ID] for c in chunks], dtype=torch.long)
     scored = torch.zeros_like(ids, dtype=torch.bool)
     for row in range(ids.shape[0]):
         for p in range(1, length - 1):
-            if rng.uniform() < rate and ids[row, p] >= ob.FIRST_ORDINARY_ID:
+            if rng.uniform() < rate and ids[row, p] >= mlm.FIRST_ORDINARY_ID:
                 scored[row, p] = True
     inputs = ids.clone()
-    inputs[scored] = ob.MASK_ID
+    inputs[scored] = mlm.MASK_ID
     return ids, inputs, scored
 
 
@@ -59,7 +61,7 @@ def predict(model, inputs, batch=16):
     with torch.no_grad():
         for start in range(0, inputs.shape[0], batch):
             x = inputs[start : start + batch]
-            hidden, _, _ = model.bert(x, torch.ones_like(x))
+            hidden = model.bert(x, torch.ones_like(x))
             out.append(model.mlm_logits(hidden).argmax(-1))
     return torch.cat(out)
 
@@ -96,11 +98,11 @@ def main():
 
     results = {"seed": args.seed, "heldout": args.heldout, "models": {}}
     for model_dir in args.model_dirs:
-        cfg, model = ob.load_model_dir(model_dir)
+        cfg, model = load_model_dir(model_dir)
         sp = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "tokenizer.model"))
-        stream = [i for ids in ob.encode_lines(sp, args.heldout) for i in ids]
-        counts = collections.Counter(i for ids in ob.encode_lines(sp, args.train or args.heldout)
-                                     for i in ids if i >= ob.FIRST_ORDINARY_ID)
+        stream = [i for ids in mlm.encode_lines(sp, args.heldout) for i in ids]
+        counts = collections.Counter(i for ids in mlm.encode_lines(sp, args.train or args.heldout)
+                                     for i in ids if i >= mlm.FIRST_ORDINARY_ID)
         top_id = counts.most_common(1)[0][0]
         is_zh_piece = torch.tensor([bool(CJK.search(sp.id_to_piece(i)))
                                     for i in range(sp.get_piece_size())])

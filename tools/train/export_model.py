@@ -12,9 +12,12 @@ import json
 import os
 import shutil
 import sys
+from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ordo_bert as ob  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))  # tools/py: the ordo_tools package
+from ordo_tools import mlm  # noqa: E402  (first: sets the thread environment before torch loads)
+from ordo_tools.bert import BertForMaskedLM, load_model_dir  # noqa: E402
+from ordo_tools.safetensors import write_safetensors  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -36,7 +39,8 @@ def main():
         json.dump(cfg, f, indent=2)
         f.write("\n")
     st_path = os.path.join(args.out, "model.safetensors")
-    ob.write_safetensors(st_path, state, torch.float16, metadata={"format": "pt"})
+    write_safetensors(st_path, {name: ("F16", tensor.detach().to(torch.float16).cpu().numpy())
+                                for name, tensor in state.items()}, metadata={"format": "pt"})
     shutil.copyfile(args.spm, os.path.join(args.out, "tokenizer.model"))
     tok_cfg = dict(SPECIAL, model_max_length=cfg["max_position_embeddings"],
                    do_lower_case=False, sp_model="tokenizer.model", id_scheme="native",
@@ -50,17 +54,17 @@ def main():
         f.write("\n")
 
     # Round-trip check: the exported F16 file must load and match the F32 model closely.
-    _, reloaded = ob.load_model_dir(args.out)
-    original = ob.BertForMaskedLM(cfg)
+    _, reloaded = load_model_dir(args.out)
+    original = BertForMaskedLM(cfg)
     original.load_state_dict(state)
     original.eval()
-    ids = torch.randint(ob.FIRST_ORDINARY_ID, cfg["vocab_size"], (2, 64),
+    ids = torch.randint(mlm.FIRST_ORDINARY_ID, cfg["vocab_size"], (2, 64),
                         generator=torch.Generator().manual_seed(0))
-    ids[:, 0], ids[:, -1] = ob.CLS_ID, ob.SEP_ID
+    ids[:, 0], ids[:, -1] = mlm.CLS_ID, mlm.SEP_ID
     mask = torch.ones_like(ids)
     with torch.no_grad():
-        a, _, _ = original.bert(ids, mask)
-        b, _, _ = reloaded.bert(ids, mask)
+        a = original.bert(ids, mask)
+        b = reloaded.bert(ids, mask)
     size = os.path.getsize(st_path)
     print(f"{st_path}: {size} bytes ({size / 2**20:.2f} MiB), {len(state)} tensors; "
           f"max |hidden(F32) - hidden(F16 weights)| = {(a - b).abs().max().item():.3g}")

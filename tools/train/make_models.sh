@@ -35,8 +35,8 @@ if want spm; then
 echo "== 2/6 SentencePiece unigram tokenizer -> $work/spm"
 mkdir -p "$work/spm"
 # The trainer spec (input path, prefix) is stored in the .model, so run from fixed relative paths.
-# One thread: spm_train 0.1.97 with --num_threads=2 gave different vocabularies from the same
-# input and seed (3 runs out of 4 agreed); single-threaded it is reproducible.
+# One thread: spm_train 0.1.97 with --num_threads=2 can give different vocabularies from the
+# same input and seed; single-threaded it is reproducible.
 # Full character coverage + byte fallback: rare CJK characters (猫 occurs 5 times in the corpus)
 # get their own piece instead of [UNK], and anything unseen falls back to UTF-8 bytes.
 (cd "$work" && $run spm_train \

@@ -25,9 +25,11 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ordo_bert as ob  # noqa: E402  (sets thread env before torch loads)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))  # tools/py: the ordo_tools package
+from ordo_tools import mlm  # noqa: E402  (first: sets the thread environment before torch loads)
+from ordo_tools.bert import BertForMaskedLM  # noqa: E402
 
 import numpy as np  # noqa: E402
 import sentencepiece as spm  # noqa: E402
@@ -92,9 +94,9 @@ def main():
 
     sp = spm.SentencePieceProcessor(model_file=args.spm)
     vocab_size = sp.get_piece_size()
-    encoded = ob.encode_lines(sp, args.train)
-    sequences = ob.pack_lines(encoded, args.max_len - 2)
-    short_sequences = ob.pack_lines(encoded, args.short_len - 2)
+    encoded = mlm.encode_lines(sp, args.train)
+    sequences = mlm.pack_lines(encoded, args.max_len - 2)
+    short_sequences = mlm.pack_lines(encoded, args.short_len - 2)
     n_pieces = sum(len(s) for s in sequences)
     short_steps = int(args.short_frac * args.steps)
     print(f"{len(encoded)} lines -> {len(sequences)} sequences, {n_pieces} pieces "
@@ -102,9 +104,9 @@ def main():
           f"first {short_steps} steps on {len(short_sequences)} sequences of <= "
           f"{args.short_len} tokens", flush=True)
 
-    cfg = ob.make_config(vocab_size, args.pe, args.hidden, args.layers, args.heads, args.ffn,
-                         args.max_len)
-    model = ob.BertForMaskedLM(cfg)
+    cfg = mlm.make_config(vocab_size, args.pe, args.hidden, args.layers, args.heads, args.ffn,
+                          args.max_len)
+    model = BertForMaskedLM(cfg)
     model.init_weights(args.seed, embed_std=args.embed_init_std, position_init=args.position_init)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"pe={args.pe} parameters={n_params}", flush=True)
@@ -143,11 +145,11 @@ def main():
         # Sequence-length warmup: with 128 tokens and near-uniform initial attention each
         # neighbour gets 1/128 of the weight and MLM sat at the unigram plateau.
         epoch, batch = next(short_stream if step <= short_steps else stream)
-        ids, attention = ob.frame(batch)
-        inputs, selected = ob.mask_for_training(ids, vocab_size, mask_gen)
+        ids, attention = mlm.frame(batch)
+        inputs, selected = mlm.mask_for_training(ids, vocab_size, mask_gen)
         for group, mult in zip(opt.param_groups, lr_mult):
             group["lr"] = lr_at(step) * mult
-        hidden, _, _ = model.bert(inputs, attention)
+        hidden = model.bert(inputs, attention)
         logits = model.mlm_logits(hidden[selected])  # head only where it is scored
         targets = ids[selected]
         loss = F.cross_entropy(logits, targets)
@@ -159,7 +161,7 @@ def main():
             raise SystemExit(f"step {step}: loss is {loss.item()}")
         run_loss += loss.item()
         hit = logits.argmax(-1) == targets
-        was_masked = inputs[selected] == ob.MASK_ID  # excludes the kept and the random 20%
+        was_masked = inputs[selected] == mlm.MASK_ID  # excludes the kept and the random 20%
         run_acc += hit.float().mean().item()
         run_macc += hit[was_masked].float().mean().item()
         run_n += 1
