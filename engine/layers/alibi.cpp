@@ -16,22 +16,11 @@ void power_of_two_slopes(int64_t n, std::vector<double>& out) {
   for (int64_t h = 0; h < n; ++h) out.push_back(std::pow(start, static_cast<double>(h + 1)));
 }
 
-class AlibiBias final : public AttentionPosition {
+class AlibiBias final : public DistanceBias {
  public:
   explicit AlibiBias(int64_t heads) : slopes_(alibi_slopes(heads)) {}
 
   PositionKind kind() const override { return PositionKind::alibi; }
-  bool biases_scores() const override { return true; }
-
-  ops::AttentionPositions prepare(ForwardContext& context, const LayerWeights& layer,
-                                  const BatchLayout::Run& run, const float*) const override {
-    const std::vector<float> values = by_distance(layer, run.length);
-    float* bias = context.workspace.position_bias.reserve(values.size());
-    std::copy(values.begin(), values.end(), bias);
-    ops::AttentionPositions positions;
-    positions.bias = distance_bias(bias, run.length);
-    return positions;
-  }
 
   std::vector<float> by_distance(const LayerWeights&, int64_t count) const override {
     std::vector<float> out;

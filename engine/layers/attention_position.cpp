@@ -1,5 +1,7 @@
 #include "layers/attention_position.h"
 
+#include <algorithm>
+
 namespace ordo::layers {
 
 std::unique_ptr<AttentionPosition> AttentionPosition::create(PositionKind kind,
@@ -24,14 +26,16 @@ std::unique_ptr<AttentionPosition> AttentionPosition::create(PositionKind kind,
   return nullptr;
 }
 
-ops::ScoreBias distance_bias(const float* per_head, int64_t length) {
-  // Row i begins at the value for j - i = -i (key 0), index length - 1 - i of the head's vector.
-  ops::ScoreBias bias;
-  bias.origin = per_head + (length - 1);
-  bias.head_stride = 2 * length - 1;
-  bias.query_stride = -1;
-  bias.sequence_stride = 0;
-  return bias;
+ops::AttentionPositions DistanceBias::prepare(ForwardContext& context, const LayerWeights& layer,
+                                              const BatchLayout::Run& run, const float*) const {
+  const std::vector<float> values = by_distance(layer, run.length);
+  float* per_head = context.workspace.position_bias.reserve(values.size());
+  std::copy(values.begin(), values.end(), per_head);
+  // Row i begins at the value for j - i = -i (key 0), index length - 1 - i of the head's vector;
+  // every sequence of the run reads the same.
+  ops::AttentionPositions positions;
+  positions.bias = {per_head + (run.length - 1), 0, 2 * run.length - 1, -1};
+  return positions;
 }
 
 }  // namespace ordo::layers

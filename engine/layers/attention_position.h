@@ -40,8 +40,14 @@ std::unique_ptr<AttentionPosition> make_alibi(const EncoderSpec& spec);
 std::unique_ptr<AttentionPosition> make_relative_key(const EncoderSpec& spec, bool with_keys);
 std::unique_ptr<AttentionPosition> make_relative_buckets(const EncoderSpec& spec);
 
-// A bias that depends only on j - i, as the op reads it: per head, 2 length - 1 values for
-// j - i = -(length - 1) .. length - 1; query i reads the window starting at length - 1 - i.
-ops::ScoreBias distance_bias(const float* per_head, int64_t length);
+// A scheme whose bias depends only on j - i (ALiBi, T5 buckets): what it adds at each distance
+// is by_distance(), and the op reads it, per head, as 2 length - 1 values for j - i =
+// -(length - 1) .. length - 1, query i from index length - 1 - i on.
+class DistanceBias : public AttentionPosition {
+ public:
+  bool biases_scores() const final { return true; }
+  ops::AttentionPositions prepare(ForwardContext& context, const LayerWeights& layer,
+                                  const BatchLayout::Run& run, const float* qkv) const final;
+};
 
 }  // namespace ordo::layers

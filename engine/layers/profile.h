@@ -5,8 +5,8 @@
 #include <chrono>
 #include <vector>
 
-#include "layers/batch.h"
 #include "core/encoder.h"
+#include "layers/batch.h"
 
 namespace ordo::layers {
 

@@ -15,7 +15,7 @@
 namespace ordo::layers {
 namespace {
 
-class RelativeBucketBias final : public AttentionPosition {
+class RelativeBucketBias final : public DistanceBias {
  public:
   RelativeBucketBias(const EncoderSpec& spec)
       : settings_(spec.relative_buckets), table_(spec.relative_attention_bias) {
@@ -43,17 +43,6 @@ class RelativeBucketBias final : public AttentionPosition {
   }
 
   PositionKind kind() const override { return PositionKind::relative_bias; }
-  bool biases_scores() const override { return true; }
-
-  ops::AttentionPositions prepare(ForwardContext& context, const LayerWeights& layer,
-                                  const BatchLayout::Run& run, const float*) const override {
-    const std::vector<float> values = by_distance(layer, run.length);
-    float* bias = context.workspace.position_bias.reserve(values.size());
-    std::copy(values.begin(), values.end(), bias);
-    ops::AttentionPositions positions;
-    positions.bias = distance_bias(bias, run.length);
-    return positions;
-  }
 
   std::vector<float> by_distance(const LayerWeights&, int64_t count) const override {
     const int64_t heads = table_.shape[1];
