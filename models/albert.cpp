@@ -15,13 +15,7 @@ EncoderSpec load_albert(const Checkpoint& checkpoint, const io::JsonFile& config
                                          ")");
   if (layers * inner > kMaxLayers)
     config.fail("inner_group_num", "times num_hidden_layers exceeds " + std::to_string(kMaxLayers));
-  spec.num_heads = positive_field(config, "num_attention_heads", kMaxHidden);
-  spec.intermediate_size = positive_field(config, "intermediate_size", 16 * kMaxHidden);
-  spec.vocab_size = positive_field(config, "vocab_size", kMaxVocabulary);
-  check_heads_divide(config, "num_attention_heads", spec.num_heads, "hidden_size",
-                     spec.hidden_size);
-  spec.activation = parse_activation(config, "hidden_act", "gelu_new");
-  spec.layer_norm_eps = layer_norm_eps(config, "layer_norm_eps", 1e-12);
+  read_bert_fields(config, "gelu_new", spec);
   const std::string position_type = config.string("position_embedding_type", "absolute");
   if (position_type != "absolute")
     config.fail("position_embedding_type",

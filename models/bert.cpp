@@ -63,13 +63,7 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
   EncoderSpec spec;
   spec.hidden_size = positive_field(config, "hidden_size", kMaxHidden);
   const int64_t layers = positive_field(config, "num_hidden_layers", kMaxLayers);
-  spec.num_heads = positive_field(config, "num_attention_heads", kMaxHidden);
-  spec.intermediate_size = positive_field(config, "intermediate_size", 16 * kMaxHidden);
-  spec.vocab_size = positive_field(config, "vocab_size", kMaxVocabulary);
-  check_heads_divide(config, "num_attention_heads", spec.num_heads, "hidden_size",
-                     spec.hidden_size);
-  spec.activation = parse_activation(config, "hidden_act", "gelu");
-  spec.layer_norm_eps = layer_norm_eps(config, "layer_norm_eps", 1e-12);
+  read_bert_fields(config, "gelu", spec);
   spec.position_kind = parse_position_embedding_type(config);
   spec.position_offset = layout.position_offset;
   spec.rotary = read_rotary(config, spec.position_kind == PositionKind::rotary);

@@ -102,4 +102,15 @@ Activation parse_activation(const io::JsonFile& config, const std::string& field
                          "\" (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, silu, swish)");
 }
 
+void read_bert_fields(const io::JsonFile& config, const std::string& default_activation,
+                      EncoderSpec& spec) {
+  spec.num_heads = positive_field(config, "num_attention_heads", kMaxHidden);
+  spec.intermediate_size = positive_field(config, "intermediate_size", 16 * kMaxHidden);
+  spec.vocab_size = positive_field(config, "vocab_size", kMaxVocabulary);
+  check_heads_divide(config, "num_attention_heads", spec.num_heads, "hidden_size",
+                     spec.hidden_size);
+  spec.activation = parse_activation(config, "hidden_act", default_activation);
+  spec.layer_norm_eps = layer_norm_eps(config, "layer_norm_eps", 1e-12);
+}
+
 }  // namespace ordo::models

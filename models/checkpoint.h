@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
+#include "core/encoder.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
-#include "core/encoder.h"
 
 namespace ordo::models {
 
@@ -53,6 +53,12 @@ void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t 
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit);
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit,
                        int64_t fallback);
+
+// The fields BERT-like configs (BERT, RoBERTa, ALBERT) share, read into `spec` once its
+// hidden_size is set: num_attention_heads (dividing hidden_size), intermediate_size, vocab_size,
+// hidden_act (default `default_activation`) and layer_norm_eps (default 1e-12).
+void read_bert_fields(const io::JsonFile& config, const std::string& default_activation,
+                      EncoderSpec& spec);
 
 // Hugging Face `hidden_act` / `activation` names.
 Activation parse_activation(const io::JsonFile& config, const std::string& field,

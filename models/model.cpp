@@ -66,8 +66,8 @@ const tokenizer::Tokenizer& LoadedModel::require_tokenizer() const {
     for (const std::string& name : tokenizer::tokenizer_file_names()) {
       names += (names.empty() ? "" : ", ") + name;
     }
-    throw Error(directory.string() + ": no tokenizer in this model directory (looked for " +
-                names + "); pass token ids instead");
+    throw Error(directory.string() + ": no tokenizer in this model directory (looked for " + names +
+                "); pass token ids instead");
   }
   return *tokenizer;
 }

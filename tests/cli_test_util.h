@@ -34,6 +34,17 @@ inline std::string quote(const std::string& argument) {
   return quoted + "'";
 }
 
+// Runs `command` (its stdout and stderr redirected to `out` and `err` in `scratch`) and collects
+// its exit status and output.
+inline CliRun run_command(const std::string& command, const ScratchDir& scratch) {
+  const int raw = std::system(command.c_str());
+  CliRun run;
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = read_file(scratch.path() / "out");
+  run.err = read_file(scratch.path() / "err");
+  return run;
+}
+
 // Runs `ordo ARGUMENTS` through the shell, with `stdin_text` on its standard input when given
 // (otherwise stdin is /dev/null).
 inline CliRun ordo(const std::vector<std::string>& arguments,
@@ -45,12 +56,7 @@ inline CliRun ordo(const std::vector<std::string>& arguments,
   std::ofstream(input, std::ios::binary) << stdin_text.value_or("");
   command += " <" + quote(input.string()) + " >" + quote((scratch.path() / "out").string()) +
              " 2>" + quote((scratch.path() / "err").string());
-  const int raw = std::system(command.c_str());
-  CliRun run;
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = read_file(scratch.path() / "out");
-  run.err = read_file(scratch.path() / "err");
-  return run;
+  return run_command(command, scratch);
 }
 
 // Runs `script` with bash, for what needs a shell (pipes, ulimit, redirections to devices);
@@ -61,12 +67,7 @@ inline CliRun shell(const std::string& script) {
   const std::string command = "bash " + quote(file.string()) + " </dev/null >" +
                               quote((scratch.path() / "out").string()) + " 2>" +
                               quote((scratch.path() / "err").string());
-  const int raw = std::system(command.c_str());
-  CliRun run;
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = read_file(scratch.path() / "out");
-  run.err = read_file(scratch.path() / "err");
-  return run;
+  return run_command(command, scratch);
 }
 
 // A copy of a fixture model directory that a test may damage: edit its config, overwrite
