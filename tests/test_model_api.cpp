@@ -209,11 +209,13 @@ TEST(ModelBundledPair, PairIsBothTextsInTheTemplate) {
 }
 
 // With no positional encoding self-attention is permutation-equivariant: permuting the ids
-// permutes the token vectors. With the checkpoint's own sinusoids it does not.
+// permutes the token vectors. With the checkpoint's own sinusoids, or rotary or ALiBi inside
+// attention, it does not.
 TEST(ModelOptions, PositionalEncodingOverride) {
   const std::vector<int32_t> ids = {5, 9, 14, 3, 27}, permuted = {27, 14, 5, 3, 9};
   const size_t from[] = {4, 2, 0, 3, 1};  // permuted[t] = ids[from[t]]
-  for (const std::string pe : {"none", ""}) {
+  // The kinds inside attention need no weights, so they run on the sinusoidal checkpoint too.
+  for (const std::string pe : {"none", "", "rotary", "alibi"}) {
     Options options;
     options.positional_encoding = pe;
     const Model model = Model::load(fixture("sinusoidal_gelu"), options);
