@@ -8,8 +8,8 @@
 #include <functional>
 #include <optional>
 
-#include "model.h"
 #include "core/encoder.h"
+#include "model.h"
 #include "tokenizer.h"
 
 namespace ordo {

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "ordo/error.h"
 #include "core/tensor.h"
+#include "ordo/error.h"
 
 namespace ordo {
 Array::Array(std::vector<int64_t> shape, std::vector<float> values)

@@ -157,10 +157,10 @@ struct Encoder::Impl {
         options.onednn_attention ? ops::Attention::Kernel::onednn : ops::Attention::Kernel::fastest;
     for (size_t i = 0; i < spec.layers.size(); ++i) {
       const size_t owner = spec.shares_weights_of.empty() ? i : spec.shares_weights_of[i];
-      blocks.push_back(owner != i ? blocks[owner]
-                                  : std::make_shared<const layers::EncoderBlock>(
-                                        spec.layers[i], spec, options.int8,
-                                        attention_position.get(), kernel));
+      blocks.push_back(
+          owner != i ? blocks[owner]
+                     : std::make_shared<const layers::EncoderBlock>(
+                           spec.layers[i], spec, options.int8, attention_position.get(), kernel));
     }
   }
 
@@ -173,7 +173,7 @@ struct Encoder::Impl {
   PositionKind kind;
   layers::Embeddings embeddings;
   std::unique_ptr<const layers::AttentionPosition> attention_position;  // null: not inside
-  std::vector<std::shared_ptr<const layers::EncoderBlock>> blocks;  // per layer, in order
+  std::vector<std::shared_ptr<const layers::EncoderBlock>> blocks;      // per layer, in order
   mutable ops::OpCache ops;
 };
 

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <string>
 
+#include "core/encoder.h"
 #include "fuzz_util.h"
 #include "model.h"
-#include "core/encoder.h"
 #include "ordo/error.h"
 
 namespace {

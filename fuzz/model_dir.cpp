@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/encoder.h"
 #include "fuzz_util.h"
 #include "model.h"
-#include "core/encoder.h"
 #include "ordo/error.h"
 
 namespace {

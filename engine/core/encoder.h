@@ -123,7 +123,7 @@ struct EncoderSpec {
   TensorView token_type_embeddings;                       // [type_vocab, hidden], may be empty
   TensorView embedding_norm_weight, embedding_norm_bias;  // may be empty
   TensorView final_norm_weight, final_norm_bias;          // pre-LN models; may be empty
-  std::vector<LayerWeights> layers;  // one per application, in order
+  std::vector<LayerWeights> layers;                       // one per application, in order
   // ALBERT applies one set of weights in many layers: per layer, the index of the earlier layer
   // whose weights it applies again, or its own index. Empty: every layer has its own. Shared
   // layers share their packed weights too.

@@ -11,8 +11,8 @@
 #include <functional>
 #include <iostream>
 
-#include "output_file.h"
 #include "ordo/error.h"
+#include "output_file.h"
 
 namespace ordo::cli {
 

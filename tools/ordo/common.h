@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "args.h"
-#include "model.h"
 #include "core/encoder.h"
+#include "model.h"
 
 namespace ordo::cli {
 

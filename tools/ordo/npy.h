@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "output_file.h"
 #include "core/tensor.h"
+#include "output_file.h"
 
 namespace ordo::cli {
 
