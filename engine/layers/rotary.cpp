@@ -22,6 +22,10 @@ class RotaryEmbedding final : public AttentionPosition {
         heads_(heads),
         head_dim_(head_dim),
         pairs_(rotated_pairs(settings, head_dim)) {
+    for (int64_t i = 0; i < pairs_; ++i) {
+      frequencies_.push_back(
+          std::pow(settings_.base, -2.0 * static_cast<double>(i) / (2.0 * pairs_)));
+    }
     fill(kTabulatedPositions, cos_, sin_);
   }
 
@@ -82,9 +86,8 @@ class RotaryEmbedding final : public AttentionPosition {
     return rotated / 2;
   }
 
-  double frequency(int64_t pair) const {
-    return std::pow(settings_.base, -2.0 * static_cast<double>(pair) / (2.0 * pairs_));
-  }
+  // base^(-2i / rot) of pair i.
+  double frequency(int64_t pair) const { return frequencies_[static_cast<size_t>(pair)]; }
 
   // Angles in double precision, rounded to float once.
   void fill(int64_t positions, std::vector<float>& cos, std::vector<float>& sin) const {
@@ -101,6 +104,7 @@ class RotaryEmbedding final : public AttentionPosition {
 
   RotarySettings settings_;
   int64_t heads_, head_dim_, pairs_;
+  std::vector<double> frequencies_;
   std::vector<float> cos_, sin_;  // [kTabulatedPositions][pairs]
 };
 
