@@ -11,8 +11,12 @@ with a very wide page so that each filled paragraph is one line.
 
 Pipeline: extract -> clean (strip markup, collapse whitespace, drop code-like or
 too-short lines, drop boiler-plate sections) -> split into sentence-ish lines ->
-deduplicate (exact, first occurrence wins, sources in a fixed order) -> shuffle
-with a fixed seed -> held-out (3%, capped) / train.
+deduplicate (exact, first occurrence wins, sources in a fixed order) -> split by
+DOCUMENT (one HTML chapter or man page is a document): the documents of each language
+are shuffled with a fixed seed and whole documents are held out until about 3% of that
+language's lines (capped) are; the rest is train. Lines keep their order inside a
+document, so a training sequence packs consecutive sentences of one text; train.txt has
+an empty line between documents (a sequence never spans two), heldout.txt has none.
 
 Usage: build_corpus.py WORKDIR [--seed 1234] [--heldout-fraction 0.03]
 Writes WORKDIR/train.txt, WORKDIR/heldout.txt, WORKDIR/corpus_stats.json.
@@ -232,7 +236,7 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
 
     seen = set()
-    corpus = []  # (line, lang, package) in first-seen order
+    documents = []  # [(line, lang, package)] per file, in first-seen order
     stats = []
     for package, _, pattern, kind in SOURCES:
         files = package_files(package, pattern)
@@ -243,6 +247,7 @@ def main():
         info.update(files=len(files), raw_lines=sum(len(r) for r in raw),
                     lines={"en": 0, "zh": 0}, chars={"en": 0, "zh": 0}, duplicates=0)
         for lines in raw:
+            document = []
             for block in lines:
                 for sent in sentences(collapse(block)):
                     lang = language(sent)
@@ -252,29 +257,55 @@ def main():
                         info["duplicates"] += 1
                         continue
                     seen.add(sent)
-                    corpus.append((sent, lang, package))
+                    document.append((sent, lang, package))
                     info["lines"][lang] += 1
                     info["chars"][lang] += len(sent)
+            if document:
+                documents.append(document)
         stats.append(info)
         print(f"{package} {info['version']}: {len(files)} files, "
               f"en {info['lines']['en']} lines/{info['chars']['en']} chars, "
               f"zh {info['lines']['zh']} lines/{info['chars']['zh']} chars, "
               f"{info['duplicates']} duplicates dropped", flush=True)
 
-    random.Random(args.seed).shuffle(corpus)
-    n_held = int(len(corpus) * args.heldout_fraction)
-    held, chars = [], 0
-    for item in corpus[:n_held]:
-        if chars + len(item[0]) > args.heldout_max_chars:
-            break
-        held.append(item)
-        chars += len(item[0]) + 1
-    train = corpus[len(held):]
+    # Held out by document, per language (a document's language is its majority): a held-out
+    # sentence never has its neighbours in the training text.
+    def majority(document):
+        zh = sum(1 for _, lang, _ in document if lang == "zh")
+        return "zh" if 2 * zh > len(document) else "en"
+
+    rng = random.Random(args.seed)
+    order = list(range(len(documents)))
+    rng.shuffle(order)
+    def size(document):
+        return len(document), sum(len(line) + 1 for line, _, _ in document)
+
+    all_chars = sum(size(d)[1] for d in documents)
+    held_docs, train_docs = [], []
+    for lang in ("en", "zh"):
+        docs = [documents[i] for i in order if majority(documents[i]) == lang]
+        lang_lines = sum(size(d)[0] for d in docs)
+        lang_chars = sum(size(d)[1] for d in docs)
+        # This language's share of the held-out lines and of the character cap.
+        want_lines = args.heldout_fraction * lang_lines
+        cap_chars = args.heldout_max_chars * lang_chars / all_chars
+        lines = chars = 0
+        for document in docs:
+            n, c = size(document)
+            # A document that alone would overshoot is skipped: held-out stays a mix of many.
+            if lines < want_lines and lines + n <= 1.5 * want_lines and chars + c <= cap_chars:
+                held_docs.append(document)
+                lines, chars = lines + n, chars + c
+            else:
+                train_docs.append(document)
+    held = [item for d in held_docs for item in d]
+    train = [item for d in train_docs for item in d + [("", None, None)]]
 
     def write(name, items):
         with open(os.path.join(args.workdir, name), "w", encoding="utf-8") as f:
             for line, _, _ in items:
                 f.write(line + "\n")
+        items = [item for item in items if item[0]]  # not the empty lines between documents
         summary = {"lines": len(items), "chars": sum(len(l) for l, _, _ in items),
                    "bytes": os.path.getsize(os.path.join(args.workdir, name))}
         for lang in ("en", "zh"):
@@ -283,7 +314,9 @@ def main():
         return summary
 
     splits = {"train": write("train.txt", train), "heldout": write("heldout.txt", held)}
-    result = {"seed": args.seed, "heldout_fraction": args.heldout_fraction,
+    splits["train"]["documents"] = len(train_docs)
+    splits["heldout"]["documents"] = len(held_docs)
+    result = {"seed": args.seed, "split": "by document", "heldout_fraction": args.heldout_fraction,
               "heldout_max_chars": args.heldout_max_chars, "sources": stats, "splits": splits}
     with open(os.path.join(args.workdir, "corpus_stats.json"), "w") as f:
         json.dump(result, f, indent=1, ensure_ascii=False)

@@ -7,7 +7,7 @@ The evaluation is defined so that the C++ tools can reproduce it exactly:
     order, into one stream of pieces.
  2. Cut the stream into consecutive chunks of L-2 pieces (an incomplete last
     chunk is dropped) and frame each as [CLS] chunk [SEP]: L = 128 (the training
-    length) and L = 256 (beyond it).
+    length) and L = 256, 512, 1024 (2x, 4x and 8x beyond it).
  3. Masks: one SplitMix64 generator seeded with --seed (default 12345) per
     setting. For each sequence in order, for each position p = 1 .. L-2, draw
     u = (next() >> 11) * 2^-53; position p is scored iff u < 0.15 and its id
@@ -18,7 +18,7 @@ The evaluation is defined so that the C++ tools can reproduce it exactly:
     computed in float32 from the F16 weights. Accuracy = correct / scored.
 Buckets are by the position p inside the framed sequence ([CLS] is position 0).
 Baseline: always predict the most frequent ordinary piece of the train split.
-The learned model has a table of 128 positions: it cannot run L = 256.
+The learned model has a table of 128 positions: it cannot run L > 128 ("n/a").
 
 Usage: evaluate.py --heldout models/heldout.txt --train WORK/corpus/train.txt \
                    --json WORK/eval.json models/ordo-sinusoidal models/ordo-learned
@@ -38,32 +38,9 @@ from ordo_tools.bert import load_model_dir  # noqa: E402
 import sentencepiece as spm  # noqa: E402
 import torch  # noqa: E402
 
-BUCKETS = [(0, 31), (32, 63), (64, 127), (128, 255)]
+BUCKETS = [(0, 31), (32, 63), (64, 127), (128, 255), (256, 511), (512, 1023)]
+LENGTHS = (128, 256, 512, 1024)  # the training length and 2x, 4x, 8x beyond it
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-def masked_eval_set(stream_ids, length, seed, rate=0.15):
-    chunks = mlm.chunk_stream([stream_ids], length - 2)
-    rng = mlm.SplitMix64(seed)
-    ids = torch.tensor([[mlm.CLS_ID] + c + [mlm.SEP_ID] for c in chunks], dtype=torch.long)
-    scored = torch.zeros_like(ids, dtype=torch.bool)
-    for row in range(ids.shape[0]):
-        for p in range(1, length - 1):
-            if rng.uniform() < rate and ids[row, p] >= mlm.FIRST_ORDINARY_ID:
-                scored[row, p] = True
-    inputs = ids.clone()
-    inputs[scored] = mlm.MASK_ID
-    return ids, inputs, scored
-
-
-def predict(model, inputs, batch=16):
-    out = []
-    with torch.no_grad():
-        for start in range(0, inputs.shape[0], batch):
-            x = inputs[start : start + batch]
-            hidden = model.bert(x, torch.ones_like(x))
-            out.append(model.mlm_logits(hidden).argmax(-1))
-    return torch.cat(out)
 
 
 def summarize(correct, scored, is_zh, length):
@@ -110,14 +87,14 @@ def main():
                  "heldout_pieces": len(stream),
                  "baseline_piece": {"id": top_id, "piece": sp.id_to_piece(top_id),
                                     "from": "train" if args.train else "heldout"}}
-        for length in (128, 256):
+        for length in LENGTHS:
             if cfg["position_embedding_type"] == "absolute" and length > cfg["max_position_embeddings"]:
                 entry[f"L{length}"] = {"note": "learned table has "
                                        f"{cfg['max_position_embeddings']} positions; "
                                        "positions >= 128 cannot be represented"}
                 continue
-            ids, inputs, scored = masked_eval_set(stream, length, args.seed)
-            pred = predict(model, inputs)
+            ids, inputs, scored = mlm.masked_eval_set(stream, length, args.seed)
+            pred = mlm.predict(model, inputs)
             is_zh = is_zh_piece[ids]
             entry[f"L{length}"] = {
                 "sequences": ids.shape[0],
@@ -131,19 +108,20 @@ def main():
         print(json.dumps({os.path.basename(os.path.normpath(model_dir)): entry}, ensure_ascii=False,
                          indent=1), flush=True)
 
-    print("\n| model | L | overall | 0-31 | 32-63 | 64-127 | 128-255 | CJK-piece targets | other targets |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| model | L | overall | 0-31 | 32-63 | 64-127 | 128-255 | 256-511 | 512-1023 "
+          "| CJK-piece targets | other targets |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, entry in results["models"].items():
-        for length in (128, 256):
+        for length in LENGTHS:
             block = entry[f"L{length}"]
             if "note" in block:
-                print(f"| {name} | {length} | n/a: {block['note']} |" + " |" * 6)
+                print(f"| {name} | {length} | n/a: {block['note']} |" + " |" * 8)
                 continue
             for who in ("model", "baseline"):
                 r = block[who]
                 cells = [r.get(k, {}).get("accuracy") for k in
-                         ("overall", "0-31", "32-63", "64-127", "128-255", "cjk_piece_targets",
-                          "other_targets")]
+                         ("overall", "0-31", "32-63", "64-127", "128-255", "256-511",
+                          "512-1023", "cjk_piece_targets", "other_targets")]
                 label = name if who == "model" else f"{name} baseline `{entry['baseline_piece']['piece']}`"
                 print(f"| {label} | {length} | " + " | ".join(
                     "—" if c is None else f"{100 * c:.1f}%" for c in cells) + " |")

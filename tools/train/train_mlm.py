@@ -1,25 +1,33 @@
 #!/usr/bin/python3
-"""Masked-language-model pretraining of one of ordo's bundled encoders.
+"""Masked-language-model pretraining of ordo's bundled twins.
 
-The sinusoidal and the learned model are trained by this same script with the
-same arguments except --pe: same architecture, data, batch order, masks, seed,
-steps and optimizer. Only the positional encoding differs: the learned model's
-table starts as the sinusoid the other model keeps fixed, and is trained.
-(--position-init normal draws it at random instead, from its own generator: that
-model reached only 7.5% held-out accuracy in 3000 steps, models/README.md.)
+Every twin is trained by this same script with the same arguments except --pe: same
+architecture, tokenizer, data, batch order, masks, seed, steps and schedule. Only how the
+model knows position differs:
+  none           no position information at all (the control)
+  sinusoidal     fixed interleaved sinusoid added to the input
+  learned        a [max-len, hidden] table added to the input, drawn at random (as BERT)
+  rotary         q and k rotated (RoPE, GPT-NeoX layout, base 10000)
+  alibi          linear distance penalty on the scores (bidirectional, paper's slopes)
+  relative_bias  T5/MPNet bucketed bias on the scores, one table for all layers
+Shared weights are drawn from one generator in name order and position parameters from
+their own, so all twins start from the same shared weights.
 
-The defaults are the bundled models' recipe (see models/README.md): 4 layers,
-hidden 128, 4 heads, FFN 512; 3000 AdamW steps at peak lr 1e-3; the first 30%
-of the steps on <= 32-token sequences (128 per batch), then 128-token sequences
-(32 per batch).
+Resumable: every --save-every steps OUT/resume.pt holds the model, optimizer, mask
+generator and step; rerunning the same command continues from it (the batch streams are
+replayed to the same point), and the result is the one an uninterrupted run gives.
+Every --eval-every steps the held-out MLM top-1 accuracy at the training length
+(mlm.masked_eval_set, fixed masks) is appended to OUT/heldout_log.tsv: the curves.
 
 Usage:
-  train_mlm.py --pe sinusoidal --train WORK/corpus/train.txt --spm WORK/spm/ordo.model \
-               --out WORK/sinusoidal
-Writes OUT/checkpoint.pt (float32 state dict + config + run info), OUT/run.json and
-OUT/train_log.tsv (acc_selected: all scored positions, acc_masked: those shown as [MASK]).
+  train_mlm.py --pe learned --train WORK/corpus/train.txt --heldout WORK/corpus/heldout.txt \
+               --spm WORK/spm/ordo.model --out WORK/learned
+Writes OUT/checkpoint.pt (float32 state dict + config + run info), OUT/run.json,
+OUT/train_log.tsv (acc_selected: all scored positions, acc_masked: those shown as [MASK])
+and OUT/heldout_log.tsv.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -39,18 +47,19 @@ import torch.nn.functional as F  # noqa: E402
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pe", choices=["sinusoidal", "learned"], required=True)
+    ap.add_argument("--pe", choices=list(mlm.POSITION_TYPES), required=True)
     ap.add_argument("--train", required=True, help="train split, one line per sentence")
+    ap.add_argument("--heldout", required=True, help="held-out text for the accuracy curve")
     ap.add_argument("--spm", required=True, help="SentencePiece model")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--max-len", type=int, default=128, help="tokens incl. [CLS] and [SEP]")
     ap.add_argument("--short-len", type=int, default=32,
                     help="sequence-length warmup: tokens per sequence in the first phase")
     ap.add_argument("--short-batch", type=int, default=128,
                     help="sequences per batch in the first phase (same tokens per step)")
-    ap.add_argument("--short-frac", type=float, default=0.3,
+    ap.add_argument("--short-frac", type=float, default=0.0,
                     help="fraction of the steps in the short phase (0 disables it)")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
@@ -67,10 +76,12 @@ def parse_args():
     ap.add_argument("--embed-init-std", type=float, default=0.5,
                     help="std of the initial word table, and of the learned position table "
                          "with --position-init normal (others: 0.02)")
-    ap.add_argument("--position-init", choices=["sinusoid", "normal"], default="sinusoid",
-                    help="learned model: start the position table as the sinusoid (default) or "
-                         "draw it with --embed-init-std")
+    ap.add_argument("--position-init", choices=["sinusoid", "normal"], default="normal",
+                    help="learned model: draw the position table with --embed-init-std "
+                         "(default) or start it as the sinusoid")
     ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--save-every", type=int, default=250)
     ap.add_argument("--stop-after", type=int, default=0,
                     help="pilot runs only: stop after N steps of the --steps schedule")
     return ap.parse_args()
@@ -111,8 +122,9 @@ def main():
     n_params = sum(p.numel() for p in model.parameters())
     print(f"pe={args.pe} parameters={n_params}", flush=True)
 
-    tables = ("bert.embeddings.word_embeddings.weight",
-              "bert.embeddings.position_embeddings.weight")
+    tables = ("bert.embeddings.word_embeddings.weight",  # no weight decay, own lr multiplier
+              "bert.embeddings.position_embeddings.weight",
+              "bert.encoder.relative_attention_bias.weight")
     groups = {"decay": [], "no_decay": [], "tables": []}
     for name, p in model.named_parameters():
         if name in tables:
@@ -136,12 +148,52 @@ def main():
     mask_gen = torch.Generator().manual_seed(args.seed + 2)
     short_stream = batches(short_sequences, args.short_batch, args.seed + 4)
     stream = batches(sequences, args.batch, args.seed + 3)
-    log = open(os.path.join(args.out, "train_log.tsv"), "w")
-    log.write("step\tepoch\tlr\tloss\tacc_selected\tacc_masked\telapsed_s\n")
+    held_stream = [i for ids in mlm.encode_lines(sp, args.heldout) for i in ids]
+    held_ids, held_inputs, held_scored = mlm.masked_eval_set(held_stream, args.max_len, 12345)
+
+    resume_path = os.path.join(args.out, "resume.pt")
+    first_step, trained_seconds = 1, 0.0
+    # What makes two runs the same run: the arguments that shape training, and the input
+    # files by content (not by path: a resumed run may live in another directory).
+    fingerprint = {k: v for k, v in vars(args).items() if k not in (
+        "threads", "log_every", "eval_every", "save_every", "stop_after", "out", "train",
+        "heldout", "spm")}
+    for name in ("train", "heldout", "spm"):
+        with open(getattr(args, name), "rb") as f:
+            fingerprint[name + "_sha256"] = hashlib.sha256(f.read()).hexdigest()
+    if os.path.exists(resume_path):
+        saved = torch.load(resume_path)
+        if saved["args"] != fingerprint:
+            raise SystemExit(f"{resume_path} was written by a run with other arguments: "
+                             f"{saved['args']}; remove it or run with those")
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        mask_gen.set_state(saved["mask_gen"])
+        first_step, trained_seconds = saved["step"] + 1, saved["train_seconds"]
+        for _ in range(1, first_step):  # replay the batch order up to where it stopped
+            next(short_stream if _ <= short_steps else stream)
+        print(f"resumed from {resume_path} at step {saved['step']}", flush=True)
+
+    def open_log(name, header):
+        path = os.path.join(args.out, name)
+        if first_step == 1 or not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write(header + "\n")
+        else:  # drop lines logged after the checkpoint the run resumes from
+            with open(path) as f:
+                lines = f.read().splitlines()
+            kept = [lines[0]] + [l for l in lines[1:] if int(l.split("\t")[0]) < first_step]
+            with open(path, "w") as f:
+                f.write("\n".join(kept) + "\n")
+        return open(path, "a")
+
+    log = open_log("train_log.tsv", "step\tepoch\tlr\tloss\tacc_selected\tacc_masked\telapsed_s")
+    held_log = open_log("heldout_log.tsv", "step\theldout_top1\tscored")
     model.train()
-    t_train = time.time()
+    t_train = time.time() - trained_seconds
     run_loss = run_acc = run_macc = run_n = 0.0
-    for step in range(1, args.steps + 1):
+    step, heldout_top1 = first_step - 1, None
+    for step in range(first_step, args.steps + 1):
         # Sequence-length warmup: with 128 tokens and near-uniform initial attention each
         # neighbour gets 1/128 of the weight and MLM sat at the unigram plateau.
         epoch, batch = next(short_stream if step <= short_steps else stream)
@@ -171,11 +223,26 @@ def main():
                     f"{run_acc / run_n:.4f}\t{run_macc / run_n:.4f}\t{elapsed:.1f}")
             log.write(line + "\n")
             log.flush()
-            eta = elapsed / step * (args.steps - step)
+            eta = elapsed / step * (args.steps - step)  # elapsed includes resumed time
             print(f"step {step}/{args.steps} epoch {epoch} loss {run_loss / run_n:.4f} "
                   f"acc {run_acc / run_n:.4f} acc[MASK] {run_macc / run_n:.4f} {elapsed / step:.2f}s/step eta {eta / 60:.1f}min",
                   flush=True)
             run_loss = run_acc = run_macc = run_n = 0.0
+        if step % args.eval_every == 0 or step == args.steps:
+            model.eval()
+            correct = (mlm.predict(model, held_inputs) == held_ids) & held_scored
+            model.train()
+            n = int(held_scored.sum())
+            heldout_top1 = round(int(correct.sum()) / n, 4)
+            held_log.write(f"{step}\t{heldout_top1:.4f}\t{n}\n")
+            held_log.flush()
+            print(f"step {step}: held-out top-1 {heldout_top1:.4f}", flush=True)
+        if step % args.save_every == 0 and step < args.steps:
+            torch.save({"args": fingerprint, "model": model.state_dict(),
+                        "optimizer": opt.state_dict(), "mask_gen": mask_gen.get_state(),
+                        "step": step, "train_seconds": time.time() - t_train},
+                       resume_path + ".tmp")
+            os.replace(resume_path + ".tmp", resume_path)  # never a half-written checkpoint
         if step == args.stop_after:
             break
 
@@ -184,6 +251,7 @@ def main():
             "steps_done": step, "short_phase": {"steps": short_steps, "max_len": args.short_len,
                                                 "batch": args.short_batch}, "embed_init_std": args.embed_init_std,
             "position_init": args.position_init if args.pe == "learned" else None,
+            "heldout_top1_last": heldout_top1,
             "lr": args.lr, "warmup_steps": warmup, "schedule": "linear warmup, linear decay to 0",
             "optimizer": "AdamW betas (0.9, 0.98) eps 1e-6", "weight_decay": args.weight_decay,
             "embed_lr_mult": args.embed_lr_mult,
@@ -196,6 +264,8 @@ def main():
                os.path.join(args.out, "checkpoint.pt"))
     with open(os.path.join(args.out, "run.json"), "w") as f:
         json.dump(info, f, indent=1)
+    if step == args.steps and os.path.exists(resume_path):
+        os.remove(resume_path)
     print(json.dumps(info), flush=True)
 
 

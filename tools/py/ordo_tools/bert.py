@@ -5,8 +5,11 @@ The module tree and parameter names ARE Hugging Face's BertModel / BertForMasked
 `state_dict()` keys are checkpoint names and a checkpoint loads with load_state_dict. It is
 written from plain torch.nn pieces (Embedding, Linear, LayerNorm, GELU, softmax) in the order
 of Hugging Face's modeling_bert.py, so that torch.onnx.export gives a graph ONNX Runtime's
-BERT fusions recognise. Post-LN, exact (erf) GELU, positions "absolute" (a learned table) or
-"sinusoidal" (the fixed interleaved table, never in the state dict).
+BERT fusions recognise. Post-LN, exact (erf) GELU. position_embedding_type: added to the input
+"absolute" (a learned table) or "sinusoidal" (the fixed interleaved table, never in the state
+dict); inside attention "rotary", "alibi" or "relative_bias" (T5 buckets, one table
+encoder.relative_attention_bias [buckets, heads] for all layers), as ordo_tools.positions
+computes them; or "none" (no position information at all).
 
 Used by tools/bench/make_synthetic.py (Bert: the benchmark's random checkpoint and its ONNX
 export) and tools/train (BertForMaskedLM: the bundled models). This is not the fixtures'
@@ -21,8 +24,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .positions import alibi_bias_press2022, rope_su2021, t5_relative_bias_raffel2020
 from .safetensors import read_safetensors
 from .sinusoid import sinusoidal_table
+
+ADDED_TO_INPUT = ("absolute", "sinusoidal")
+INSIDE_ATTENTION = ("rotary", "alibi", "relative_bias")
+POSITION_KINDS = ADDED_TO_INPUT + INSIDE_ATTENTION + ("none",)
 
 
 class Embeddings(nn.Module):
@@ -41,7 +49,7 @@ class Embeddings(nn.Module):
         self.word_embeddings = nn.Embedding(cfg["vocab_size"], h)
         if self.position_embedding_type == "absolute":
             self.position_embeddings = nn.Embedding(cfg["max_position_embeddings"], h)
-        elif self.position_embedding_type != "sinusoidal":
+        elif self.position_embedding_type not in POSITION_KINDS:
             raise ValueError(f"unknown position_embedding_type {self.position_embedding_type}")
         self.token_type_embeddings = nn.Embedding(cfg["type_vocab_size"], h)
         self.LayerNorm = nn.LayerNorm(h, eps=cfg["layer_norm_eps"])
@@ -68,6 +76,8 @@ class Embeddings(nn.Module):
                         if self.position_embedding_type == "absolute" else None)
         words = self.word_embeddings(input_ids)
         types = self.token_type_embeddings(token_type_ids)
+        if self.position_embedding_type not in ADDED_TO_INPUT:
+            return self.LayerNorm(words + types)
         if self.position_before_type:
             x = words + self.positions(position_ids, length) + types
         else:
@@ -88,10 +98,14 @@ class SelfAttention(nn.Module):
         x = x.view(x.size()[:-1] + (self.heads, self.head_size))
         return x.permute(0, 2, 1, 3)
 
-    def forward(self, x, mask_bias):
+    def forward(self, x, mask_bias, rotary=None):
+        """mask_bias: the padding mask plus any position bias; rotary: rope_su2021's keyword
+        arguments when q and k are rotated."""
         q = self.split_heads(self.query(x))
         k = self.split_heads(self.key(x))
         v = self.split_heads(self.value(x))
+        if rotary is not None:
+            q, k = rope_su2021(q, **rotary), rope_su2021(k, **rotary)
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size)
         probs = torch.softmax(scores + mask_bias, dim=-1)
         context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
@@ -116,8 +130,8 @@ class Attention(nn.Module):
         self.self = SelfAttention(cfg)
         self.output = DenseLayerNorm(cfg["hidden_size"], cfg["hidden_size"], cfg["layer_norm_eps"])
 
-    def forward(self, x, mask_bias):
-        return self.output(self.self(x, mask_bias), x)
+    def forward(self, x, mask_bias, rotary=None):
+        return self.output(self.self(x, mask_bias, rotary), x)
 
 
 class Intermediate(nn.Module):
@@ -138,19 +152,43 @@ class Layer(nn.Module):
         self.output = DenseLayerNorm(cfg["intermediate_size"], cfg["hidden_size"],
                                      cfg["layer_norm_eps"])
 
-    def forward(self, x, mask_bias):
-        a = self.attention(x, mask_bias)
+    def forward(self, x, mask_bias, rotary=None):
+        a = self.attention(x, mask_bias, rotary)
         return self.output(self.intermediate(a), a)
 
 
 class Encoder(nn.Module):
     def __init__(self, cfg):
         super().__init__()
+        self.cfg = cfg
+        self.kind = cfg["position_embedding_type"]
         self.layer = nn.ModuleList(Layer(cfg) for _ in range(cfg["num_hidden_layers"]))
+        if self.kind == "relative_bias":
+            self.relative_attention_bias = nn.Embedding(
+                cfg.get("relative_attention_num_buckets", 32), cfg["num_attention_heads"])
+
+    def position_terms(self, length):
+        """(score bias [heads, T, T] or None, rotary arguments or None) for this kind."""
+        heads = self.cfg["num_attention_heads"]
+        if self.kind == "alibi":
+            return alibi_bias_press2022(heads, length), None
+        if self.kind == "relative_bias":
+            return t5_relative_bias_raffel2020(
+                self.relative_attention_bias.weight, length,
+                self.cfg.get("relative_attention_num_buckets", 32),
+                self.cfg.get("relative_attention_max_distance", 128)), None
+        if self.kind == "rotary":
+            return None, dict(base=float(self.cfg.get("rotary_emb_base", 10000)),
+                              fraction=float(self.cfg.get("rotary_emb_fraction", 1.0)),
+                              interleaved=bool(self.cfg.get("rotary_emb_interleaved", False)))
+        return None, None
 
     def forward(self, x, mask_bias):
+        bias, rotary = self.position_terms(x.shape[1])
+        if bias is not None:
+            mask_bias = mask_bias + bias[None]
         for layer in self.layer:
-            x = layer(x, mask_bias)
+            x = layer(x, mask_bias, rotary)
         return x
 
 
@@ -203,6 +241,9 @@ class BertForMaskedLM(nn.Module):
     def init_weights(self, seed, embed_std=0.02, position_init="sinusoid"):
         """BERT init (normal std 0.02, zero bias, unit LayerNorm) except for the tables.
 
+        Position parameters (the learned table, the relative bias table) come from their own
+        generator, so every twin draws identical shared weights whatever its kind.
+
         The word table is drawn with `embed_std`. With an unscaled sinusoid (RMS 0.707) added
         to N(0, 0.02^2) word vectors, the word signal is 3% of the input and MLM sat on the
         unigram plateau; a larger `embed_std` fixes that. The learned position table starts
@@ -222,10 +263,13 @@ class BertForMaskedLM(nn.Module):
         head_gain = min(1.0, 1.0 / (embed_std * math.sqrt(self.cfg["hidden_size"])))
         tables = ("bert.embeddings.word_embeddings.weight",
                   "bert.embeddings.position_embeddings.weight")
+        position_params = (tables[1], "bert.encoder.relative_attention_bias.weight")
         with torch.no_grad():
             for name, p in sorted(self.named_parameters()):
-                gen = positions if name == tables[1] else shared
-                if name == "cls.predictions.transform.LayerNorm.weight":
+                gen = positions if name in position_params else shared
+                if name == position_params[1]:
+                    p.normal_(0.0, 0.02, generator=gen)
+                elif name == "cls.predictions.transform.LayerNorm.weight":
                     p.fill_(head_gain)
                 elif "LayerNorm.weight" in name:
                     p.fill_(1.0)

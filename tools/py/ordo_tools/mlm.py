@@ -19,7 +19,19 @@ PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = 0, 1, 2, 3, 4
 FIRST_ORDINARY_ID = 5  # ids below are [PAD] [UNK] [CLS] [SEP] [MASK]
 
 
+# train_mlm.py --pe NAME -> config.json position_embedding_type (HF's "absolute" for learned)
+POSITION_TYPES = {"none": "none", "sinusoidal": "sinusoidal", "learned": "absolute",
+                  "rotary": "rotary", "alibi": "alibi", "relative_bias": "relative_bias"}
+
+
 def make_config(vocab_size, pe, hidden=256, layers=4, heads=4, ffn=1024, max_positions=128):
+    """A Hugging Face BERT config.json for one twin; only the position keys differ."""
+    position_keys = {
+        "rotary": {"rotary_emb_base": 10000, "rotary_emb_fraction": 1.0,
+                   "rotary_emb_interleaved": False},
+        "relative_bias": {"relative_attention_num_buckets": 32,
+                          "relative_attention_max_distance": max_positions},
+    }.get(pe, {})
     return {
         "architectures": ["BertForMaskedLM"],
         "model_type": "bert",
@@ -36,7 +48,8 @@ def make_config(vocab_size, pe, hidden=256, layers=4, heads=4, ffn=1024, max_pos
         "initializer_range": 0.02,
         "layer_norm_eps": 1e-12,
         "pad_token_id": PAD_ID,
-        "position_embedding_type": {"sinusoidal": "sinusoidal", "learned": "absolute"}[pe],
+        "position_embedding_type": POSITION_TYPES[pe],
+        **position_keys,
         "tie_word_embeddings": True,
         "torch_dtype": "float16",
     }
@@ -53,11 +66,15 @@ def pack_lines(encoded, max_pieces):
     """Greedy packing of consecutive lines into sequences of at most `max_pieces` pieces.
 
     A line that does not fit closes the current sequence; a line longer than
-    `max_pieces` is cut into chunks. Each sequence is later framed [CLS] ... [SEP].
+    `max_pieces` is cut into chunks; an empty line (between two documents) closes it
+    too. Each sequence is later framed [CLS] ... [SEP].
     """
     sequences, current = [], []
     for ids in encoded:
         if not ids:
+            if current:
+                sequences.append(current)
+                current = []
             continue
         if len(current) + len(ids) > max_pieces and current:
             sequences.append(current)
@@ -85,6 +102,34 @@ def frame(sequences):
     for row, s in enumerate(sequences):
         ids[row, : len(s) + 2] = torch.tensor([CLS_ID] + list(s) + [SEP_ID])
     return ids, (ids != PAD_ID).long()
+
+
+def masked_eval_set(stream_ids, length, seed, rate=0.15):
+    """Held-out evaluation set (tools/train/evaluate.py documents it; the C++ tools
+    reproduce it): [CLS] chunk [SEP] rows, scored positions drawn with SplitMix64(seed)
+    and replaced by [MASK]. Returns ids, inputs and the scored mask."""
+    chunks = chunk_stream([stream_ids], length - 2)
+    rng = SplitMix64(seed)
+    ids = torch.tensor([[CLS_ID] + c + [SEP_ID] for c in chunks], dtype=torch.long)
+    scored = torch.zeros_like(ids, dtype=torch.bool)
+    for row in range(ids.shape[0]):
+        for p in range(1, length - 1):
+            if rng.uniform() < rate and ids[row, p] >= FIRST_ORDINARY_ID:
+                scored[row, p] = True
+    inputs = ids.clone()
+    inputs[scored] = MASK_ID
+    return ids, inputs, scored
+
+
+def predict(model, inputs, batch=16):
+    """Top-1 MLM prediction at every position, in eval mode without gradients."""
+    out = []
+    with torch.no_grad():
+        for start in range(0, inputs.shape[0], batch):
+            x = inputs[start: start + batch]
+            hidden = model.bert(x, torch.ones_like(x))
+            out.append(model.mlm_logits(hidden).argmax(-1))
+    return torch.cat(out)
 
 
 def mask_for_training(ids, vocab_size, generator, rate=0.15):
