@@ -1,9 +1,10 @@
-// The two bundled models against PyTorch: tools/make_bundled_reference.py tokenized the
-// sentences with Python's sentencepiece and ran the torch.nn reference on the F16 weights
-// widened to F32. ordo's tokenizer must produce the same ids and its engine the same hidden
-// states.
+// Every bundled model against PyTorch: tools/make_bundled_reference.py tokenized the
+// sentences with Python's sentencepiece and ran a PyTorch reference (not the training code) on
+// the F16 weights widened to F32. ordo's tokenizer must produce the same ids and its engine the
+// same hidden states.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -74,11 +75,32 @@ TEST_P(BundledModel, TokenizerAndEngineMatchPyTorch) {
             << worst_logit << '\n';
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, BundledModel, testing::Values("ordo-sinusoidal", "ordo-learned"),
+// Every models/ordo-* directory: a bundled model without a reference fails (no fixture file).
+std::vector<std::string> bundled_models() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(ORDO_MODELS_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("ordo-", 0) == 0 && std::filesystem::exists(entry.path() / "config.json")) {
+      names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, BundledModel, testing::ValuesIn(bundled_models()),
                          [](const testing::TestParamInfo<std::string>& info) {
-                           return info.param == "ordo-sinusoidal" ? std::string("sinusoidal")
-                                                                  : std::string("learned");
+                           std::string name = info.param.substr(5);  // after "ordo-"
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
                          });
+
+TEST(BundledModels, AtLeastTheDefaultAndItsLearnedTwin) {
+  const auto names = bundled_models();
+  for (const char* required : {"ordo-sinusoidal", "ordo-learned"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), required), names.end()) << required;
+  }
+}
 
 TEST(BundledTokenizer, MatchesSpmEncode) {
   expect_matches_spm_encode(std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal" /

@@ -177,7 +177,41 @@ TEST(CliPe, LearnedTableLimitsAndNone) {
 }
 
 // Inside attention, `ordo pe` gives what position alone does to a score at each distance j - i,
-// against values computed here: ALiBi's -m_h |j - i| with the paper's slopes, rotary's
+// The decomposition of x = E[token] + T[0] + P[p] against numpy's (float64 SVDs and arg-maxes,
+// tools/make_decompose_reference.py) on the tiny fixture.
+TEST(CliPe, DecomposeMatchesNumpy) {
+  std::ifstream file(fixture("decompose/expected.json"));
+  const auto expected = nlohmann::json::parse(file);
+  const auto got =
+      run_json({"pe", "--decompose", "--json", "--model", kTiny, "--text",
+                fixture("decompose/text.txt").string(), "--positions", "64", "--tokens", "40"});
+  EXPECT_EQ(got["tokens"], expected["tokens"].size());
+  for (const auto& bucket : got["recovery"]) {
+    const auto& want = expected["recovery"][bucket["bucket"].get<std::string>()];
+    EXPECT_EQ(bucket["trials"], want["trials"]);
+    for (const char* key : {"token_recovered", "position_recovered"}) {
+      // A near-tie may round the other way in float: at most one trial of difference.
+      EXPECT_NEAR(bucket[key].get<double>(), want[key].get<double>(),
+                  1.0 / want["trials"].get<double>() + 1e-12)
+          << bucket["bucket"] << ' ' << key;
+    }
+  }
+  EXPECT_EQ(got["position_rank_90"], expected["position_rank_90"]);
+  EXPECT_EQ(got["word_rank_90"], expected["word_rank_90"]);
+  ASSERT_EQ(got["principal_angle_cosines"].size(), expected["principal_angle_cosines"].size());
+  for (size_t i = 0; i < got["principal_angle_cosines"].size(); ++i) {
+    EXPECT_NEAR(got["principal_angle_cosines"][i].get<double>(),
+                expected["principal_angle_cosines"][i].get<double>(), 1e-6);
+  }
+  for (const char* key : {"position_energy_in_word_subspace", "word_energy_in_position_subspace"}) {
+    EXPECT_NEAR(got[key].get<double>(), expected[key].get<double>(), 1e-6) << key;
+  }
+  expect_error({"pe", "--decompose", "--model", kTiny, "--pe", "rotary"}, 1,
+               "rotary adds nothing to the input");
+  expect_error({"pe", "--model", kTiny, "--tokens", "5"}, 2, "--decompose");
+}
+
+// ALiBi's -m_h |j - i| with the paper's slopes, rotary's
 // q.k / head_dim for q = k = ones, and T5/MPNet's learned bias at Hugging Face's buckets.
 TEST(CliPe, KindsInsideAttentionByDistance) {
   const auto alibi =
@@ -268,20 +302,24 @@ double accuracy_in(const nlohmann::json& block, const std::string& bucket) {
 // (tools/train/evaluate.py wrote each model's eval.json from the same files).
 TEST(CliComparePe, ReproducesTheModelCardFromPyTorch) {
   const auto document = run_json({"compare-pe", "--json", "--sentences", "60"});
-  ASSERT_EQ(document["models"].size(), 2u);
+  ASSERT_GE(document["models"].size(), 2u);  // every bundled twin
   for (const auto& model : document["models"]) {
     const std::string directory = model["directory"].get<std::string>();
     std::ifstream card_file(directory + "/eval.json");
     ASSERT_TRUE(card_file) << directory;
     const auto card = nlohmann::json::parse(card_file);
     EXPECT_EQ(model["mlm"]["pieces"], card["heldout_pieces"]);
+    bool compared_training_length = false;
     for (const auto& result : model["mlm"]["lengths"]) {
       const std::string key = "L" + std::to_string(result["length"].get<int>());
+      if (!card.contains(key)) continue;  // a card written with fewer lengths
+      compared_training_length = compared_training_length || key == "L128";
       if (result.contains("skipped")) {
         EXPECT_TRUE(card[key].contains("note")) << key;
         continue;
       }
-      for (const std::string bucket : {"overall", "0-31", "32-63", "64-127", "128-255"}) {
+      for (const std::string bucket :
+           {"overall", "0-31", "32-63", "64-127", "128-255", "256-511", "512-1023"}) {
         if (!card[key]["model"].contains(bucket)) continue;
         EXPECT_EQ(result["model"][bucket]["scored"], card[key]["model"][bucket]["scored"]);
         // eval.json rounds to 4 decimals.
@@ -290,18 +328,83 @@ TEST(CliComparePe, ReproducesTheModelCardFromPyTorch) {
             << directory << ' ' << key << ' ' << bucket;
       }
     }
-    EXPECT_GT(model["order_sensitivity"]["mean_l2"].get<double>(), 1e-2);
+    EXPECT_TRUE(compared_training_length) << directory;
+    if (model["pe"] != "none") {
+      EXPECT_GT(model["order_sensitivity"]["mean_l2"].get<double>(), 1e-2);
+    }
     EXPECT_GE(model["order_sensitivity"]["sentences"].get<int>(), 50);
     // A shuffle of the pieces cannot move a mean-pooled vector without positions.
     EXPECT_LT(model["order_sensitivity_without_pe"]["mean_l2"].get<double>(), 1e-4);
+    if (model["place"] == "attention") {  // the mean over layers and heads of the per-head data
+      const auto& mean = model["score_by_distance"];
+      const auto& by_head = model["score_by_distance_by_head"];
+      ASSERT_EQ(mean.size(), 2 * document["positions"].get<size_t>() - 1);
+      for (size_t d = 0; d < mean.size(); ++d) {
+        double sum = 0, count = 0;
+        for (const auto& layer : by_head) {
+          for (const auto& head : layer) sum += head[d].get<double>(), ++count;
+        }
+        EXPECT_NEAR(mean[d].get<double>(), sum / count, 1e-6) << directory << " d " << d;
+      }
+    }
   }
-  const auto& learned = document["models"][1];
-  EXPECT_EQ(learned["pe"], "learned");
-  EXPECT_TRUE(learned["mlm"]["lengths"][1].contains("skipped"));
+  for (const auto& model : document["models"]) {
+    if (model["pe"] != "learned") continue;
+    EXPECT_TRUE(model["mlm"]["lengths"][1].contains("skipped"));  // 256 > the table's 128 rows
+    EXPECT_EQ(model["place"], "input");
+  }
+}
+
+// Any number of models, each reported on its own.
+TEST(CliComparePe, OneModelOrMore) {
+  const auto one = run_json({"compare-pe", "--json", "--lengths", "128", "--sentences", "20",
+                             "--positions", "16", kBundled});
+  ASSERT_EQ(one["models"].size(), 1u);
+  EXPECT_EQ(one["models"][0]["place"], "input");
+  EXPECT_EQ(one["models"][0]["position_similarity_by_distance"].size(), 16u);
+  EXPECT_TRUE(one["models"][0]["score_by_distance"].is_null());
+  const auto three = run_json({"compare-pe", "--json", "--lengths", "64", "--sentences", "5",
+                               "--positions", "8", kBundled, kTiny, kBundled});
+  ASSERT_EQ(three["models"].size(), 3u);
+  EXPECT_EQ(three["models"][0]["mlm"], three["models"][2]["mlm"]);  // same model, same answer
+  EXPECT_NE(three["models"][0]["mlm"], three["models"][1]["mlm"]);
+}
+
+// Without positions every head is permutation-equivariant: after a shuffle it puts exactly the
+// same weight on the same tokens (follows content = 1). With them, some heads follow offsets.
+TEST(CliHeads, NoneFollowsContentExactlyAndPositionsMakePositionalHeads) {
+  const auto none = run_json({"heads", "--json", "--pe", "none", "--sentences", "40"});
+  ASSERT_EQ(none["heads"].size(), 16u);  // 4 layers x 4 heads
+  EXPECT_EQ(none["sentences"], 40);
+  for (const auto& head : none["heads"]) {
+    EXPECT_NEAR(head["follows_content"].get<double>(), 1.0, 1e-5) << head;
+    EXPECT_LT(head["follows_position"].get<double>(), 0.9) << head;
+    EXPECT_EQ(head["label"], "content") << head;
+  }
+  const auto with = run_json({"heads", "--json", "--sentences", "40"});
+  int positional = 0;
+  for (const auto& head : with["heads"]) {
+    double mass = 0;
+    for (const char* key : {"previous", "self", "next", "first", "last"}) {
+      EXPECT_GE(head[key].get<double>(), 0.0);
+      mass += head[key].get<double>();
+    }
+    EXPECT_LE(mass, 1.0 + 1e-5);
+    EXPECT_NEAR(head["score"].get<double>(),
+                head["follows_position"].get<double>() - head["follows_content"].get<double>(),
+                1e-12);
+    positional += head["label"].get<std::string>().rfind("positional", 0) == 0;
+  }
+  EXPECT_GE(positional, 1) << "the bundled sinusoidal model should have position-following heads";
+  const CliRun text = ordo({"heads", "--sentences", "5", "the cat sat on the mat today"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("1 texts"), std::string::npos) << text.out;
+  expect_error({"heads", "two words"}, 1, "three or more words");
+  expect_error({"heads", "--text", "/nonexistent/t.txt"}, 1, "/nonexistent/t.txt");
 }
 
 TEST(CliComparePe, Errors) {
-  expect_error({"compare-pe", kBundled}, 2, "two model directories");
+  expect_error({"compare-pe", "/nonexistent/model"}, 1, "/nonexistent/model");
   expect_error({"compare-pe", kBundled, kTiny, "--text", "/nonexistent/text"}, 1,
                "/nonexistent/text");
   expect_error({"compare-pe", "--lengths", "2"}, 2, "--lengths");

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Reference outputs for the two bundled models, computed by PyTorch on text tokenized by
+"""Reference outputs for the bundled models, computed by PyTorch on text tokenized by
 Python's sentencepiece (an independent path from ordo's C++ tokenizer and engine).
 
     /usr/bin/python3 tools/make_bundled_reference.py          # writes tests/fixtures/bundled/
 
-For each model directory in models/ it reads config.json, model.safetensors (F16, widened to
-F32) and tokenizer.model; tokenizes the sentences below as [CLS] pieces [SEP] with
-sentencepiece.SentencePieceProcessor; runs the torch.nn reference of tools/make_fixtures.py
-(ordo_tools.reference: nn.Embedding, nn.LayerNorm, nn.TransformerEncoderLayer) and stores input
-ids, mask and last_hidden_state in tests/fixtures/bundled/<model>.safetensors. The sentences
-travel in the file's __metadata__ so the C++ test tokenizes exactly the same text.
+For each bundled model directory models/ordo-* it reads config.json, model.safetensors (F16,
+widened to F32) and tokenizer.model; tokenizes the sentences below as [CLS] pieces [SEP] with
+sentencepiece.SentencePieceProcessor; runs a reference that is not the training code
+(ordo_tools.bert): for encodings added to the input (and none) the torch.nn reference of
+tools/make_fixtures.py (ordo_tools.reference: nn.Embedding, nn.LayerNorm,
+nn.TransformerEncoderLayer), for those inside attention the functional encoder of
+tools/make_position_fixtures.py; and stores input ids, mask and last_hidden_state in
+tests/fixtures/bundled/<model>.safetensors. The sentences travel in the file's __metadata__
+so the C++ test tokenizes exactly the same text.
 """
 import argparse
 import json
@@ -24,8 +27,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "py"))  # tools/py: the ordo_tools package
+from ordo_tools.bert import INSIDE_ATTENTION  # noqa: E402
 from ordo_tools.reference import build_reference, run_reference  # noqa: E402
 from ordo_tools.safetensors import read_safetensors, write_safetensors  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/: make_position_fixtures
+from make_position_fixtures import encoder_forward  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SENTENCES = [
@@ -95,8 +102,14 @@ def reference_for(model_dir: str, out_path: str) -> None:
     for b, row in enumerate(rows):
         inputs["input_ids"][b, :len(row)] = row
         inputs["attention_mask"][b, :len(row)] = 1
-    model = build_reference(config, hf)
-    out = run_reference(model, inputs)
+    def forward(batch):
+        if config["position_embedding_type"] in INSIDE_ATTENTION:
+            torch_weights = {name: torch.from_numpy(np.array(value, dtype=np.float32))
+                             for name, value in hf.items()}
+            return encoder_forward(config, torch_weights, "", batch)
+        return run_reference(build_reference(config, hf), batch)
+
+    out = forward(inputs)
     tensors = {name: ("I64", value) for name, value in inputs.items()}
     tensors["last_hidden_state"] = ("F32", out["last_hidden_state"])
 
@@ -108,7 +121,7 @@ def reference_for(model_dir: str, out_path: str) -> None:
                "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
                "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64)}
         config["max_position_embeddings"] = max(config["max_position_embeddings"], len(ids))
-        hidden = run_reference(build_reference(config, hf), one)["last_hidden_state"][0]
+        hidden = forward(one)["last_hidden_state"][0]
         positions = [i for i, token in enumerate(ids) if token == processor.piece_to_id("[MASK]")]
         logits.append(mlm_logits(config, weights, torch.from_numpy(hidden[positions])).numpy())
         tensors[f"mlm_input_ids_{b}"] = ("I64", one["input_ids"])
@@ -128,7 +141,9 @@ def main() -> int:
     parser.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "bundled"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    for name in ("ordo-sinusoidal", "ordo-learned"):
+    names = sorted(name for name in os.listdir(args.models) if name.startswith("ordo-")
+                   and os.path.exists(os.path.join(args.models, name, "config.json")))
+    for name in names:
         reference_for(os.path.join(args.models, name), os.path.join(args.out, name + ".safetensors"))
     return 0
 

@@ -16,40 +16,60 @@
 
 namespace ordo::cli {
 
-const char* const kComparePeHelp = R"(usage: ordo compare-pe [MODEL_A MODEL_B] [options]
+const char* const kComparePeHelp = R"(usage: ordo compare-pe [MODEL...] [options]
 
-Compares two models' positional encodings, running both on the same text:
-  1. masked-LM top-1 accuracy by position bucket (0-31, 32-63, 64-127 and, beyond a
-     128-token training length, 128-255), against always predicting the text's most
-     frequent piece; the protocol is tools/train/evaluate.py's, so with the two bundled
-     models and no other argument it reproduces the model card (models/README.md);
+Compares models' positional encodings, running each on the same text:
+  1. masked-LM top-1 accuracy by position bucket (0-31, 32-63, 64-127, and past a 128-token
+     training length 128-255, 256-511, 512-1023), against always predicting the text's most
+     frequent piece; a learned table cannot run past its rows ("n/a"). The protocol is
+     tools/train/evaluate.py's: with the bundled twins it reproduces the model card
+     (models/README.md);
   2. order sensitivity: how far the sentence vector (mean pooling) moves when the words of
      a line are shuffled, with each model's encoding and, as a control, the same weights
      under --pe none (where a shuffle cannot move it);
-  3. position similarity: cosine between the encoding's vectors at two positions, by
-     distance.
+  3. position structure: for encodings added to the input, the cosine between the vectors at
+     two positions, by distance; for those inside attention, what position alone adds to a
+     score at distance j - i (mean over layers and heads; --json has each; see ordo pe).
 
-  MODEL_A MODEL_B   model directories with an MLM head
-                    (default: the bundled ordo-sinusoidal and ordo-learned)
+  MODEL...          model directories with an MLM head (default: every bundled twin:
+                    ordo-none, -sinusoidal, -learned, -rotary, -alibi, -relative-bias)
   --text FILE       text, one passage per line (default: the bundled models/heldout.txt)
-  --lengths LIST    sequence lengths for (1) (default 128,256)
+  --lengths LIST    sequence lengths for (1) (default 128,256,512,1024)
   --seed N          seed of the mask positions and the shuffles (default 12345)
   --sentences N     lines used for (2) (default 300)
   --positions N     positions for (3) (default 128, or fewer if a learned table is smaller)
   --json            machine-readable report
-  --svg FILE        both similarity heatmaps, similarity against distance, and accuracy
+  --svg FILE        similarity heatmaps, similarity against distance, and accuracy by bucket
   --threads N       OpenMP threads
   --check-weights   stop with an error if any weight is NaN or Inf (a load-time scan)
 )";
 
 namespace {
 
+// The bundled twins, in the order reports list them (the control first).
+const char* const kTwins[] = {"ordo-none",   "ordo-sinusoidal", "ordo-learned",
+                              "ordo-rotary", "ordo-alibi",      "ordo-relative-bias"};
+
 struct ModelReport {
   std::string name, pe;
+  bool inside_attention = false;
   MlmEvaluation mlm;
   OrderSensitivity order, order_without_pe;
-  PositionSimilarity positions;
+  PositionSimilarity positions;           // added kinds
+  std::vector<double> score_by_distance;  // inside attention: d = -(N-1) .. N-1, mean
+  Tensor score_by_distance_full;          // [layers, heads, 2N - 1]
 };
+
+// Mean over layers and heads of a [layers, heads, distances] contribution.
+std::vector<double> mean_over_heads(const Tensor& by_distance) {
+  const int64_t rows = by_distance.dim(0) * by_distance.dim(1), n = by_distance.dim(2);
+  std::vector<double> mean(static_cast<size_t>(n), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t d = 0; d < n; ++d) mean[static_cast<size_t>(d)] += by_distance.data()[r * n + d];
+  }
+  for (double& value : mean) value /= static_cast<double>(rows);
+  return mean;
+}
 
 std::vector<std::string> read_text(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
@@ -60,13 +80,14 @@ std::vector<std::string> read_text(const std::filesystem::path& path) {
 }
 
 std::string percent(const std::optional<double>& value) {
-  if (!value) return "—";
+  if (!value) return "-";  // ASCII: printf pads by bytes
   char text[16];
   std::snprintf(text, sizeof text, "%.1f%%", 100 * *value);
   return text;
 }
 
-const char* const kColumns[] = {"overall", "0-31", "32-63", "64-127", "128-255"};
+const char* const kColumns[] = {"overall", "0-31",    "32-63",   "64-127",
+                                "128-255", "256-511", "512-1023"};
 
 void print_accuracy_row(const std::string& label, int64_t length, int64_t sequences,
                         const std::map<std::string, Accuracy>& accuracy) {
@@ -87,6 +108,22 @@ nlohmann::json accuracy_json(const std::map<std::string, Accuracy>& accuracy) {
                    {"scored", a.scored}};
   }
   return out;
+}
+
+// [layers][heads][distances], or null for a kind that adds to the input.
+nlohmann::json by_head(const Tensor& contribution) {
+  if (contribution.numel() == 0) return nullptr;
+  nlohmann::json layers = nlohmann::json::array();
+  const int64_t heads = contribution.dim(1), n = contribution.dim(2);
+  for (int64_t l = 0; l < contribution.dim(0); ++l) {
+    nlohmann::json layer = nlohmann::json::array();
+    for (int64_t h = 0; h < heads; ++h) {
+      const float* from = contribution.data() + (l * heads + h) * n;
+      layer.push_back(std::vector<float>(from, from + n));
+    }
+    layers.push_back(std::move(layer));
+  }
+  return layers;
 }
 
 nlohmann::json report_json(const ModelReport& r, const std::string& directory) {
@@ -115,7 +152,12 @@ nlohmann::json report_json(const ModelReport& r, const std::string& directory) {
             {"lengths", lengths}}},
           {"order_sensitivity", order(r.order)},
           {"order_sensitivity_without_pe", order(r.order_without_pe)},
-          {"position_similarity_by_distance", r.positions.by_distance}};
+          {"place", r.inside_attention ? "attention" : "input"},
+          {"position_similarity_by_distance",
+           r.inside_attention ? nlohmann::json() : nlohmann::json(r.positions.by_distance)},
+          {"score_by_distance",
+           r.inside_attention ? nlohmann::json(r.score_by_distance) : nlohmann::json()},
+          {"score_by_distance_by_head", by_head(r.score_by_distance_full)}};
 }
 
 }  // namespace
@@ -125,19 +167,22 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
       arguments, with_model_flags({"--json"}),
       {"--text", "--lengths", "--seed", "--sentences", "--positions", "--svg", "--threads"});
   std::vector<std::filesystem::path> directories;
-  if (args.positional().empty()) {
-    directories = {bundled_models_directory() / "ordo-sinusoidal",
-                   bundled_models_directory() / "ordo-learned"};
-  } else if (args.positional().size() == 2) {
-    directories = {args.positional()[0], args.positional()[1]};
-  } else {
-    throw UsageError("expected two model directories (or none for the bundled pair), got " +
-                     std::to_string(args.positional().size()));
+  for (const std::string& directory : args.positional()) directories.emplace_back(directory);
+  if (directories.empty()) {
+    for (const char* twin : kTwins) {
+      const auto directory = bundled_models_directory() / twin;
+      if (std::filesystem::exists(directory / "config.json")) directories.push_back(directory);
+    }
+    if (directories.empty()) {
+      throw Error("no bundled twin found in " + bundled_models_directory().string() +
+                  "; name the model directories to compare");
+    }
   }
   const std::filesystem::path text_path =
       args.value("--text").value_or((bundled_models_directory() / "heldout.txt").string());
   std::vector<int64_t> lengths;
-  for (int32_t length : parse_int_list(args.value("--lengths").value_or("128,256"), "--lengths")) {
+  for (int32_t length :
+       parse_int_list(args.value("--lengths").value_or("128,256,512,1024"), "--lengths")) {
     if (length < 3 || length > static_cast<int32_t>(kMaxTokensPerSequence)) {
       throw UsageError("--lengths: each length must be in 3 .. " +
                        std::to_string(kMaxTokensPerSequence) + ", got " + std::to_string(length));
@@ -176,28 +221,42 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
     const LoadedEncoder without{loaded.model, Encoder(loaded.model.spec, {PositionKind::none})};
     report.order_without_pe =
         order_sensitivity(without, lines, sentences, static_cast<uint64_t>(seed));
-    report.positions = position_similarity(loaded.encoder.position_encodings(positions));
+    report.inside_attention = place_of(loaded.encoder.position_kind()) == PositionPlace::attention;
+    if (report.inside_attention) {
+      report.score_by_distance_full = loaded.encoder.score_contribution_by_distance(positions);
+      report.score_by_distance = mean_over_heads(report.score_by_distance_full);
+    } else {
+      report.positions = position_similarity(loaded.encoder.position_encodings(positions));
+    }
     reports.push_back(std::move(report));
   }
 
   if (const auto svg = args.value("--svg")) {
-    Figure figure{"Positional encodings compared: " + reports[0].name + " vs " + reports[1].name,
-                  "position similarity (cosine between the vectors added at two positions)"};
+    std::string names;
+    for (const ModelReport& r : reports) names += (names.empty() ? "" : ", ") + r.name;
+    Figure figure{"Positional encodings compared: " + names,
+                  "position similarity (cosine between the vectors added at two positions) for "
+                  "the encodings added to the input"};
     for (const ModelReport& r : reports) {
+      if (r.inside_attention || r.positions.all_zero) continue;
       figure.maps.push_back(similarity_heatmap(r.name + " (" + r.pe + ")", r.positions));
       figure.curves.push_back({r.name + " (" + r.pe + ")", r.positions.by_distance});
     }
     figure.curve_label = "Mean cosine similarity against distance";
     figure.x_label = "distance |i - j| (positions)";
-    figure.bar_label =
-        "Masked-LM top-1 accuracy by position bucket, L = " + std::to_string(lengths.front()) +
-        " (fraction)";
-    for (const char* bucket : kColumns) {
-      for (const ModelReport& r : reports) {
-        const MlmResult& m = r.mlm.lengths.front();
-        const auto found = m.model.find(bucket);
-        if (m.skipped || found == m.model.end() || !found->second.value()) continue;
-        figure.bars.push_back({r.name + " " + bucket, *found->second.value()});
+    figure.bar_label = "Masked-LM top-1 accuracy by position bucket, every length (fraction)";
+    for (size_t m = 0; m < reports.size(); ++m) {
+      for (const char* bucket : kColumns) {
+        // A bucket's best-informed length: the shortest that reaches it.
+        for (const MlmResult& result : reports[m].mlm.lengths) {
+          const auto found = result.model.find(bucket);
+          if (result.skipped || found == result.model.end() || !found->second.value()) continue;
+          if (std::string(bucket) == "overall" && result.length != lengths.front()) continue;
+          figure.bars.push_back(
+              {reports[m].name + " " + bucket + " L" + std::to_string(result.length),
+               *found->second.value(), m});
+          break;
+        }
       }
     }
     write_text_file(*svg, render_svg(figure));
@@ -216,8 +275,9 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
     return 0;
   }
 
-  std::printf("compare-pe  %s (%s)  vs  %s (%s)\n", reports[0].name.c_str(), reports[0].pe.c_str(),
-              reports[1].name.c_str(), reports[1].pe.c_str());
+  std::printf("compare-pe ");
+  for (const ModelReport& r : reports) std::printf(" %s (%s)", r.name.c_str(), r.pe.c_str());
+  std::printf("\n");
   std::printf("text        %s, %zu lines\n\n", text_path.c_str(), text.size());
   std::printf("1. masked-LM top-1 accuracy (15%% of ordinary pieces masked, seed %d)\n", seed);
   std::printf("  %s %4s %5s", pad_to("model", 22).c_str(), "L", "seqs");
@@ -247,16 +307,44 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
                 r.order.mean_l2, r.order_without_pe.mean_one_minus_cosine,
                 r.order_without_pe.mean_l2);
   }
-  std::printf(
-      "\n3. position similarity: mean cosine between positions at distance d (%d positions)\n",
-      positions);
-  std::printf("  %8s", "d");
-  for (const ModelReport& r : reports) std::printf(" %18s", r.name.c_str());
-  std::printf("\n");
-  for (int64_t d : report_distances(positions)) {
-    std::printf("  %8lld", static_cast<long long>(d));
-    for (const ModelReport& r : reports) std::printf(" %+18.4f", r.positions.by_distance[d]);
+  std::vector<const ModelReport*> added, inside;
+  for (const ModelReport& r : reports) (r.inside_attention ? inside : added).push_back(&r);
+  std::printf("\n3. position structure (%d positions)\n", positions);
+  if (!added.empty()) {
+    std::printf("  added to the input: mean cosine between positions at distance d\n  %8s", "d");
+    for (const ModelReport* r : added) std::printf(" %18s", r->name.c_str());
     std::printf("\n");
+    for (int64_t d : report_distances(positions)) {
+      std::printf("  %8lld", static_cast<long long>(d));
+      for (const ModelReport* r : added) {
+        if (r->positions.all_zero) {
+          std::printf(" %18s", "(adds nothing)");
+        } else {
+          std::printf(" %+18.4f", r->positions.by_distance[static_cast<size_t>(d)]);
+        }
+      }
+      std::printf("\n");
+    }
+  }
+  if (!inside.empty()) {
+    std::printf(
+        "  inside attention: mean over layers and heads of what position adds to the "
+        "score of key j for query i\n  %8s",
+        "j - i");
+    for (const ModelReport* r : inside) std::printf(" %18s", r->name.c_str());
+    std::printf("\n");
+    std::vector<int64_t> distances = {0};
+    for (int64_t d : report_distances(positions)) {
+      distances.insert(distances.begin(), -d);
+      distances.push_back(d);
+    }
+    for (int64_t d : distances) {
+      std::printf("  %8lld", static_cast<long long>(d));
+      for (const ModelReport* r : inside) {
+        std::printf(" %+18.4f", r->score_by_distance[static_cast<size_t>(d + positions - 1)]);
+      }
+      std::printf("\n");
+    }
   }
   return 0;
 }

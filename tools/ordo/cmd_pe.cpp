@@ -2,6 +2,7 @@
 // makes positions to each other; for the kinds inside attention, what position alone does to
 // an attention score as a function of the distance between query and key.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -9,7 +10,10 @@
 #include "commands.h"
 #include "common.h"
 #include "npy.h"
+#include "ordo/error.h"
+#include "pe_comparison.h"
 #include "position_analysis.h"
+#include "position_decomposition.h"
 #include "svg.h"
 
 namespace ordo::cli {
@@ -33,6 +37,14 @@ fraction); for relative_key(_query), the norm of each layer's learned distance v
                   score contribution, float32 [layers, heads, 2N - 1]
   --svg FILE      draw the position-similarity heatmap and similarity against distance;
                   inside attention, the score contribution against distance
+  --decompose     for the kinds added to the input: why the word survives the addition.
+                  For x = E[token] + T[0] + P[p] over the text's first --tokens distinct
+                  pieces at every position: how often the nearest word vector (cosine) is
+                  the token and the nearest position vector is p, by position bucket; and
+                  the principal angles between the position subspace (90% of its energy)
+                  and the word subspace, with the share of each table's energy in the other
+  --text FILE     text for --decompose (default: the bundled models/heldout.txt)
+  --tokens N      distinct pieces for --decompose (default 200)
   --json          print {"pe", "positions", "hidden", "encoding", "similarity",
                   "mean_similarity_by_distance"} (encoding [N][hidden], similarity [N][N]);
                   inside attention {"pe", "place": "attention", "positions", "distances",
@@ -149,12 +161,110 @@ int run_pe_inside_attention(const Args& args, const LoadedEncoder& loaded, int p
   return 0;
 }
 
+std::string percent_of(int64_t part, int64_t whole) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.1f%%", whole ? 100.0 * part / whole : 0.0);
+  return text;
+}
+
+int run_decompose(const Args& args, const LoadedEncoder& loaded, int positions) {
+  const std::string kind = to_string(loaded.encoder.position_kind());
+  if (place_of(loaded.encoder.position_kind()) != PositionPlace::input) {
+    throw Error("--decompose: " + kind +
+                " adds nothing to the input, so there is no sum to take apart (it is for "
+                "sinusoidal and learned encodings)");
+  }
+  const std::filesystem::path path =
+      args.value("--text").value_or((bundled_models_directory() / "heldout.txt").string());
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(path.string() + ": cannot open the text file");
+  const auto lines = tokenize_lines(loaded, read_lines(file, path.string()));
+  const int count = args.integer("--tokens", 200, 1, 100000);
+  const PositionDecomposition d = decompose_positions(
+      loaded, positions, distinct_ordinary_pieces(loaded, lines, static_cast<size_t>(count)));
+
+  if (const auto svg = args.value("--svg")) {
+    Figure figure{"Word + position = both recoverable? " + kind + " (" +
+                      loaded.model.directory.filename().string() + ")",
+                  "x = E[token] + T[0] + P[p]: nearest word vector and nearest position vector"};
+    figure.bar_label = "Recovered from x alone, by position bucket (fraction)";
+    for (const RecoveryBucket& b : d.buckets) {
+      figure.bars.push_back({"token " + b.name, static_cast<double>(b.token_right) / b.trials, 0});
+      figure.bars.push_back(
+          {"position " + b.name, static_cast<double>(b.position_right) / b.trials, 1});
+    }
+    figure.curve_label = "Cosines of the principal angles, position vs word subspace";
+    figure.x_label = "principal angle (largest cosine first)";
+    figure.curves = {{"cos", d.cosines}};
+    write_text_file(*svg, render_svg(figure));
+  }
+  if (args.flag("--json")) {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (const RecoveryBucket& b : d.buckets) {
+      buckets.push_back({{"bucket", b.name},
+                         {"trials", b.trials},
+                         {"token_recovered", static_cast<double>(b.token_right) / b.trials},
+                         {"position_recovered", static_cast<double>(b.position_right) / b.trials}});
+    }
+    std::cout
+        << nlohmann::json{{"model", loaded.model.directory.string()},
+                          {"pe", kind},
+                          {"positions", d.positions},
+                          {"tokens", d.tokens},
+                          {"hidden", d.hidden},
+                          {"recovery", buckets},
+                          {"position_rank_90", d.rank},
+                          {"word_rank_90", d.word_rank},
+                          {"principal_angle_cosines", d.cosines},
+                          {"position_energy_in_word_subspace", d.position_energy_in_word_subspace},
+                          {"word_energy_in_position_subspace", d.word_energy_in_position_subspace},
+                          {"position_rms", d.position_rms},
+                          {"word_rms", d.word_rms}}
+               .dump()
+        << '\n';
+    return 0;
+  }
+  std::printf("model  %s\npe     %s, %lld positions, hidden %lld; %lld distinct pieces of %s\n\n",
+              loaded.model.directory.c_str(), kind.c_str(), static_cast<long long>(d.positions),
+              static_cast<long long>(d.hidden), static_cast<long long>(d.tokens), path.c_str());
+  std::printf("x = E[token] + T[0] + P[p]; recovered as the nearest vector (cosine)\n");
+  std::printf("%10s %8s %8s %10s\n", "positions", "trials", "token", "position");
+  for (const RecoveryBucket& b : d.buckets) {
+    std::printf("%10s %8lld %8s %10s\n", b.name.c_str(), static_cast<long long>(b.trials),
+                percent_of(b.token_right, b.trials).c_str(),
+                percent_of(b.position_right, b.trials).c_str());
+  }
+  std::printf("\nscale: position vectors RMS %.4f, word vectors RMS %.4f\n", d.position_rms,
+              d.word_rms);
+  std::printf(
+      "90%% of the energy: position vectors in %lld of %lld dimensions, word vectors in "
+      "%lld\n",
+      static_cast<long long>(d.rank), static_cast<long long>(d.hidden),
+      static_cast<long long>(d.word_rank));
+  std::printf("principal angles to the word subspace (cosines, largest first):");
+  for (size_t i = 0; i < std::min<size_t>(d.cosines.size(), 8); ++i) {
+    std::printf(" %.3f", d.cosines[i]);
+  }
+  std::printf("%s\n", d.cosines.size() > 8 ? " ... (--json has all)" : "");
+  std::printf("share of the position vectors' energy in the word subspace: %.1f%%\n",
+              100 * d.position_energy_in_word_subspace);
+  std::printf(
+      "share of the word vectors' energy in the position subspace: %.1f%% (%.1f%% if "
+      "they spread evenly over all directions)\n",
+      100 * d.word_energy_in_position_subspace,
+      100.0 * static_cast<double>(d.rank) / static_cast<double>(d.hidden));
+  return 0;
+}
+
 }  // namespace
 
 int run_pe(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--positions", "--npy", "--svg"});
-  const Args args(arguments, with_model_flags({"--json"}), options);
+  options.insert({"--positions", "--npy", "--svg", "--text", "--tokens"});
+  const Args args(arguments, with_model_flags({"--json", "--decompose"}), options);
+  if (!args.flag("--decompose") && (args.value("--text") || args.value("--tokens"))) {
+    throw UsageError("--text and --tokens go with --decompose");
+  }
   if (!args.positional().empty()) {
     throw UsageError("unexpected argument '" + args.positional()[0] + "'");
   }
@@ -163,6 +273,7 @@ int run_pe(const std::vector<std::string>& arguments) {
   const int fallback = static_cast<int>(limit > 0 && limit < 128 ? limit : 128);
   const int positions =
       args.integer("--positions", fallback, 1, limit > 0 ? static_cast<int>(limit) : 8192);
+  if (args.flag("--decompose")) return run_decompose(args, loaded, positions);
   if (place_of(loaded.encoder.position_kind()) == PositionPlace::attention) {
     return run_pe_inside_attention(args, loaded, positions);
   }

@@ -24,8 +24,10 @@ commands:
   pair        how word order moves each shared token of two sentences
   attention   every layer's and head's attention matrix for a text (JSON, .npy, SVG)
   pe          a model's positional-encoding matrix and how similar it makes positions
-  compare-pe  two models' positional encodings compared: accuracy by position, order
-              sensitivity, position similarity (default: the two bundled models)
+  compare-pe  models' positional encodings compared: accuracy by position (also past the
+              training length), order sensitivity, position structure (default: the
+              bundled twins)
+  heads       which attention heads look at tokens by position and which by content
   encode      texts, a file of lines or token ids -> hidden states or sentence vectors
   fill        predict the [MASK] tokens of a text with the model's MLM head
   bench       time the forward pass
@@ -46,6 +48,7 @@ const Command kCommands[] = {
     {"attention", ordo::cli::run_attention, &ordo::cli::kAttentionHelp},
     {"pe", ordo::cli::run_pe, &ordo::cli::kPeHelp},
     {"compare-pe", ordo::cli::run_compare_pe, &ordo::cli::kComparePeHelp},
+    {"heads", ordo::cli::run_heads, &ordo::cli::kHeadsHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
 };
 

@@ -53,8 +53,9 @@ struct Bucket {
   const char* name;
   int64_t low, high;
 };
-constexpr Bucket kBuckets[] = {
-    {"0-31", 0, 31}, {"32-63", 32, 63}, {"64-127", 64, 127}, {"128-255", 128, 255}};
+constexpr Bucket kBuckets[] = {{"0-31", 0, 31},       {"32-63", 32, 63},
+                               {"64-127", 64, 127},   {"128-255", 128, 255},
+                               {"256-511", 256, 511}, {"512-1023", 512, 1023}};
 
 void count(MlmResult& result, int64_t position, bool model_right, bool baseline_right,
            int64_t length) {
@@ -182,6 +183,24 @@ std::vector<std::vector<int32_t>> tokenize_lines(const LoadedEncoder& loaded,
   return result;
 }
 
+std::vector<int32_t> distinct_ordinary_pieces(const LoadedEncoder& loaded,
+                                              const std::vector<std::vector<int32_t>>& lines,
+                                              size_t count) {
+  const OrdinaryPieces ordinary(loaded.model.require_tokenizer());
+  std::vector<int32_t> found;
+  std::unordered_map<int32_t, bool> seen;
+  for (const auto& line : lines) {
+    for (int32_t id : line) {
+      if (found.size() == count) return found;
+      if (ordinary(id) && !seen[id]) {
+        seen[id] = true;
+        found.push_back(id);
+      }
+    }
+  }
+  return found;
+}
+
 MlmEvaluation evaluate_mlm(const LoadedEncoder& loaded,
                            const std::vector<std::vector<int32_t>>& lines,
                            const std::vector<int64_t>& lengths, uint64_t seed) {
@@ -214,35 +233,59 @@ MlmEvaluation evaluate_mlm(const LoadedEncoder& loaded,
   return evaluation;
 }
 
-OrderSensitivity order_sensitivity(const LoadedEncoder& loaded,
-                                   const std::vector<std::vector<int32_t>>& lines,
-                                   int64_t max_sentences, uint64_t seed) {
+std::optional<ShuffledLine> shuffle_words(const LoadedEncoder& loaded,
+                                          const std::vector<int32_t>& line, SplitMix64& rng) {
   const tokenizer::Tokenizer& tokenizer = loaded.model.require_tokenizer();
   const auto [cls, sep] = frame_ids(tokenizer);
   const int64_t limit = loaded.encoder.max_positions();
+  std::vector<int32_t> pieces = line;
+  // [CLS] and [SEP] take two positions; a table of one or two leaves no room for words.
+  const int64_t room = std::max<int64_t>(limit - 2, 0);
+  if (limit > 0 && static_cast<int64_t>(pieces.size()) > room) pieces.resize(room);
+  const auto words = words_of(tokenizer, pieces);
+  if (words.size() < 3) return std::nullopt;
+  // Shuffle word indices, so that the permutation of pieces is known.
+  std::vector<size_t> word_order(words.size());
+  for (size_t w = 0; w < words.size(); ++w) word_order[w] = w;
+  const auto unchanged = [&] {
+    for (size_t w = 0; w < words.size(); ++w) {
+      if (words[word_order[w]] != words[w]) return false;
+    }
+    return true;
+  };
+  for (int attempt = 0; attempt < 8 && unchanged(); ++attempt) {
+    for (size_t i = word_order.size() - 1; i > 0; --i)
+      std::swap(word_order[i], word_order[rng.next() % (i + 1)]);
+  }
+  if (unchanged()) return std::nullopt;
+  std::vector<size_t> first_piece(words.size());
+  for (size_t w = 0, at = 1; w < words.size(); at += words[w].size(), ++w) first_piece[w] = at;
+  ShuffledLine result;
+  result.original.push_back(cls);
+  result.original.insert(result.original.end(), pieces.begin(), pieces.end());
+  result.original.push_back(sep);
+  result.shuffled.push_back(cls);
+  result.order.push_back(0);
+  for (size_t w : word_order) {
+    result.shuffled.insert(result.shuffled.end(), words[w].begin(), words[w].end());
+    for (size_t k = 0; k < words[w].size(); ++k) result.order.push_back(first_piece[w] + k);
+  }
+  result.shuffled.push_back(sep);
+  result.order.push_back(result.original.size() - 1);
+  return result;
+}
+
+OrderSensitivity order_sensitivity(const LoadedEncoder& loaded,
+                                   const std::vector<std::vector<int32_t>>& lines,
+                                   int64_t max_sentences, uint64_t seed) {
   SplitMix64 rng(seed);
   EncoderInput input;  // original and shuffled, alternating
   for (const auto& line : lines) {
     if (static_cast<int64_t>(input.ids.size()) >= 2 * max_sentences) break;
-    std::vector<int32_t> pieces = line;
-    // [CLS] and [SEP] take two positions; a table of one or two leaves no room for words.
-    const int64_t room = std::max<int64_t>(limit - 2, 0);
-    if (limit > 0 && static_cast<int64_t>(pieces.size()) > room) pieces.resize(room);
-    auto words = words_of(tokenizer, pieces);
-    if (words.size() < 3) continue;
-    const auto original = words;
-    for (int attempt = 0; attempt < 8 && words == original; ++attempt) {
-      for (size_t i = words.size() - 1; i > 0; --i)
-        std::swap(words[i], words[rng.next() % (i + 1)]);
-    }
-    if (words == original) continue;
-    std::vector<int32_t> shuffled{cls};
-    for (const auto& word : words) shuffled.insert(shuffled.end(), word.begin(), word.end());
-    shuffled.push_back(sep);
-    pieces.insert(pieces.begin(), cls);
-    pieces.push_back(sep);
-    input.ids.push_back(std::move(pieces));
-    input.ids.push_back(std::move(shuffled));
+    std::optional<ShuffledLine> shuffled = shuffle_words(loaded, line, rng);
+    if (!shuffled) continue;
+    input.ids.push_back(std::move(shuffled->original));
+    input.ids.push_back(std::move(shuffled->shuffled));
   }
   OrderSensitivity result;
   const int64_t hidden = loaded.encoder.hidden_size();

@@ -17,6 +17,17 @@
 
 namespace ordo::cli {
 
+// The small documented generator evaluate.py uses (Steele et al.'s SplitMix64).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+ private:
+  uint64_t state_;
+};
+
 struct Accuracy {
   int64_t correct = 0, scored = 0;
   std::optional<double> value() const;  // none when nothing was scored
@@ -39,6 +50,12 @@ struct MlmEvaluation {
 std::vector<std::vector<int32_t>> tokenize_lines(const LoadedEncoder& loaded,
                                                  const std::vector<std::string>& lines);
 
+// The first `count` distinct ordinary pieces (not special, control or unknown) of the lines, in
+// text order.
+std::vector<int32_t> distinct_ordinary_pieces(const LoadedEncoder& loaded,
+                                              const std::vector<std::vector<int32_t>>& lines,
+                                              size_t count);
+
 MlmEvaluation evaluate_mlm(const LoadedEncoder& loaded,
                            const std::vector<std::vector<int32_t>>& lines,
                            const std::vector<int64_t>& lengths, uint64_t seed);
@@ -53,19 +70,19 @@ struct OrderSensitivity {
   double mean_one_minus_cosine = 0, mean_l2 = 0;
 };
 
+// A line framed [CLS] pieces [SEP] and the same pieces with their words shuffled (see
+// OrderSensitivity), and `order`: position k of `shuffled` holds the piece at position
+// order[k] of `original`. None when the line has fewer than three words or no shuffle of
+// them differs. Pieces beyond the model's table (minus the two frame tokens) are dropped.
+struct ShuffledLine {
+  std::vector<int32_t> original, shuffled;
+  std::vector<size_t> order;
+};
+std::optional<ShuffledLine> shuffle_words(const LoadedEncoder& loaded,
+                                          const std::vector<int32_t>& line, SplitMix64& rng);
+
 OrderSensitivity order_sensitivity(const LoadedEncoder& loaded,
                                    const std::vector<std::vector<int32_t>>& lines,
                                    int64_t max_sentences, uint64_t seed);
-
-// The small documented generator evaluate.py uses (Steele et al.'s SplitMix64).
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t next();
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
 
 }  // namespace ordo::cli

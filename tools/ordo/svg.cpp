@@ -33,7 +33,11 @@ std::string heat_colour(float value, bool signed_values) {
   return rgb(255 + t * (255 - 165), 255 + t * (255 - 15), 255 + t * (255 - 21));
 }
 
-const char* const kCurveColours[] = {"#1c7ed6", "#d9480f", "#2b8a3e", "#862e9c"};
+// Distinct on white and for the common colour-vision deficiencies (Okabe & Ito's palette,
+// plus black and grey): one per model when a figure compares up to eight.
+const char* const kCurveColours[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7",
+                                     "#e69f00", "#56b4e9", "#000000", "#999999"};
+constexpr size_t kColourCount = sizeof kCurveColours / sizeof kCurveColours[0];
 
 class Canvas {
  public:
@@ -67,38 +71,48 @@ class Canvas {
 };
 
 struct MapLayout {
-  double cell, font, size;
+  double cell, font, width, height;
 };
 
 MapLayout layout(const Heatmap& map, size_t longest) {
   // Labelled cells never go below what a 9-pixel label needs (40 tokens: 14 px); maps
-  // labelled sparsely (positions) may use small cells.
-  const double minimum = map.label_every == 1 ? 14.0 : 3.0;
-  const double cell = std::clamp(560.0 / static_cast<double>(longest), minimum, 32.0);
+  // labelled sparsely (positions) may use small cells; cells that carry a word are wider.
+  const double minimum = !map.cell_text.empty() ? 44.0 : map.label_every == 1 ? 14.0 : 3.0;
+  const double cell = std::clamp(560.0 / static_cast<double>(longest), minimum,
+                                 map.cell_text.empty() ? 32.0 : 64.0);
   const double font = map.label_every == 1 ? std::min(12.0, cell * 0.7) : 10.0;
-  return {cell, font, cell * static_cast<double>(map.labels.size())};
+  return {cell, font, cell * static_cast<double>(map.columns()),
+          cell * static_cast<double>(map.rows())};
 }
 
 void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double left, double top) {
-  const size_t n = map.labels.size();
+  const size_t rows = map.rows(), columns = map.columns();
   svg.text(left, 76, 14, map.title, "font-weight=\"bold\"");
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < rows; ++i) {
     const double offset = box.cell * static_cast<double>(i) + box.cell / 2;
     if (i % map.label_every == 0) {
       svg.text(left - 4, top + offset + box.font / 3, box.font, map.labels[i],
                "text-anchor=\"end\"");
-      svg.rotated_text(left + offset + box.font / 3, top - 4, -60, box.font, map.labels[i]);
     }
-    for (size_t j = 0; j < n; ++j) {
-      const float value = map.values[i * n + j];
+    for (size_t j = 0; j < columns; ++j) {
+      const float value = map.values[i * columns + j];
       std::ostringstream tooltip;
-      tooltip << map.labels[i] << " → " << map.labels[j] << ": " << value;
-      svg.rect(left + box.cell * static_cast<double>(j), top + box.cell * static_cast<double>(i),
-               box.cell, box.cell, heat_colour(value, map.signed_values), tooltip.str());
+      tooltip << map.labels[i] << " → " << map.column_label(j) << ": " << value;
+      const double x = left + box.cell * static_cast<double>(j);
+      const double y = top + box.cell * static_cast<double>(i);
+      svg.rect(x, y, box.cell, box.cell, heat_colour(value, map.signed_values), tooltip.str());
+      if (!map.cell_text.empty()) {
+        svg.text(x + box.cell / 2, y + box.cell / 2 + 4, 10, map.cell_text[i * columns + j],
+                 "text-anchor=\"middle\"");
+      }
     }
   }
+  for (size_t j = 0; j < columns; j += map.label_every) {
+    const double offset = box.cell * static_cast<double>(j) + box.cell / 2;
+    svg.rotated_text(left + offset + box.font / 3, top - 4, -60, box.font, map.column_label(j));
+  }
   svg.raw() << "<rect x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
-            << number(box.size) << "\" height=\"" << number(box.size)
+            << number(box.width) << "\" height=\"" << number(box.height)
             << "\" fill=\"none\" stroke=\"#888\"/>\n";
 }
 
@@ -121,7 +135,8 @@ void draw_bars(Canvas& svg, const Figure& figure, double top, double width) {
     const double h = height * bar.value / scale, x = left + bar_width * static_cast<double>(i);
     std::ostringstream tooltip;
     tooltip << bar.label << ": " << bar.value;
-    svg.rect(x + 2, baseline - h, bar_width - 4, h, "#d9480f", tooltip.str());
+    svg.rect(x + 2, baseline - h, bar_width - 4, h, kCurveColours[bar.series % kColourCount],
+             tooltip.str());
     svg.rotated_text(x + bar_width / 2 + 4, baseline + 8, 60, 11, bar.label);
   }
 }
@@ -151,7 +166,7 @@ void draw_curves(Canvas& svg, const Figure& figure, double top) {
   }
   svg.text(left + width / 2, top + height + 34, 12, figure.x_label, "text-anchor=\"middle\"");
   for (size_t c = 0; c < figure.curves.size(); ++c) {
-    const char* colour = kCurveColours[c % 4];
+    const char* colour = kCurveColours[c % kColourCount];
     svg.raw() << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
     for (size_t x = 0; x < figure.curves[c].y.size(); ++x) {
       svg.raw() << number(px(x)) << ',' << number(py(figure.curves[c].y[x])) << ' ';
@@ -194,14 +209,14 @@ std::string xml_escape(const std::string& text) {
 
 std::string render_svg(const Figure& figure) {
   size_t longest = 1;
-  for (const auto& map : figure.maps) longest = std::max(longest, map.labels.size());
+  for (const auto& map : figure.maps) longest = std::max({longest, map.rows(), map.columns()});
   const double label_width = 90, maps_top = 150, gap = 60;
   double width = 20, maps_bottom = 60;
   std::vector<MapLayout> boxes;
   for (const auto& map : figure.maps) {
     boxes.push_back(layout(map, longest));
-    width += label_width + boxes.back().size + gap;
-    maps_bottom = std::max(maps_bottom, maps_top + boxes.back().size);
+    width += label_width + boxes.back().width + gap;
+    maps_bottom = std::max(maps_bottom, maps_top + boxes.back().height);
   }
   // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
   const double bars_top = maps_bottom + 50;
@@ -221,7 +236,7 @@ std::string render_svg(const Figure& figure) {
   double left = 20 + label_width;
   for (size_t m = 0; m < figure.maps.size(); ++m) {
     draw_heatmap(svg, figure.maps[m], boxes[m], left, maps_top);
-    left += boxes[m].size + label_width + gap;
+    left += boxes[m].width + label_width + gap;
   }
   if (!figure.bars.empty()) draw_bars(svg, figure, bars_top, width);
   if (!figure.curves.empty()) draw_curves(svg, figure, curves_top + 30);

@@ -18,16 +18,27 @@ struct Heatmap {
 
   std::string title;
   std::vector<std::string> labels;  // one per row (= column); rows are queries for attention
-  std::vector<float> values;        // [labels][labels], row-major
+  std::vector<float> values;        // [rows][columns], row-major
+  // Labels of the columns when they are not the rows' (a layers x heads grid); the map is
+  // then [labels][column_labels].
+  std::vector<std::string> column_labels;
+  std::vector<std::string> cell_text;  // a short word drawn in each cell, when not empty
   // Attention probabilities are in [0, 1] (white to blue); similarities in [-1, 1] (red,
   // white, blue).
   bool signed_values = false;
   size_t label_every = 1;  // label every k-th row and column (long position axes)
+
+  size_t rows() const { return labels.size(); }
+  size_t columns() const { return column_labels.empty() ? labels.size() : column_labels.size(); }
+  const std::string& column_label(size_t j) const {
+    return column_labels.empty() ? labels[j] : column_labels[j];
+  }
 };
 
 struct Bar {
   std::string label;
   double value = 0;
+  size_t series = 0;  // colour: the same as curve `series` (one per model in a comparison)
 };
 
 struct Curve {
