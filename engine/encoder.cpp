@@ -10,6 +10,7 @@
 
 #include "layers/attention_position.h"
 #include "layers/batch.h"
+#include "layers/canonical_order.h"
 #include "layers/embeddings.h"
 #include "layers/encoder_block.h"
 #include "layers/pooling.h"
@@ -239,6 +240,15 @@ Tensor Encoder::score_contribution_by_distance(int64_t count) const {
 }
 
 EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& options) const {
+  if (impl_->kind == PositionKind::none) {
+    impl_->embeddings.validate(input);  // ids and token types of matching shapes, before sorting
+    const layers::CanonicalOrder canonical(input);
+    if (!canonical.is_identity()) {
+      EncoderOutput output = forward(canonical.sorted(), options);  // sorted: runs as given
+      canonical.restore(output);
+      return output;
+    }
+  }
   const EncoderSpec& spec = impl_->spec;
   const int64_t hidden = spec.hidden_size;
   const layers::BatchLayout layout(input.ids);
