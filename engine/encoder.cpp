@@ -141,6 +141,15 @@ void pooler_output(const EncoderSpec& spec, ops::OpCache& ops, const float* x,
   if (normalize) layers::normalize_rows(pooled, batch, hidden);
 }
 
+// What the input gets: the kind when it acts there, MPNet's learned table alongside its bias in
+// attention when the checkpoint's own scheme runs, else nothing.
+PositionKind input_kind(const EncoderSpec& spec, const EncoderOptions& options) {
+  const PositionKind kind = options.position_kind.value_or(spec.position_kind);
+  if (place_of(kind) == PositionPlace::input) return kind;
+  if (!options.position_kind && spec.learned_input_positions_too) return PositionKind::learned;
+  return PositionKind::none;
+}
+
 }  // namespace
 
 struct Encoder::Impl {
@@ -150,7 +159,7 @@ struct Encoder::Impl {
         // A scheme acts in one place: on the input, or inside attention (the input then gets
         // nothing), or nowhere.
         embeddings(spec, layers::PositionalEncoding::create(
-                             place_of(kind) == PositionPlace::input ? kind : PositionKind::none,
+                             input_kind(spec, options),
                              spec.embedding_size > 0 ? spec.embedding_size : spec.hidden_size,
                              spec.position_embeddings, spec.position_offset)),
         attention_position(layers::AttentionPosition::create(kind, spec)) {
@@ -165,9 +174,12 @@ struct Encoder::Impl {
     }
   }
 
+  // The tighter of the two places' limits (0 = none): MPNet's learned table bounds it.
   int64_t max_positions() const {
-    return attention_position ? attention_position->max_positions()
-                              : embeddings.positional_encoding().max_positions();
+    const int64_t input = embeddings.positional_encoding().max_positions();
+    const int64_t inside = attention_position ? attention_position->max_positions() : 0;
+    if (input == 0 || inside == 0) return std::max(input, inside);
+    return std::min(input, inside);
   }
 
   EncoderSpec spec;

@@ -67,7 +67,8 @@ INSTANTIATE_TEST_SUITE_P(HuggingFace, Family,
                                            FamilyCase{"distilbert_sinusoidal", "distilbert", false},
                                            FamilyCase{"marian", "marian", false},
                                            FamilyCase{"bert_pooler", "bert", false},
-                                           FamilyCase{"albert", "albert", true}),
+                                           FamilyCase{"albert", "albert", true},
+                                           FamilyCase{"mpnet_mlm", "mpnet", true}),
                          [](const auto& info) { return info.param.fixture; });
 
 TEST(Family, PoolerIsHuggingFacesPoolerOutput) {
@@ -152,6 +153,36 @@ TEST(Family, RobertaLearnedTableLeavesRoomForTheOffset) {
   EXPECT_THROW(encoder.forward(EncoderInput{{std::vector<int32_t>(39, 5)}, {}}), Error);
 }
 
+// MPNet knows position twice (a learned table from position 2 on the input, the bucketed bias in
+// attention): both attention paths match the reference on a sequence past the 128-token bucket
+// range, the table bounds the length, and --pe none removes both.
+TEST(Family, MpnetLearnedTableAndBucketBias) {
+  const auto directory = fixture("families/mpnet_mlm");
+  const models::LoadedModel model = models::load_model(directory);
+  const io::SafetensorsFile reference(directory / "reference.safetensors");
+  const ReferenceBatch batch = reference_batch(reference);
+  ASSERT_GT(batch.longest, 128);
+  const TensorView expected = reference.f32("last_hidden_state");
+  for (bool onednn : {false, true}) {
+    EncoderOptions options;
+    options.onednn_attention = onednn;
+    const Encoder encoder(model.spec, options);
+    EXPECT_EQ(to_string(encoder.position_kind()), std::string("relative_bias"));
+    EXPECT_EQ(encoder.max_positions(), 198);  // 200 rows from position 2
+    const EncoderOutput output = encoder.forward(batch.input);
+    EXPECT_LE(max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel()),
+              1e-4f)
+        << (onednn ? "oneDNN attention" : "ordo's attention");
+  }
+  EncoderOptions none;
+  none.position_kind = PositionKind::none;
+  const Encoder without(model.spec, none);
+  EXPECT_EQ(without.max_positions(), 0);  // neither the table nor the bias is used
+  const EncoderOutput output = without.forward(batch.input);
+  EXPECT_GT(max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel()),
+            1e-2f);
+}
+
 // A copy of a family fixture with its config edited.
 class EditedFamily {
  public:
@@ -197,6 +228,9 @@ TEST(Family, UnsupportedOptionsFailAtLoadNamingTheField) {
   expect_contains(
       EditedFamily("roberta_mlm", [](auto& c) { c["max_position_embeddings"] = 2; }).error(),
       {"max_position_embeddings"});
+  expect_contains(
+      EditedFamily("mpnet_mlm", [](auto& c) { c["relative_attention_num_buckets"] = 64; }).error(),
+      {"config.json", "relative_attention_num_buckets", "64", "32"});
 }
 
 TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {

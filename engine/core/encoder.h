@@ -104,6 +104,10 @@ struct EncoderSpec {
   NormPlacement norm_placement = NormPlacement::post;
 
   PositionKind position_kind = PositionKind::learned;
+  // MPNet knows position twice: a learned table added to the input and the bucketed bias
+  // (position_kind relative_bias) inside attention. Running under another kind (--pe) replaces
+  // both.
+  bool learned_input_positions_too = false;
   int64_t position_offset = 0;   // position of the first token (RoBERTa: pad_token_id + 1)
   float embedding_scale = 1.0f;  // multiplies word embeddings (Marian: sqrt(hidden))
 
