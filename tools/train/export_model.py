@@ -42,10 +42,13 @@ def main():
     write_safetensors(st_path, {name: ("F16", tensor.detach().to(torch.float16).cpu().numpy())
                                 for name, tensor in state.items()}, metadata={"format": "pt"})
     shutil.copyfile(args.spm, os.path.join(args.out, "tokenizer.model"))
-    tok_cfg = dict(SPECIAL, model_max_length=cfg["max_position_embeddings"],
-                   do_lower_case=False, sp_model="tokenizer.model", id_scheme="native",
+    tok_cfg = dict(SPECIAL, do_lower_case=False, sp_model="tokenizer.model", id_scheme="native",
                    template="[CLS] A [SEP] B [SEP]",
                    special_token_ids={v: i for i, v in enumerate(SPECIAL.values())})
+    if cfg["position_embedding_type"] == "absolute":
+        # Only a learned table bounds the length; the other kinds run any length (extrapolation
+        # is what the lab measures), so their tokenizers declare no maximum.
+        tok_cfg["model_max_length"] = cfg["max_position_embeddings"]
     with open(os.path.join(args.out, "tokenizer_config.json"), "w") as f:
         json.dump(tok_cfg, f, indent=2)
         f.write("\n")
