@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli_test_util.h"
+#include "ordo/version.h"
 #include "test_util.h"
 
 namespace ordo::test {
@@ -62,6 +63,18 @@ TEST(Cli, HelpExitsZero) {
     EXPECT_EQ(run.status, 0);
     EXPECT_NE(run.out.find("usage: ordo"), std::string::npos) << run.out;
   }
+}
+
+// --version names ordo's version (the one the headers carry), oneDNN's and the ISA in use.
+TEST(Cli, VersionNamesOrdoOneDnnAndTheIsa) {
+  for (const char* spelling : {"--version", "version"}) {
+    const CliRun run = ordo({spelling});
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(run.out.rfind(std::string("ordo ") + ORDO_VERSION_STRING + "\n", 0), 0u) << run.out;
+    EXPECT_NE(run.out.find("oneDNN "), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("ordo's kernels: "), std::string::npos) << run.out;
+  }
+  EXPECT_EQ(ordo({"--version", "extra"}).status, 2);
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

@@ -10,9 +10,12 @@
 #include <string>
 #include <vector>
 
+#include <dnnl.hpp>
+
 #include "commands.h"
 #include "common.h"
 #include "ordo/error.h"
+#include "ordo/version.h"
 
 namespace {
 
@@ -32,7 +35,8 @@ commands:
   fill        predict the [MASK] tokens of a text with the model's MLM head
   bench       time the forward pass
 
-`ordo <command> --help` describes each command.
+`ordo <command> --help` describes each command; `ordo --version` says which ordo, which
+oneDNN and which CPU instructions run.
 )";
 
 struct Command {
@@ -96,6 +100,46 @@ int print_help(const char* text) {
   return 0;
 }
 
+// oneDNN names the instruction set it dispatches to as an enum; these are the ones it can pick
+// on x86 (oneDNN 2.6).
+const char* isa_name(dnnl::cpu_isa isa) {
+  switch (isa) {
+    case dnnl::cpu_isa::sse41:
+      return "SSE4.1";
+    case dnnl::cpu_isa::avx:
+      return "AVX";
+    case dnnl::cpu_isa::avx2:
+      return "AVX2";
+    case dnnl::cpu_isa::avx2_vnni:
+      return "AVX2 + VNNI";
+    case dnnl::cpu_isa::avx512_core:
+      return "AVX-512";
+    case dnnl::cpu_isa::avx512_core_vnni:
+      return "AVX-512 + VNNI";
+    case dnnl::cpu_isa::avx512_core_bf16:
+      return "AVX-512 + VNNI + BF16";
+    case dnnl::cpu_isa::avx512_core_amx:
+      return "AVX-512 + AMX";
+    default:
+      return "generic";
+  }
+}
+
+int print_version() {
+  const dnnl_version_t* dnnl = dnnl_version();
+  std::cout << "ordo " << ordo::version() << "\noneDNN " << dnnl->major << '.' << dnnl->minor << '.'
+            << dnnl->patch << " (" << isa_name(dnnl::get_effective_cpu_isa())
+            << ")\nordo's kernels: "
+            << (__builtin_cpu_supports("avx512f") ? "AVX-512" : "oneDNN only (no AVX-512)") << '\n';
+  try {
+    ordo::cli::check_stdout();
+  } catch (const std::exception& e) {
+    std::cerr << "ordo: error: " << e.what() << '\n';
+    return ordo::cli::kExitRuntimeError;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +155,13 @@ int main(int argc, char** argv) {
   }
   if (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help") {
     return print_help(kHelp);
+  }
+  if (arguments[0] == "--version" || arguments[0] == "version") {
+    if (arguments.size() > 1) {
+      std::cerr << "ordo " << arguments[0] << ": takes no arguments\n";
+      return ordo::cli::kExitUsageError;
+    }
+    return print_version();
   }
   for (const Command& command : kCommands) {
     if (arguments[0] != command.name) continue;
