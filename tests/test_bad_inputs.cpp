@@ -242,7 +242,10 @@ TEST(BadInputs, MegabyteOfTextIsTruncatedOrRefusedByName) {
   // A model with a limit (the bundled one: model_max_length 128) truncates, with a warning.
   CliRun run = ordo({"encode", "--model", kBundled, "--input", file.string(), "--jsonl"});
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_TRUE(contains(run.err, "--input line 1 was truncated to 128 tokens")) << run.err;
+  EXPECT_TRUE(contains(run.err,
+                       "1 of 1 inputs were truncated to the 128 tokens the model accepts "
+                       "(--input line 1)"))
+      << run.err;
   EXPECT_EQ(nlohmann::json::parse(run.out)["ids"].size(), 128u);
   // Without one, the text would be ~400 000 tokens: refused by name, not std::bad_alloc.
   const auto start = std::chrono::steady_clock::now();
@@ -269,13 +272,32 @@ TEST(BadInputs, EndlessInputLineIsRefusedByName) {
                  {"/dev/zero: line 1 is longer than 16 MiB"});
 }
 
+// A file of long lines: one warning that counts them and names the first few, not one per line.
+TEST(BadInputs, ManyTruncatedLinesGiveOneWarning) {
+  std::string text;
+  for (int line = 0; line < 30; ++line) {
+    for (int i = 0; i < 200; ++i) text += "word" + std::to_string(i) + " ";
+    text += line == 3 ? "\nshort\n" : "\n";
+  }
+  ScratchDir scratch;
+  const auto file = scratch.write("long.txt", text);
+  const CliRun run = ordo(
+      {"encode", "--model", kBundled, "--input", file.string(), "--jsonl", "--output", "pooled"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_TRUE(contains(run.err, "30 of 31 inputs were truncated")) << run.err;
+  EXPECT_TRUE(contains(run.err, "(--input lines 1, 2, 3, 4, 6, ...)")) << run.err;
+}
+
 TEST(BadInputs, TextLongerThanTheLearnedTableIsTruncatedWithAWarning) {
   std::string text;
   for (int i = 0; i < 300; ++i) text += "word" + std::to_string(i) + " ";
   const CliRun run = ordo({"encode", "--model", kBundledLearned, "--jsonl", text});
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_TRUE(contains(run.err, "text 1 was truncated to 128 tokens")) << run.err;
-  EXPECT_TRUE(contains(run.err, "the model accepts 128")) << run.err;
+  EXPECT_TRUE(contains(run.err,
+                       "1 of 1 inputs were truncated to the 128 tokens the model accepts "
+                       "(text 1)"))
+      << run.err;
   EXPECT_EQ(nlohmann::json::parse(run.out)["ids"].size(), 128u);
 }
 

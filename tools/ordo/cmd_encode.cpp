@@ -37,11 +37,12 @@ output (one of):
   --json              one JSON document: "shape", "lengths", "tokens", "last_hidden_state"
                       ([N][longest][hidden]), "pooled" ([N][hidden])
 options:
-  --output WHAT       hidden (default) | pooled, for --npy and --jsonl
+  --output WHAT       hidden (default) | pooled: sentence vectors only
   --pooling KIND      sentence vector: cls | mean | max | mean_sqrt_len | pooler (BERT's
                       tanh(dense(first token)), for checkpoints with pooler.dense) (default:
                       what a sentence-transformers model declares in modules.json, else mean)
-  --normalize         L2-normalise the sentence vectors (on when modules.json has Normalize)
+  --normalize         L2-normalise the sentence vectors (on when modules.json has Normalize);
+                      with --npy it needs --output pooled
   --batch-size N      sequences per forward pass (default 32)
   --model DIR         model directory (config.json + model.safetensors + tokenizer);
                       default: the bundled sinusoidal model
@@ -53,8 +54,9 @@ options:
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
   --check-weights     stop with an error if any weight is NaN or Inf (a load-time scan)
 
-Texts longer than the model accepts are truncated with a warning on stderr. A progress bar
-is drawn on stderr when stderr is a terminal and the input spans several batches.
+Texts longer than the model accepts are truncated, with one warning on stderr that counts
+them and lists the first few. An empty --input gives empty output and exit status 0. A
+progress bar is drawn on stderr when stderr is a terminal and the input spans several batches.
 )";
 
 namespace {
@@ -100,10 +102,23 @@ std::vector<Sequence> sequences_from_texts(const LoadedEncoder& loaded,
                                            const std::string& label) {
   std::vector<Sequence> sequences;
   sequences.reserve(texts.size());
+  std::vector<size_t> truncated;  // 1-based numbers of the inputs that were cut
   for (size_t i = 0; i < texts.size(); ++i) {
-    auto encoding = tokenize(loaded, texts[i], label + " " + std::to_string(i + 1));
+    auto encoding = tokenize(loaded, texts[i], label + " " + std::to_string(i + 1), false);
+    if (encoding.truncated > 0) truncated.push_back(i + 1);
     sequences.push_back(
         {std::move(encoding.ids), std::move(encoding.token_types), std::move(encoding.tokens)});
+  }
+  // One warning for the whole input, not one per line: a long file stays readable.
+  if (!truncated.empty()) {
+    constexpr size_t kListed = 5;
+    std::cerr << "ordo encode: warning: " << truncated.size() << " of " << texts.size()
+              << " inputs were truncated to the " << max_tokens(loaded)
+              << " tokens the model accepts (" << label << (truncated.size() > 1 ? "s " : " ");
+    for (size_t k = 0; k < std::min(truncated.size(), kListed); ++k) {
+      std::cerr << (k ? ", " : "") << truncated[k];
+    }
+    std::cerr << (truncated.size() > kListed ? ", ...)\n" : ")\n");
   }
   return sequences;
 }
@@ -147,6 +162,11 @@ int run_encode(const std::vector<std::string>& arguments) {
     throw UsageError("--output: expected hidden or pooled, got '" + what + "'");
   }
   const bool pooled_only = what == "pooled";
+  if (args.flag("--normalize") && npy && !pooled_only) {
+    throw UsageError(
+        "--normalize applies to sentence vectors, and --npy writes hidden states: add --output "
+        "pooled");
+  }
   const int batch_size = args.integer("--batch-size", 32, 1, 4096);
   ForwardOptions forward = pooling_options(args);
 
@@ -160,8 +180,9 @@ int run_encode(const std::vector<std::string>& arguments) {
   } else {
     sequences = sequences_from_texts(loaded, args.positional(), "text");
   }
+  // An empty --input gives empty output and success, so `grep ... | ordo encode --input -`
+  // works when nothing matched.
   const auto count = static_cast<int64_t>(sequences.size());
-  if (count == 0) throw Error("--input " + input_file.value_or("") + ": no lines to encode");
   int64_t longest = 0;
   for (const Sequence& s : sequences) longest = std::max<int64_t>(longest, s.ids.size());
   const int64_t hidden = loaded.encoder.hidden_size();
@@ -211,9 +232,11 @@ int run_encode(const std::vector<std::string>& arguments) {
         std::cout << line.dump() << '\n';
         if (!std::cout) check_stdout(errno);  // the reader left or the disk is full: stop now
       } else {
-        nlohmann::json rows = hidden_rows(states, b, length);
-        for (int64_t t = length; t < longest; ++t) rows.push_back(zeros);
-        document_states.push_back(std::move(rows));
+        if (!pooled_only) {
+          nlohmann::json rows = hidden_rows(states, b, length);
+          for (int64_t t = length; t < longest; ++t) rows.push_back(zeros);
+          document_states.push_back(std::move(rows));
+        }
         document_pooled.push_back(row(output.pooled, b));
         if (sequence.tokens) document_tokens.push_back(*sequence.tokens);
       }
@@ -224,16 +247,17 @@ int run_encode(const std::vector<std::string>& arguments) {
   progress.finish();
   if (npy_writer) npy_writer->commit();
   if (args.flag("--json")) {
-    const nlohmann::json document = {
+    nlohmann::json document = {
         {"model", loaded.model.directory.string()},
         {"pe", to_string(loaded.encoder.position_kind())},
-        {"shape", {count, longest, hidden}},
+        {"shape",
+         pooled_only ? nlohmann::json{count, hidden} : nlohmann::json{count, longest, hidden}},
         {"lengths", lengths},
         {"tokens", std::move(document_tokens)},
         {"pooling", to_string(forward.pooling)},
-        {"last_hidden_state", std::move(document_states)},
         {"pooled", std::move(document_pooled)},
     };
+    if (!pooled_only) document["last_hidden_state"] = std::move(document_states);
     std::cout << document.dump() << '\n';
   }
   return 0;

@@ -174,7 +174,8 @@ size_t max_tokens(const LoadedEncoder& loaded) {
 namespace {
 
 tokenizer::Encoding checked(const LoadedEncoder& loaded, const std::string& label,
-                            const std::function<tokenizer::Encoding(size_t)>& encode) {
+                            const std::function<tokenizer::Encoding(size_t)>& encode,
+                            bool warn_if_truncated = true) {
   tokenizer::Encoding encoding;
   try {
     encoding = encode(max_tokens(loaded));
@@ -182,7 +183,7 @@ tokenizer::Encoding checked(const LoadedEncoder& loaded, const std::string& labe
     throw Error(label + ": " + e.what());
   }
   check_sequence_length(encoding.ids.size(), label);
-  if (encoding.truncated > 0) {
+  if (encoding.truncated > 0 && warn_if_truncated) {
     std::cerr << "ordo: warning: " << label << " was truncated to " << encoding.ids.size()
               << " tokens (" << encoding.truncated << " dropped; the model accepts "
               << max_tokens(loaded) << ")\n";
@@ -193,9 +194,11 @@ tokenizer::Encoding checked(const LoadedEncoder& loaded, const std::string& labe
 }  // namespace
 
 tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
-                             const std::string& label) {
+                             const std::string& label, bool warn_if_truncated) {
   const tokenizer::Tokenizer& tokenizer = loaded.model.require_tokenizer();
-  return checked(loaded, label, [&](size_t limit) { return tokenizer.encode(text, limit); });
+  return checked(
+      loaded, label, [&](size_t limit) { return tokenizer.encode(text, limit); },
+      warn_if_truncated);
 }
 
 tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view first,

@@ -59,7 +59,7 @@ size_t max_tokens(const LoadedEncoder& loaded);
 // Tokenizes `text` with the model's tokenizer (BERT/XLM-R/Marian template as the model
 // declares), truncating to max_tokens() with a warning on stderr naming `label`.
 tokenizer::Encoding tokenize(const LoadedEncoder& loaded, std::string_view text,
-                             const std::string& label);
+                             const std::string& label, bool warn_if_truncated = true);
 
 // --pooling KIND (cls | mean | max | mean_sqrt_len | pooler) and, if `with_normalize`, --normalize.
 ForwardOptions pooling_options(const Args& args, bool with_normalize = true);
