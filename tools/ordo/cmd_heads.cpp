@@ -37,7 +37,8 @@ Without any positional encoding (--pe none) every head follows content exactly (
   --seed N        seed of the shuffles (default 12345)
   --model DIR     model directory (default: the bundled sinusoidal model)
   --pe KIND       run the weights under another positional encoding (see ordo pe --help)
-  --json          machine-readable report (layers and heads numbered from 1)
+  --json          machine-readable report (blocks numbered 1 .. layers, heads 0 .. heads-1,
+                  as --layer and --head count them in pair and attention)
   --svg FILE      the layers x heads grid, coloured by score, labelled
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
@@ -54,7 +55,7 @@ std::string short_label(const HeadScore& s) {
 
 nlohmann::json head_json(const HeadScore& s) {
   return {{"layer", s.layer + 1},
-          {"head", s.head + 1},
+          {"head", s.head},
           {"previous", s.previous},
           {"self", s.self},
           {"next", s.next},
@@ -101,9 +102,9 @@ int run_heads(const std::vector<std::string>& arguments) {
     std::vector<std::string> rows, columns, words;
     std::vector<float> values;
     for (int64_t l = 0; l < loaded.encoder.num_layers(); ++l) {
-      rows.push_back("layer " + std::to_string(l + 1));
+      rows.push_back("block " + std::to_string(l + 1));
     }
-    for (int64_t h = 0; h < heads; ++h) columns.push_back("head " + std::to_string(h + 1));
+    for (int64_t h = 0; h < heads; ++h) columns.push_back("head " + std::to_string(h));
     for (const HeadScore& s : analysis.heads) {
       values.push_back(static_cast<float>(s.score()));
       words.push_back(short_label(s));
@@ -137,7 +138,7 @@ int run_heads(const std::vector<std::string>& arguments) {
   std::map<std::string, int> counts;
   for (const HeadScore& s : analysis.heads) {
     std::printf("%5lld %4lld  %8.3f %6.3f %6.3f %6.3f %6.3f  %11.3f %11.3f %+7.3f  %s\n",
-                static_cast<long long>(s.layer + 1), static_cast<long long>(s.head + 1), s.previous,
+                static_cast<long long>(s.layer + 1), static_cast<long long>(s.head), s.previous,
                 s.self, s.next, s.first, s.last, s.follows_position, s.follows_content, s.score(),
                 s.label().c_str());
     ++counts[s.label().substr(0, s.label().find(' '))];

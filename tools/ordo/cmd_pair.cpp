@@ -28,8 +28,9 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
                   sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
                   relative_key_query | relative_bias (inside attention)
   --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
-  --layer N       hidden states after block N (0 = embeddings; default: the last block)
-  --head H        attention head for the attention drift (default: mean over heads)
+  --layer N       hidden states after block N (0 = embeddings; default: the last block);
+                  attention from block N (block 1 when N is 0)
+  --head H        attention head 0 .. heads-1 for the attention drift (default: the mean)
   --pooling KIND  cls | mean | max | mean_sqrt_len | pooler for the sentence vectors (default: the
                   model's declared pooling, else mean)
   --threads N     OpenMP threads
@@ -145,6 +146,7 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
         {"pe", to_string(loaded.encoder.position_kind())},
         {"mode", "separate"},
         {"layer", layer},
+        {"attention_block", std::max(layer, 1)},
         {"head", head < 0 ? nlohmann::json("mean") : nlohmann::json(head)},
         {"pooling", to_string(settings.forward.pooling)},
         {"a", {{"text", args.positional()[0]}, {"tokens", a.tokens}, {"ids", a.ids}}},
@@ -264,6 +266,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
         {"pe", to_string(loaded.encoder.position_kind())},
         {"mode", "joint"},
         {"layer", layer},
+        {"attention_block", std::max(layer, 1)},
         {"head", head < 0 ? nlohmann::json("mean") : nlohmann::json(head)},
         {"pooling", to_string(settings.forward.pooling)},
         {"tokens", pair.tokens},
