@@ -49,8 +49,14 @@ install(FILES ${PROJECT_BINARY_DIR}/ordoConfig.cmake ${PROJECT_BINARY_DIR}/ordoC
 file(RELATIVE_PATH ORDO_PC_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 string(REGEX REPLACE "/$" "" ORDO_PC_PREFIX "${ORDO_PC_PREFIX}")
 set(ORDO_PC_LINK_FLAGS "")
+if(BUILD_SHARED_LIBS)
+  # The program a user links with these flags must find libordo.so when it runs, wherever the
+  # prefix is ($HOME/.local is not on the loader's path): the rpath makes the documented
+  # one-line build work as written, without LD_LIBRARY_PATH.
+  string(APPEND ORDO_PC_LINK_FLAGS " -Wl,-rpath,\${libdir}")
+endif()
 if(ORDO_SANITIZE)
-  set(ORDO_PC_LINK_FLAGS " -fsanitize=${ORDO_SANITIZE}")  # as ordo::ordo's link options
+  string(APPEND ORDO_PC_LINK_FLAGS " -fsanitize=${ORDO_SANITIZE}")  # as ordo::ordo's link options
 endif()
 configure_file(cmake/ordo.pc.in ${PROJECT_BINARY_DIR}/ordo.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ordo.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
