@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli_test_util.h"
@@ -173,6 +174,35 @@ TEST(CliFill, RanksTheVocabularyAtEachMask) {
   }
   expect_error({"fill", "--model", kTiny, "no mask here"}, 2, "no mask token");
   expect_error({"fill", "--model", kModel, "a [MASK]"}, 1, "no masked-language-model head");
+}
+
+// Columns of the text table line up on a terminal: the percentage ends at the same display
+// column on every row, CJK pieces (two columns each) included. The bundled model's top pieces
+// for a Chinese mask mix CJK and ASCII.
+TEST(CliFill, TextColumnsAlignByDisplayWidth) {
+  const CliRun run = ordo({"fill", "--top-k", "10", "Debian 是一个自由的[MASK]作系统。"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::istringstream lines(run.out);
+  std::set<size_t> columns;
+  int wide_rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  ", 0) != 0) continue;  // a prediction row
+    const size_t percent = line.find('%');  // numbers are right-aligned: '%' ends the column
+    size_t width = 0;
+    bool wide = false;
+    for (size_t i = 0; i < percent;) {
+      const auto lead = static_cast<unsigned char>(line[i]);
+      const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+      const bool cjk = length == 3 && lead >= 0xE4 && lead <= 0xE9;  // U+4000..U+9FFF
+      wide = wide || cjk;
+      width += cjk ? 2 : 1;
+      i += length;
+    }
+    wide_rows += wide;
+    columns.insert(width);
+  }
+  EXPECT_GE(wide_rows, 1) << run.out;
+  EXPECT_EQ(columns.size(), 1u) << run.out;
 }
 
 TEST(CliPair, SvgIsWellFormedAndLabelled) {

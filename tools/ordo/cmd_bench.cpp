@@ -307,15 +307,16 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
   return result;
 }
 
-void print_row(const nlohmann::json& r) {
+// `model_width`: the model column, as wide as the longest name (padded by display width).
+void print_row(const nlohmann::json& r, size_t model_width) {
   char line[256];
-  std::snprintf(
-      line, sizeof line, "%-12s %-18s %-10s %6lld %9.2f %9.2f %11.0f %8.1f %5.0f%% %7.0f\n",
-      r["model"].get<std::string>().c_str(), r["pe"].get<std::string>().c_str(),
-      r["case"].get<std::string>().c_str(), static_cast<long long>(r["tokens"].get<int64_t>()),
-      r["median_ms"].get<double>(), r["p90_ms"].get<double>(), r["tokens_per_s"].get<double>(),
-      r["gflops"].get<double>(), 100.0 * r["peak_fraction"].get<double>(),
-      r["peak_rss_mb"].get<double>());
+  std::cout << pad_to(r["model"].get<std::string>(), model_width) << ' ';
+  std::snprintf(line, sizeof line, "%-18s %-10s %6lld %9.2f %9.2f %11.0f %8.1f %5.0f%% %7.0f\n",
+                r["pe"].get<std::string>().c_str(), r["case"].get<std::string>().c_str(),
+                static_cast<long long>(r["tokens"].get<int64_t>()), r["median_ms"].get<double>(),
+                r["p90_ms"].get<double>(), r["tokens_per_s"].get<double>(),
+                r["gflops"].get<double>(), 100.0 * r["peak_fraction"].get<double>(),
+                r["peak_rss_mb"].get<double>());
   std::cout << line;
   if (r.contains("min_cosine_vs_f32")) {
     std::snprintf(line, sizeof line, "    int8 sentence vectors vs f32: min cosine %.6f\n",
@@ -449,11 +450,18 @@ int run_bench(const std::vector<std::string>& arguments) {
     return 0;
   }
   FmaPeak peak = measure_fma_peak();
+  size_t model_width = 12;
+  if (!checkpoint.empty()) {
+    model_width =
+        std::max(model_width, checkpoint.front().model.directory.filename().string().size());
+  }
+  for (const std::string& name : shapes) model_width = std::max(model_width, name.size());
   if (!settings.json) {
     std::cout << "f32 FMA peak " << static_cast<int>(peak.gflops) << " GFLOP/s (" << peak.isa
               << ", " << peak.threads
               << " threads, measured; again after each case, the best kept)\n"
-              << "model        pe                 case       tokens    median       p90    "
+              << pad_to("model", model_width)
+              << " pe                 case       tokens    median       p90    "
                  "tokens/s  GFLOP/s  peak  RSS MB\n";
   }
   const auto report = [&](const std::vector<LoadedEncoder>& encoders, const std::string& name) {
@@ -468,7 +476,7 @@ int run_bench(const std::vector<std::string>& arguments) {
         if (settings.json) {
           std::cout << result.dump() << std::endl;
         } else {
-          print_row(result);
+          print_row(result, model_width);
           std::cout.flush();
         }
       }

@@ -92,7 +92,9 @@ int run_fill(const std::vector<std::string>& arguments) {
   for (const auto& entry : masks) {
     std::printf("mask at token %lld:\n", static_cast<long long>(entry["position"].get<int64_t>()));
     for (const auto& prediction : entry["predictions"]) {
-      std::printf("  %-16s %6.2f%%\n", prediction["token"].get<std::string>().c_str(),
+      // Padded by display width: a CJK piece takes two columns, so printf's byte count would
+      // push its row out of line.
+      std::printf("  %s %6.2f%%\n", pad_to(prediction["token"].get<std::string>(), 16).c_str(),
                   100.0 * prediction["probability"].get<double>());
     }
   }
