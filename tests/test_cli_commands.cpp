@@ -54,6 +54,25 @@ TEST(CliEncode, EmptyInputAndOptionsThatDoNotApply) {
   EXPECT_EQ(pooled["pooled"][0].size(), 32u);
 }
 
+// --max-tokens lifts or lowers the cap, up to what the positional encoding allows: the bundled
+// sinusoid declares 128 but runs any length; a learned table stops at its rows.
+TEST(CliEncode, MaxTokensWithinWhatTheEncodingAllows) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "word ";
+  const auto longer =
+      run_json({"encode", "--jsonl", "--output", "pooled", "--max-tokens", "400", text});
+  EXPECT_EQ(longer["ids"].size(), 302u);  // 300 words, [CLS] and [SEP]: nothing dropped
+  const CliRun shorter =
+      ordo({"encode", "--jsonl", "--output", "pooled", "--max-tokens", "50", text});
+  ASSERT_EQ(shorter.status, 0) << shorter.err;
+  EXPECT_EQ(nlohmann::json::parse(shorter.out)["ids"].size(), 50u);
+  EXPECT_NE(shorter.err.find("the 50 tokens"), std::string::npos) << shorter.err;
+  expect_error({"encode", "--jsonl", "--model", kBundledLearned, "--max-tokens", "200", text}, 2,
+               "has 128 positions");
+  expect_error({"encode", "--jsonl", "--max-tokens", "5000", text}, 2, "--max-tokens");
+  expect_error({"pe", "--max-tokens", "10"}, 2, "--max-tokens");  // not a text command
+}
+
 TEST(CliEncode, InputFileAndStdinGiveWhatTextArgumentsGive) {
   const std::vector<std::string> texts = {"The cat chases the mouse.", "", "老鼠追猫"};
   const auto expected =

@@ -30,6 +30,8 @@ query token q spreads its attention over the keys (each row sums to 1).
                   sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
                   relative_key_query | relative_bias (inside attention)
   --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
+  --max-tokens N  tokens per sequence (default: what the model declares; up to its position
+                  table, or 4096 for encodings without one)
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
 Without --json the text summary lists, for each token, the keys it attends to most.
@@ -37,7 +39,7 @@ Without --json the text summary lists, for each token, the keys it attends to mo
 
 int run_attention(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--npy", "--svg", "--layer", "--head", "--top", "--dtype"});
+  options.insert({"--max-tokens", "--npy", "--svg", "--layer", "--head", "--top", "--dtype"});
   const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text, got " + std::to_string(args.positional().size()));

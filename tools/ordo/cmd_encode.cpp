@@ -51,6 +51,8 @@ options:
                       rotary | alibi | relative_key | relative_key_query | relative_bias
                       (inside attention)
   --dtype TYPE        f32 (default) or int8 (quantized projections, faster, approximate)
+  --max-tokens N      tokens per sequence (default: what the model declares; up to its
+                      position table, or 4096 for encodings without one)
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
   --check-weights     stop with an error if any weight is NaN or Inf (a load-time scan)
 
@@ -142,8 +144,8 @@ nlohmann::json hidden_rows(const Tensor& hidden, int64_t b, int64_t length) {
 
 int run_encode(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--ids", "--token-types", "--input", "--npy", "--pooling", "--output",
-                  "--batch-size", "--dtype"});
+  options.insert({"--max-tokens", "--ids", "--token-types", "--input", "--npy", "--pooling",
+                  "--output", "--batch-size", "--dtype"});
   const Args args(arguments, with_model_flags({"--json", "--jsonl", "--normalize"}), options,
                   {"--ids", "--token-types"});
   const bool from_ids = !args.values("--ids").empty();

@@ -25,6 +25,8 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
                  sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
                  relative_key_query | relative_bias (inside attention)
   --dtype TYPE   f32 (default) or int8 (quantized projections, faster, approximate)
+  --max-tokens N tokens per sequence (default: what the model declares; up to its position
+                 table, or 4096 for encodings without one)
   --threads N    OpenMP threads
   --check-weights
                  stop with an error if any weight is NaN or Inf (a load-time scan)
@@ -33,7 +35,7 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
 
 int run_fill(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--top-k", "--dtype"});
+  options.insert({"--max-tokens", "--top-k", "--dtype"});
   const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text with a mask token, got " +

@@ -40,6 +40,8 @@ Without any positional encoding (--pe none) every head follows content exactly (
   --json          machine-readable report (blocks numbered 1 .. layers, heads 0 .. heads-1,
                   as --layer and --head count them in pair and attention)
   --svg FILE      the layers x heads grid, coloured by score, labelled
+  --max-tokens N  tokens per sequence (default: what the model declares; up to its position
+                  table, or 4096 for encodings without one)
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
 )HELP";
@@ -71,7 +73,7 @@ nlohmann::json head_json(const HeadScore& s) {
 
 int run_heads(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--text", "--sentences", "--seed", "--svg"});
+  options.insert({"--max-tokens", "--text", "--sentences", "--seed", "--svg"});
   const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.value("--text") && !args.positional().empty()) {
     throw UsageError("give texts as arguments or --text FILE, not both");

@@ -33,6 +33,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --head H        attention head 0 .. heads-1 for the attention drift (default: the mean)
   --pooling KIND  cls | mean | max | mean_sqrt_len | pooler for the sentence vectors (default: the
                   model's declared pooling, else mean)
+  --max-tokens N  tokens per sequence (default: what the model declares; up to its position
+                  table, or 4096 for encodings without one)
   --threads N     OpenMP threads
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
@@ -300,7 +302,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--layer", "--head", "--pooling", "--svg", "--dtype"});
+  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--dtype"});
   const Args args(arguments, with_model_flags({"--json", "--joint"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));

@@ -73,9 +73,23 @@ LoadedEncoder load_encoder(const Args& args) {
   }
   models::LoadOptions options;
   options.check_weights = args.flag("--check-weights");
-  return load_encoder(args.value("--model") ? std::filesystem::path(*args.value("--model"))
-                                            : default_model_directory(),
-                      pe, options, parse_dtype(args));
+  LoadedEncoder loaded =
+      load_encoder(args.value("--model") ? std::filesystem::path(*args.value("--model"))
+                                         : default_model_directory(),
+                   pe, options, parse_dtype(args));
+  if (args.value("--max-tokens")) {
+    const int limit = static_cast<int>(kMaxTokensPerSequence);
+    const int wanted = args.integer("--max-tokens", 0, 3, limit);
+    const int64_t positions = loaded.encoder.max_positions();
+    if (positions > 0 && wanted > positions) {
+      throw UsageError("--max-tokens " + std::to_string(wanted) + ": the " +
+                       to_string(loaded.encoder.position_kind()) + " encoding of " +
+                       loaded.model.directory.string() + " has " + std::to_string(positions) +
+                       " positions");
+    }
+    loaded.max_tokens = static_cast<size_t>(wanted);
+  }
+  return loaded;
 }
 
 bool parse_dtype(const Args& args) {
@@ -168,6 +182,7 @@ void check_stdout(int earlier_error) {
 }
 
 size_t max_tokens(const LoadedEncoder& loaded) {
+  if (loaded.max_tokens > 0) return loaded.max_tokens;
   return models::max_tokens(loaded.model, loaded.encoder);
 }
 

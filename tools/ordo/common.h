@@ -39,9 +39,11 @@ struct LoadedEncoder {
   models::LoadedModel model;
   Encoder encoder;
   double load_ms = 0.0;
+  size_t max_tokens = 0;  // --max-tokens, when given: replaces what the model declares
 };
 
-// Applies --threads, loads --model (or the default) and applies --pe and --check-weights.
+// Applies --threads, loads --model (or the default) and applies --pe, --check-weights and, for
+// the commands that take it, --max-tokens (checked against the encoding's positions).
 LoadedEncoder load_encoder(const Args& args);
 // Loads `directory`, optionally under another positional encoding.
 LoadedEncoder load_encoder(const std::filesystem::path& directory,
