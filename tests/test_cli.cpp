@@ -187,7 +187,7 @@ TEST(CliFill, TextColumnsAlignByDisplayWidth) {
   int wide_rows = 0;
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("  ", 0) != 0) continue;  // a prediction row
-    const size_t percent = line.find('%');  // numbers are right-aligned: '%' ends the column
+    const size_t percent = line.find('%');   // numbers are right-aligned: '%' ends the column
     size_t width = 0;
     bool wide = false;
     for (size_t i = 0; i < percent;) {
@@ -220,6 +220,34 @@ TEST(CliPair, SvgIsWellFormedAndLabelled) {
   EXPECT_EQ(std::system(check.c_str()), 0) << "xmllint rejected the SVG";
   expect_error({"pair", "--model", kTiny, "--svg", "/nonexistent/dir/x.svg", "a", "b"}, 1,
                "/nonexistent/dir/x.svg");
+}
+
+// Two texts with the same words are either a permutation of the same pieces or differ only by
+// the word-boundary marker (▁我 vs 我, with a tokenizer that adds a dummy prefix); either way
+// --align surface matches every token of A with its text in B.
+TEST(CliPair, AlignSurfaceMatchesTokensAcrossTheWordMarker) {
+  const auto run_pair_json = [](const std::vector<std::string>& arguments) {
+    const CliRun run = ordo(arguments);
+    EXPECT_EQ(run.status, 0) << run.err;
+    return nlohmann::json::parse(run.out);
+  };
+  const auto by_id = run_pair_json({"pair", "--json", "我吃饭了", "吃饭了我"});
+  EXPECT_TRUE(by_id["permutation_up_to_word_marker"].get<bool>());
+  EXPECT_EQ(by_id["align"], "id");
+  const auto by_surface =
+      run_pair_json({"pair", "--json", "--align", "surface", "我吃饭了", "吃饭了我"});
+  EXPECT_EQ(by_surface["align"], "surface");
+  EXPECT_EQ(by_surface["shared_tokens"].size(), by_surface["a"]["tokens"].size());
+  for (const auto& token : by_surface["shared_tokens"]) {
+    std::string a = by_surface["a"]["tokens"][token["index_a"].get<size_t>()];
+    std::string b = by_surface["b"]["tokens"][token["index_b"].get<size_t>()];
+    for (std::string* text : {&a, &b}) {
+      if (text->rfind("\xE2\x96\x81", 0) == 0) text->erase(0, 3);
+    }
+    EXPECT_EQ(a, b);
+  }
+  expect_error({"pair", "--align", "words", "a", "b"}, 2, "--align");
+  expect_error({"pair", "--align", "surface", "--joint", "a", "b"}, 2, "--joint");
 }
 
 TEST(CliPair, Errors) {

@@ -2,9 +2,11 @@
 // token they share moved between them — in its vector and in its attention row. Without a
 // positional encoding and with B a permutation of A nothing moves (self-attention is
 // permutation-equivariant); with one, word order shows.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +41,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
                   side by side, labelled with the tokens, and each shared token's drift
+  --align HOW     id (default): shared tokens are the same piece; surface: the same text
+                  without the word-boundary marker (so ▁我 and 我 match)
   --joint         encode A and B as one pair input ([CLS] A [SEP] B [SEP] with token types,
                   as a cross-encoder reads them) and compare each shared token's occurrence
                   in A with its occurrence in B; reports the cross-attention between them
@@ -114,7 +118,31 @@ void print_drift_table(const std::vector<TokenDrift>& drift,
 struct PairSettings {
   int layer = 0, head = -1;
   ForwardOptions forward;
+  bool align_surface = false;  // --align surface
 };
+
+// A token's text without SentencePiece's word-boundary marker "▁" in front ("" for "▁" alone).
+std::string surface(const std::string& token) {
+  static const std::string kMarker = "\xE2\x96\x81";
+  return token.rfind(kMarker, 0) == 0 ? token.substr(kMarker.size()) : token;
+}
+
+// One number per distinct surface text across both token lists, so that the id-based matching
+// and permutation test can run on surfaces.
+std::pair<std::vector<int32_t>, std::vector<int32_t>> surface_keys(
+    const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::map<std::string, int32_t> keys;
+  const auto key_of = [&](const std::vector<std::string>& tokens) {
+    std::vector<int32_t> out;
+    for (const std::string& token : tokens) {
+      out.push_back(keys.emplace(surface(token), static_cast<int32_t>(keys.size())).first->second);
+    }
+    return out;
+  };
+  auto ka = key_of(a);
+  auto kb = key_of(b);
+  return {ka, kb};
+}
 
 int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettings& settings) {
   const int layer = settings.layer, head = settings.head;
@@ -126,10 +154,33 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
   const int64_t hidden = loaded.encoder.hidden_size();
   const double sentence_cosine =
       cosine_similarity(output.pooled.data(), output.pooled.data() + hidden, hidden);
-  const auto drift = token_drift(output, match_shared_tokens(a.ids, b.ids), layer, head);
+  const auto [surface_a, surface_b] = surface_keys(a.tokens, b.tokens);
+  const auto& keys_a = settings.align_surface ? surface_a : a.ids;
+  const auto& keys_b = settings.align_surface ? surface_b : b.ids;
+  const auto drift = token_drift(output, match_shared_tokens(keys_a, keys_b), layer, head);
   double max_drift = 0;
   for (const auto& d : drift) max_drift = std::max(max_drift, d.l2);
   const bool permutation = is_permutation_of(a.ids, b.ids);
+  // Same words, different pieces: SentencePiece marks a word's start with "▁", which a text's
+  // first word may lack (我吃饭了: 我 vs 吃饭了我: ▁我 with a dummy prefix).
+  const auto words = [](const std::vector<std::string>& tokens) {
+    std::vector<std::string> out;  // a lone "▁" carries no text: left out
+    for (const std::string& token : tokens) {
+      if (!surface(token).empty()) out.push_back(surface(token));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const bool marker_only = !permutation && words(a.tokens) == words(b.tokens);
+  const std::string marker_note =
+      marker_only ? "A and B hold the same words, but not the same pieces: they differ by the "
+                    "word-boundary marker \xE2\x96\x81 (a piece with it and one without are "
+                    "different tokens to the model)" +
+                        std::string(settings.align_surface
+                                        ? "; tokens are matched by their text without it"
+                                        : "; --align surface matches tokens by their text "
+                                          "without it")
+                  : std::string();
   const std::string conclusion =
       verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind());
 
@@ -156,6 +207,8 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
         {"cosine", sentence_cosine},
         {"shared_tokens", shared_tokens_json(drift, a.tokens)},
         {"permutation", permutation},
+        {"permutation_up_to_word_marker", permutation || marker_only},
+        {"align", settings.align_surface ? "surface" : "id"},
         {"max_drift_l2", max_drift},
         {"verdict", conclusion}};
     std::cout << document.dump(2) << '\n';
@@ -172,6 +225,7 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
       layer, head < 0 ? "mean over heads" : ("head " + std::to_string(head)).c_str());
   print_drift_table(drift, a.tokens);
   std::printf("\nverdict: %s\n", conclusion.c_str());
+  if (marker_only) std::printf("note: %s\n", marker_note.c_str());
   return 0;
 }
 
@@ -302,7 +356,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--dtype"});
+  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--dtype", "--align"});
   const Args args(arguments, with_model_flags({"--json", "--joint"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
@@ -316,6 +370,14 @@ int run_pair(const std::vector<std::string>& arguments) {
   const int layers = static_cast<int>(loaded.encoder.num_layers());
   settings.layer = args.integer("--layer", layers, 0, layers);
   settings.head = args.integer("--head", -1, 0, static_cast<int>(loaded.encoder.num_heads()) - 1);
+  const std::string align = args.value("--align").value_or("id");
+  if (align != "id" && align != "surface") {
+    throw UsageError("--align: expected id or surface, got '" + align + "'");
+  }
+  settings.align_surface = align == "surface";
+  if (settings.align_surface && args.flag("--joint")) {
+    throw UsageError("--align surface goes with separate sentences, not --joint");
+  }
   return args.flag("--joint") ? run_joint(args, loaded, settings)
                               : run_separate(args, loaded, settings);
 }
