@@ -14,6 +14,30 @@ std::string number(double value) {
   return text;
 }
 
+// An axis label: as many decimals as the value needs, up to three (0.25 stays 0.25).
+std::string tick(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", value);
+  std::string out = text;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out == "-0" ? "0" : out;
+}
+
+// Width of a text in pixels at `size`, from its characters' East Asian widths: Latin about 0.6
+// of the font size, CJK and other wide characters a full em. An estimate with a margin (the
+// font is the viewer's), used so that no title, caption or legend runs off the drawing.
+double text_width(const std::string& text, double size) {
+  double ems = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    ems += length >= 3 ? 1.0 : 0.62;
+    i += length;
+  }
+  return ems * size * 1.05;
+}
+
 std::string rgb(double r, double g, double b) {
   char text[8];
   std::snprintf(text, sizeof text, "#%02x%02x%02x", static_cast<int>(r), static_cast<int>(g),
@@ -85,9 +109,35 @@ MapLayout layout(const Heatmap& map, size_t longest) {
           cell * static_cast<double>(map.rows())};
 }
 
+// The colour scale beside a map: a bar from the lowest to the highest value with its ticks.
+void draw_colour_scale(Canvas& svg, const Heatmap& map, double left, double top, double height) {
+  const double low = map.signed_values ? -1.0 : 0.0, width = 12;
+  constexpr int kSteps = 40;
+  svg.raw() << "<g shape-rendering=\"crispEdges\">\n";
+  for (int k = 0; k < kSteps; ++k) {
+    // Evenly spaced colours: unsigned maps colour by the square root of the value.
+    const double u = 1.0 - (1.0 - low) * (k + 0.5) / kSteps;
+    const double value = map.signed_values ? u : u * u;
+    svg.rect(left, top + height * k / kSteps, width, height / kSteps + 0.5,
+             heat_colour(static_cast<float>(value), map.signed_values));
+  }
+  svg.raw() << "</g>\n";
+  svg.raw() << "<rect x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
+            << number(width) << "\" height=\"" << number(height)
+            << "\" fill=\"none\" stroke=\"#888\"/>\n";
+  for (double value : map.signed_values ? std::vector<double>{1, 0.5, 0, -0.5, -1}
+                                        : std::vector<double>{1, 0.5, 0.25, 0.1, 0}) {
+    // Unsigned maps stretch small values (square root): the ticks sit where their colour is.
+    const double t = map.signed_values ? (1 - value) / 2 : 1 - std::sqrt(value);
+    svg.text(left + width + 4, top + height * t + 4, 10, tick(value));
+  }
+}
+
 void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double left, double top) {
   const size_t rows = map.rows(), columns = map.columns();
   svg.text(left, 76, 14, map.title, "font-weight=\"bold\"");
+  // Cells meet edge to edge without anti-aliased hairlines between them.
+  svg.raw() << "<g shape-rendering=\"crispEdges\">\n";
   for (size_t i = 0; i < rows; ++i) {
     const double offset = box.cell * static_cast<double>(i) + box.cell / 2;
     if (i % map.label_every == 0) {
@@ -107,6 +157,7 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
       }
     }
   }
+  svg.raw() << "</g>\n";
   for (size_t j = 0; j < columns; j += map.label_every) {
     const double offset = box.cell * static_cast<double>(j) + box.cell / 2;
     svg.rotated_text(left + offset + box.font / 3, top - 4, -60, box.font, map.column_label(j));
@@ -114,6 +165,7 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
   svg.raw() << "<rect x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
             << number(box.width) << "\" height=\"" << number(box.height)
             << "\" fill=\"none\" stroke=\"#888\"/>\n";
+  draw_colour_scale(svg, map, left + box.width + 8, top, std::max(box.height, 60.0));
 }
 
 void draw_bars(Canvas& svg, const Figure& figure, double top, double width) {
@@ -130,6 +182,12 @@ void draw_bars(Canvas& svg, const Figure& figure, double top, double width) {
   const double baseline = top + height;
   svg.line(left, baseline, left + bar_width * static_cast<double>(figure.bars.size()), baseline,
            "#444");
+  svg.line(left, top, left, baseline, "#444");  // the value axis, with three ticks
+  for (double fraction : {0.0, 0.5, 1.0}) {
+    const double y = baseline - height * fraction;
+    svg.line(left - 4, y, left, y, "#444");
+    svg.text(left - 8, y + 4, 11, tick(scale * fraction), "text-anchor=\"end\"");
+  }
   for (size_t i = 0; i < figure.bars.size(); ++i) {
     const Bar& bar = figure.bars[i];
     const double h = height * bar.value / scale, x = left + bar_width * static_cast<double>(i);
@@ -155,10 +213,10 @@ void draw_curves(Canvas& svg, const Figure& figure, double top) {
   svg.text(20, top - 16, 14, figure.curve_label, "font-weight=\"bold\"");
   svg.line(left, top + height, left + width, top + height, "#444");
   svg.line(left, top, left, top + height, "#444");
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double y = low + (high - low) * tick / 4;
+  for (int step = 0; step <= 4; ++step) {
+    const double y = low + (high - low) * step / 4;
     svg.line(left - 4, py(y), left, py(y), "#444");
-    svg.text(left - 8, py(y) + 4, 11, number(y), "text-anchor=\"end\"");
+    svg.text(left - 8, py(y) + 4, 11, tick(y), "text-anchor=\"end\"");
   }
   for (size_t x = 0; x < points; x += std::max<size_t>(1, (points - 1) / 8)) {
     svg.text(px(x), top + height + 16, 11, std::to_string(figure.x_first + static_cast<int64_t>(x)),
@@ -210,7 +268,7 @@ std::string xml_escape(const std::string& text) {
 std::string render_svg(const Figure& figure) {
   size_t longest = 1;
   for (const auto& map : figure.maps) longest = std::max({longest, map.rows(), map.columns()});
-  const double label_width = 90, maps_top = 150, gap = 60;
+  const double label_width = 90, maps_top = 150, gap = 80;  // gap: the colour scale too
   double width = 20, maps_bottom = 60;
   std::vector<MapLayout> boxes;
   for (const auto& map : figure.maps) {
@@ -219,18 +277,26 @@ std::string render_svg(const Figure& figure) {
     maps_bottom = std::max(maps_bottom, maps_top + boxes.back().height);
   }
   // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
-  const double bars_top = maps_bottom + 50;
+  const double bars_top = std::max(maps_bottom, maps_top + 60) + 50;
   const double curves_top = figure.bars.empty() ? bars_top : bars_top + 290;
   const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
   width = std::max(width, figure.curves.empty() ? 400.0 : 800.0);
+  // Nothing may run off the right edge: titles, the caption, the curves' legend.
+  width = std::max({width, 40 + text_width(figure.title, 18), 40 + text_width(figure.caption, 13)});
+  for (const auto& map : figure.maps)
+    width = std::max(width, 20 + label_width + text_width(map.title, 14));
+  for (const auto& curve : figure.curves)
+    width = std::max(width, 706 + text_width(curve.name, 12) + 20);
+  width = std::max(width, 40 + text_width(figure.bar_label + " (largest 0.000000)", 14));
+  width = std::max(width, 40 + text_width(figure.curve_label, 14));
 
   Canvas svg;
-  svg.raw() << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << number(width)
-            << "\" height=\"" << number(height) << "\" viewBox=\"0 0 " << number(width) << ' '
-            << number(height)
-            << "\" font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif\">\n"
-            << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  svg.raw()
+      << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << number(width) << "\" height=\""
+      << number(height) << "\" viewBox=\"0 0 " << number(width) << ' ' << number(height)
+      << "\" font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei','DejaVu Sans',sans-serif\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg.text(20, 28, 18, figure.title, "font-weight=\"bold\"");
   svg.text(20, 50, 13, figure.caption, "fill=\"#444\"");
   double left = 20 + label_width;
