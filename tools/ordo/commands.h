@@ -11,6 +11,7 @@ extern const char* const kFillHelp;
 extern const char* const kAttentionHelp;
 extern const char* const kPeHelp;
 extern const char* const kComparePeHelp;
+extern const char* const kTokenizeHelp;
 
 int run_encode(const std::vector<std::string>& arguments);
 int run_bench(const std::vector<std::string>& arguments);
@@ -19,5 +20,6 @@ int run_fill(const std::vector<std::string>& arguments);
 int run_attention(const std::vector<std::string>& arguments);
 int run_pe(const std::vector<std::string>& arguments);
 int run_compare_pe(const std::vector<std::string>& arguments);
+int run_tokenize(const std::vector<std::string>& arguments);
 
 }  // namespace ordo::cli

@@ -28,6 +28,7 @@ commands:
               sensitivity, position similarity (default: the two bundled models)
   encode      texts, a file of lines or token ids -> hidden states or sentence vectors
   fill        predict the [MASK] tokens of a text with the model's MLM head
+  tokenize    a tokenizer's pieces, ids, token types and offsets for texts; ids -> text
   bench       time the forward pass
 
 `ordo <command> --help` describes each command.
@@ -47,6 +48,7 @@ const Command kCommands[] = {
     {"pe", ordo::cli::run_pe, &ordo::cli::kPeHelp},
     {"compare-pe", ordo::cli::run_compare_pe, &ordo::cli::kComparePeHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
+    {"tokenize", ordo::cli::run_tokenize, &ordo::cli::kTokenizeHelp},
 };
 
 // Between two primitives of a forward pass the OpenMP threads wait a few microseconds, and how
