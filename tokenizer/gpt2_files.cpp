@@ -45,13 +45,21 @@ nlohmann::json gpt2_tokenizer_json(const std::filesystem::path& vocab_json,
                   ": expected two pieces separated by one space");
     merges.push_back(line);
   }
-  const std::string bos = special(settings, "bos_token", "<s>");
-  const std::string eos = special(settings, "eos_token", "</s>");
+  // GPT-2 itself (no <s> and </s>, or declared so) has no template; RoBERTa and its kin do.
+  const std::string tokenizer_class =
+      settings.contains("tokenizer_class") && settings["tokenizer_class"].is_string()
+          ? settings["tokenizer_class"].get<std::string>()
+          : "";
   const std::string cls = special(settings, "cls_token", "<s>");
   const std::string sep = special(settings, "sep_token", "</s>");
-  const std::string unk = special(settings, "unk_token", "<unk>");
-  const std::string pad = special(settings, "pad_token", "<pad>");
-  const std::string mask = special(settings, "mask_token", "<mask>");
+  const bool gpt2 = tokenizer_class.rfind("GPT2Tokenizer", 0) == 0 || !vocab.contains(cls) ||
+                    !vocab.contains(sep);
+  const char* fallback = gpt2 ? "<|endoftext|>" : nullptr;
+  const std::string bos = special(settings, "bos_token", fallback ? fallback : "<s>");
+  const std::string eos = special(settings, "eos_token", fallback ? fallback : "</s>");
+  const std::string unk = special(settings, "unk_token", fallback ? fallback : "<unk>");
+  const std::string pad = special(settings, "pad_token", fallback ? fallback : "<pad>");
+  const std::string mask = special(settings, "mask_token", fallback ? fallback : "<mask>");
   const bool add_prefix_space =
       settings.contains("add_prefix_space") && settings["add_prefix_space"].is_boolean()
           ? settings["add_prefix_space"].get<bool>()
@@ -70,11 +78,22 @@ nlohmann::json gpt2_tokenizer_json(const std::filesystem::path& vocab_json,
     added.push_back({{"id", id_of(token)},
                      {"content", token},
                      {"single_word", false},
-                     {"lstrip", token == mask},
+                     {"lstrip", !gpt2 && token == mask},
                      {"rstrip", false},
                      {"normalized", false},
                      {"special", true}});
   }
+  // As transformers' GPT2Converter and RobertaConverter write them.
+  const nlohmann::json post_processor =
+      gpt2 ? nlohmann::json{{"type", "ByteLevel"},
+                            {"add_prefix_space", true},
+                            {"trim_offsets", false},
+                            {"use_regex", true}}
+           : nlohmann::json{{"type", "RobertaProcessing"},
+                            {"sep", {sep, id_of(sep)}},
+                            {"cls", {cls, id_of(cls)}},
+                            {"trim_offsets", true},
+                            {"add_prefix_space", add_prefix_space}};
   return {
       {"added_tokens", added},
       {"normalizer", nullptr},
@@ -83,12 +102,7 @@ nlohmann::json gpt2_tokenizer_json(const std::filesystem::path& vocab_json,
         {"add_prefix_space", add_prefix_space},
         {"trim_offsets", true},
         {"use_regex", true}}},
-      {"post_processor",
-       {{"type", "RobertaProcessing"},
-        {"sep", {sep, id_of(sep)}},
-        {"cls", {cls, id_of(cls)}},
-        {"trim_offsets", true},
-        {"add_prefix_space", add_prefix_space}}},
+      {"post_processor", post_processor},
       {"decoder", {{"type", "ByteLevel"}}},
       {"model",
        {{"type", "BPE"},

@@ -35,9 +35,11 @@ bool is_word_char(char32_t c) {
 
 namespace {
 
-// Rust's char::is_other: categories Cc, Cf, Cn, Co, Cs.
+// The unicode_categories crate's is_other, which tokenizers uses: Cc, Cf, Co, Cs. Its tables
+// come from UnicodeData.txt, which lists no Cn character, so unassigned code points (U+FFFF)
+// are not "other" there and BertNormalizer keeps them.
 bool is_other(char32_t c) {
-  return (U_GET_GC_MASK(c) & U_GC_C_MASK) != 0;
+  return (U_GET_GC_MASK(c) & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK | U_GC_CS_MASK)) != 0;
 }
 
 bool is_chinese_char(char32_t c) {  // tokenizers' normalizers/bert.rs, ranges as written there
