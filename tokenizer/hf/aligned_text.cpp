@@ -65,12 +65,18 @@ AlignedText AlignedText::slice(size_t begin, size_t end) const {
 
 void AlignedText::push(char32_t c, Span source) {
   append_utf8(text_, c);
-  source_.resize(text_.size(), source);
+  while (source_.size() < text_.size()) source_.push_back(source);
 }
 
 void AlignedText::push_bytes(std::string_view utf8, Span source) {
   text_ += utf8;
-  source_.resize(text_.size(), source);
+  while (source_.size() < text_.size()) source_.push_back(source);
+}
+
+void AlignedText::append(const AlignedText& other, size_t begin, size_t end) {
+  text_.append(other.text_, begin, end - begin);
+  source_.insert(source_.end(), other.source_.begin() + static_cast<ptrdiff_t>(begin),
+                 other.source_.begin() + static_cast<ptrdiff_t>(end));
 }
 
 void AlignedText::reserve(size_t bytes) {

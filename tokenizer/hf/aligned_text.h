@@ -36,6 +36,8 @@ class AlignedText {
   // Appends one code point that came from `source`.
   void push(char32_t c, Span source);
   void push_bytes(std::string_view utf8, Span source);
+  // Appends bytes [begin, end) of `other` with their spans.
+  void append(const AlignedText& other, size_t begin, size_t end);
   void reserve(size_t bytes);
   // The span of the code point starting at byte i.
   Span source_at(size_t i) const { return source_[i]; }
@@ -45,19 +47,32 @@ class AlignedText {
   std::vector<Span> source_;  // one per byte of text_
 };
 
-// Rebuilds `text` code point by code point: `map(c, out)` appends what c becomes (nothing to
-// drop it), every output character keeping c's original span.
+// Rebuilds `text` code point by code point: `map(c, emit)` emits what c becomes (up to four
+// characters; none drops it), every output character keeping c's original span. The text is
+// copied only from the first character that changes.
 template <typename Map>
 void transform(AlignedText& text, Map map) {
   AlignedText out;
-  out.reserve(text.size());
+  bool changed = false;
   const std::string& bytes = text.text();
   for (size_t i = 0; i < bytes.size();) {
+    const size_t begin = i;
     const Span source = text.source_at(i);
     const char32_t c = next_code_point(bytes, i);
-    map(c, [&](char32_t produced) { out.push(produced, source); });
+    char32_t produced[4];
+    size_t count = 0;
+    map(c, [&](char32_t p) {
+      if (count < 4) produced[count++] = p;
+    });
+    if (!changed) {
+      if (count == 1 && produced[0] == c) continue;
+      changed = true;
+      out.reserve(bytes.size() + 8);
+      out.append(text, 0, begin);
+    }
+    for (size_t k = 0; k < count; ++k) out.push(produced[k], source);
   }
-  text = std::move(out);
+  if (changed) text = std::move(out);
 }
 
 }  // namespace ordo::tokenizer::hf

@@ -53,16 +53,13 @@ bool is_chinese_char(char32_t c) {  // tokenizers' normalizers/bert.rs, ranges a
 template <typename Emit>
 void lowercase(char32_t c, Emit emit) {
   if (c < 0x80) return emit(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  const UChar32 simple = u_tolower(static_cast<UChar32>(c));
-  icu::UnicodeString one(static_cast<UChar32>(c));
-  one.toLower(icu::Locale::getRoot());
-  if (one.length() == U16_LENGTH(simple) && one.char32At(0) == simple)
-    return emit(static_cast<char32_t>(simple));
-  for (int32_t i = 0; i < one.length();) {
-    const UChar32 lowered = one.char32At(i);
-    emit(static_cast<char32_t>(lowered));
-    i += U16_LENGTH(lowered);
+  // SpecialCasing.txt has one unconditional lowercase mapping longer than a character; every
+  // other one is UnicodeData's simple mapping.
+  if (c == 0x130) {
+    emit('i');
+    return emit(0x307);
   }
+  emit(static_cast<char32_t>(u_tolower(static_cast<UChar32>(c))));
 }
 
 enum class Form { nfc, nfd, nfkc, nfkd };
@@ -94,9 +91,11 @@ const icu::Normalizer2& icu_normalizer(Form form) {
 void normalize_form(AlignedText& text, Form form) {
   const icu::Normalizer2& normalizer = icu_normalizer(form);
   const std::string& bytes = text.text();
-  bool ascii = true;
-  for (char c : bytes) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (ascii) return;  // every normal form leaves ASCII alone
+  UErrorCode check = U_ZERO_ERROR;
+  if (normalizer.isNormalizedUTF8(
+          icu::StringPiece(bytes.data(), static_cast<int32_t>(bytes.size())), check) &&
+      U_SUCCESS(check))
+    return;
   AlignedText out;
   out.reserve(bytes.size());
   size_t chunk = 0;
@@ -219,19 +218,15 @@ class Replace : public Normalizer {
     AlignedText out;
     size_t previous = 0;
     for (const Span& match : matches) {
-      append(out, text, previous, match.begin);
+      out.append(text, previous, match.begin);
       if (match.end > match.begin) out.push_bytes(content_, text.original(match.begin, match.end));
       previous = match.end;
     }
-    append(out, text, previous, text.size());
+    out.append(text, previous, text.size());
     text = std::move(out);
   }
 
  private:
-  static void append(AlignedText& out, const AlignedText& text, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i)
-      out.push_bytes(text.text().substr(i, 1), text.source_at(i));
-  }
   Pattern pattern_;
   std::string content_;
 };
@@ -243,8 +238,7 @@ class Prepend : public Normalizer {
     if (text.empty()) return;
     AlignedText out;
     out.push_bytes(prefix_, text.original(0, 0));
-    for (size_t i = 0; i < text.size(); ++i)
-      out.push_bytes(text.text().substr(i, 1), text.source_at(i));
+    out.append(text, 0, text.size());
     text = std::move(out);
   }
 

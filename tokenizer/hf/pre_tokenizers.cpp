@@ -153,8 +153,7 @@ class ByteLevel : public PreTokenizer {
         AlignedText prefixed;
         prefixed.reserve(text.size() + 1);
         prefixed.push(' ', text.original(0, 0));
-        for (size_t i = 0; i < text.size(); ++i)
-          prefixed.push_bytes(std::string_view(text.text()).substr(i, 1), text.source_at(i));
+        prefixed.append(text, 0, text.size());
         text = std::move(prefixed);
       }
       if (!use_regex_) {

@@ -1,5 +1,7 @@
 // WordPiece as tokenizers/src/models/wordpiece: the longest vocabulary prefix, then the longest
 // "##"-prefixed continuation, and the whole word as the unknown token when any part fails.
+#include <algorithm>
+
 #include "json_node.h"
 #include "models.h"
 #include "ordo/error.h"
@@ -24,6 +26,7 @@ class WordPiece : public Model {
     for (const auto& [token, id] : vocab.value().items()) {
       const JsonNode entry = vocab.member(token, id);
       vocab_.add(token, entry.integer(0, kMaxVocabularyId), entry);
+      longest_ = std::max(longest_, token.size());
     }
     const auto unknown = vocab_.find(unknown_);
     if (!unknown) node.at("unk_token").fail("'" + unknown_ + "' is not in the vocabulary");
@@ -40,7 +43,11 @@ class WordPiece : public Model {
     }
     std::string candidate;
     for (size_t start = 0; start < word.size();) {
-      size_t end = word.size();
+      // No piece is longer than the longest token: start there (same result, fewer lookups).
+      size_t end = std::min(word.size(), start + longest_);
+      while (end > start && end < word.size() &&
+             (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80)
+        --end;
       std::optional<int32_t> found;
       while (start < end) {
         candidate.clear();
@@ -65,6 +72,7 @@ class WordPiece : public Model {
   std::string unknown_;
   std::string prefix_;
   size_t max_chars_;
+  size_t longest_ = 0;  // bytes of the longest token
   int32_t unknown_id_ = 0;
 };
 
