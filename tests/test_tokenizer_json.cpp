@@ -622,6 +622,25 @@ TEST(TokenizerJson, OffsetsPointIntoTheOriginalText) {
   EXPECT_EQ(bytes.end.back(), 5u);
 }
 
+// RoBERTa's vocab.json + merges.txt as transformers' RobertaConverter reads them: byte-level
+// BPE without a prefix space, <s> A </s></s> B </s> all of type 0, <mask> taking the spaces
+// before it (lstrip). Expected ids worked out by hand.
+TEST(TokenizerJson, RobertaVocabAndMergesFiles) {
+  ScratchDir scratch;
+  scratch.write("vocab.json", R"({"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "a": 4,
+                                  "\u0120": 5, "\u0120a": 6, "<mask>": 7})");
+  scratch.write("merges.txt", "#version: 0.2\n\u0120 a\n");
+  const Tokenizer roberta = Tokenizer::from_directory(scratch.path());
+  ASSERT_TRUE(roberta.is_tokenizer_json());
+  const Encoding pair = roberta.encode_pair("a", "a a");
+  EXPECT_EQ(pair.ids, (std::vector<int32_t>{0, 4, 2, 2, 4, 6, 2}));
+  EXPECT_EQ(pair.token_types, (std::vector<int32_t>(7, 0)));
+  const Encoding masked = roberta.encode_masked("a  <mask>");
+  EXPECT_EQ(masked.ids, (std::vector<int32_t>{0, 4, 7, 2}));
+  EXPECT_EQ(roberta.mask_id(), std::optional<int32_t>(7));
+  EXPECT_EQ(roberta.decode(pair.ids), "aa a");
+}
+
 TEST(TokenizerJson, DiscoveryPrefersTokenizerJsonAndListsTheFileNames) {
   ScratchDir scratch;
   for (const char* name : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
