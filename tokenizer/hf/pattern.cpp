@@ -4,20 +4,19 @@
 #include <unicode/utext.h>
 
 #include <algorithm>
-#include <atomic>
-#include <unordered_map>
+#include <mutex>
 
 #include "json_node.h"
 #include "ordo/error.h"
 
 namespace ordo::tokenizer::hf {
-namespace {
+struct Regex::Matchers {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<icu::RegexMatcher>> idle;
+};
 
-std::atomic<uint64_t> next_serial{1};
-
-}  // namespace
-
-Regex::Regex(const std::string& pattern, const JsonNode& where) : serial_(next_serial++) {
+Regex::Regex(const std::string& pattern, const JsonNode& where)
+    : matchers_(std::make_unique<Matchers>()) {
   UErrorCode status = U_ZERO_ERROR;
   UParseError parse{};
   pattern_.reset(
@@ -32,27 +31,26 @@ Regex::~Regex() = default;
 Regex::Regex(Regex&&) noexcept = default;
 Regex& Regex::operator=(Regex&&) noexcept = default;
 
-icu::RegexMatcher& Regex::matcher() const {
-  // Keyed by a serial, never reused, rather than by address: a pattern freed and another
-  // allocated at the same address must not find the old matcher.
-  thread_local std::unordered_map<uint64_t, std::unique_ptr<icu::RegexMatcher>> matchers;
-  auto& slot = matchers[serial_];
-  if (!slot) {
-    UErrorCode status = U_ZERO_ERROR;
-    slot.reset(pattern_->matcher(status));
-    if (U_FAILURE(status) || !slot)
-      throw Error(std::string("ICU cannot create a regex matcher: ") + u_errorName(status));
-  }
-  return *slot;
-}
-
 void Regex::find_all(std::string_view text, std::vector<Span>& out) const {
   out.clear();
   if (text.empty()) return;
+  std::unique_ptr<icu::RegexMatcher> matcher;
+  {
+    std::lock_guard<std::mutex> lock(matchers_->mutex);
+    if (!matchers_->idle.empty()) {
+      matcher = std::move(matchers_->idle.back());
+      matchers_->idle.pop_back();
+    }
+  }
   UErrorCode status = U_ZERO_ERROR;
+  if (!matcher) {
+    matcher.reset(pattern_->matcher(status));
+    if (U_FAILURE(status) || !matcher)
+      throw Error(std::string("ICU cannot create a regex matcher: ") + u_errorName(status));
+  }
   UText utext = UTEXT_INITIALIZER;
   utext_openUTF8(&utext, text.data(), static_cast<int64_t>(text.size()), &status);
-  icu::RegexMatcher& m = matcher();
+  icu::RegexMatcher& m = *matcher;
   m.reset(&utext);
   while (U_SUCCESS(status) && m.find(status)) {
     const int64_t begin = m.start64(status), end = m.end64(status);
@@ -61,6 +59,10 @@ void Regex::find_all(std::string_view text, std::vector<Span>& out) const {
   }
   m.reset(icu::UnicodeString());  // drop the reference to `text` before it goes away
   utext_close(&utext);
+  {
+    std::lock_guard<std::mutex> lock(matchers_->mutex);
+    matchers_->idle.push_back(std::move(matcher));
+  }
   if (U_FAILURE(status))
     throw Error(std::string("ICU regex search failed: ") + u_errorName(status));
 }

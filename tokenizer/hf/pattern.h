@@ -32,9 +32,9 @@ class Regex {
   void find_all(std::string_view text, std::vector<Span>& out) const;
 
  private:
-  icu::RegexMatcher& matcher() const;  // one per thread: ICU matchers are not thread-safe
+  struct Matchers;  // idle matchers, taken one per call: an ICU matcher is not thread-safe
   std::unique_ptr<icu::RegexPattern> pattern_;
-  uint64_t serial_ = 0;
+  std::unique_ptr<Matchers> matchers_;
 };
 
 // A tokenizer.json pattern: {"String": "..."} (a literal) or {"Regex": "..."}.
