@@ -310,6 +310,70 @@ def tokenizer_seeds():
     return seeds
 
 
+def tokenizer_json_seeds():
+    """Small tokenizer.json files, one per model type and a spread of the pipeline's parts, and
+    a few broken ones (the loader's error paths)."""
+    def seed(document, text=None):
+        data = json.dumps(document, ensure_ascii=False).encode()
+        return data + (b"\n@@\n" + text.encode() if text is not None else b"")
+    bar = "\u2581"
+    letters = {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "a": 3, "b": 4, "ab": 5, "c": 6, "<0x61>": 7}
+    bpe = {"type": "BPE", "vocab": letters, "merges": ["a b", ["ab", "c"]][:1],
+           "unk_token": "[UNK]", "fuse_unk": True, "byte_fallback": True}
+    template = {"type": "TemplateProcessing",
+                "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}},
+                           {"Sequence": {"id": "A", "type_id": 0}},
+                           {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+                "pair": [{"Sequence": {"id": "A", "type_id": 0}},
+                         {"Sequence": {"id": "B", "type_id": 1}}],
+                "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [1], "tokens": ["[CLS]"]},
+                                   "[SEP]": {"id": "[SEP]", "ids": [2], "tokens": ["[SEP]"]}}}
+    added = [{"id": 1, "content": "[CLS]", "special": True, "normalized": False},
+             {"id": 8, "content": "<m>", "special": True, "lstrip": True, "rstrip": True,
+              "normalized": False},
+             {"id": 9, "content": "ab", "single_word": True, "normalized": True}]
+    return [
+        ("bpe_template", seed({"added_tokens": added, "normalizer": {"type": "Sequence",
+          "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"},
+                          {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+          "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+              {"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "MergedWithNext",
+               "invert": False}, {"type": "Digits", "individual_digits": True}]},
+          "model": bpe, "post_processor": template,
+          "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"},
+                                                         {"type": "Fuse"}]}}, "ab <m> abc")),
+        ("bytelevel", seed({"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": True},
+                            "model": {"type": "BPE", "vocab": {"\u0120a": 0, "a": 1},
+                                      "merges": []},
+                            "post_processor": {"type": "ByteLevel", "trim_offsets": True},
+                            "decoder": {"type": "ByteLevel"}})),
+        ("wordpiece", seed({"normalizer": {"type": "BertNormalizer", "lowercase": True},
+                            "pre_tokenizer": {"type": "BertPreTokenizer"},
+                            "model": {"type": "WordPiece", "unk_token": "[UNK]",
+                                      "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "hello": 3,
+                                                "##s": 4, ",": 5}},
+                            "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 2],
+                                               "cls": ["[CLS]", 1]},
+                            "decoder": {"type": "WordPiece", "prefix": "##"}}, "Hellos, x")),
+        ("unigram", seed({"pre_tokenizer": {"type": "Metaspace", "replacement": bar,
+                                            "prepend_scheme": "first", "split": True},
+                          "model": {"type": "Unigram", "unk_id": 0, "byte_fallback": True,
+                                    "vocab": [["<unk>", 0.0], [bar + "a", -1.0], ["b", -2.0],
+                                              ["<0x63>", -5.0]]},
+                          "post_processor": {"type": "RobertaProcessing", "sep": ["b", 2],
+                                             "cls": ["<unk>", 0]},
+                          "decoder": {"type": "Metaspace", "replacement": bar}}, "a b c")),
+        ("scripts_whitespace", seed({"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "UnicodeScripts"}, {"type": "Whitespace"}, {"type": "Punctuation"}]},
+            "model": bpe})),
+        ("bad_regex", seed({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(a"},
+                                              "behavior": "Removed"}, "model": bpe})),
+        ("bad_merge", seed({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a z"]}})),
+        ("bad_type", seed({"model": {"type": "WordLevel", "vocab": {}}})),
+        ("bad_ids", seed({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}, "merges": []}})),
+    ]
+
+
 def cli_args_seeds():
     def args(*arguments):
         return b"\0".join(a.encode() for a in arguments)
@@ -352,6 +416,7 @@ def main():
     total += write_corpus("config", config_seeds())
     total += write_corpus("model_dir", model_dir_seeds(rng))
     total += write_corpus("tokenizer", tokenizer_seeds())
+    total += write_corpus("tokenizer_json", tokenizer_json_seeds())
     total += write_corpus("cli_args", cli_args_seeds())
     print("seed corpora: %d bytes" % total, file=sys.stderr)
 

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 
+#include "gpt2_files.h"
+#include "hf/hf_tokenizer.h"
 #include "ordo/error.h"
 #include "utf8.h"
 
@@ -51,14 +53,17 @@ constexpr Layout kSentencePieceLayouts[] = {
     {"spiece.model", IdScheme::native, Template::bert},
     {"source.spm", IdScheme::vocab_json, Template::marian}};
 constexpr const char* kWordPieceFile = "vocab.txt";
+constexpr const char* kTokenizerJson = "tokenizer.json";
+constexpr const char* kMergesFile = "merges.txt";  // with vocab.json: GPT-2 style BPE
 
 }  // namespace
 
 const std::vector<std::string>& tokenizer_file_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
+    std::vector<std::string> out{kTokenizerJson};
     for (const Layout& layout : kSentencePieceLayouts) out.emplace_back(layout.file);
     out.emplace_back(kWordPieceFile);
+    out.emplace_back(kMergesFile);
     return out;
   }();
   return names;
@@ -81,6 +86,19 @@ Tokenizer::Tokenizer(std::unique_ptr<SentencePieceModel> model, IdScheme scheme,
 
 Tokenizer::Tokenizer(std::unique_ptr<WordPieceModel> model)
     : wordpiece_(std::move(model)), family_(Template::bert) {}
+
+Tokenizer::Tokenizer(std::unique_ptr<hf::HfTokenizer> tokenizer)
+    : hf_(std::move(tokenizer)), family_(Template::bert) {
+  if (hf_->truncation_max_length()) model_max_length_ = *hf_->truncation_max_length();
+  // The mask token when no tokenizer_config.json names it: BERT's, else RoBERTa's.
+  if (!hf_->token_to_id(specials_.mask) && hf_->token_to_id("<mask>")) specials_.mask = "<mask>";
+}
+
+Tokenizer Tokenizer::from_path(const std::filesystem::path& path) {
+  if (std::filesystem::is_directory(path)) return from_directory(path);
+  if (!std::filesystem::exists(path)) throw Error(path.string() + ": file not found");
+  return Tokenizer(hf::HfTokenizer::from_file(path));
+}
 
 Tokenizer::~Tokenizer() = default;
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
@@ -118,6 +136,8 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     }
     return tokenizer;
   };
+  if (std::filesystem::exists(directory / kTokenizerJson))
+    return configure(Tokenizer(hf::HfTokenizer::from_file(directory / kTokenizerJson)));
   for (const Layout& layout : kSentencePieceLayouts) {
     const auto path = directory / layout.file;
     if (!std::filesystem::exists(path)) continue;
@@ -158,9 +178,15 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     if (const auto unknown = token_field(settings, "unk_token")) options.unknown = *unknown;
     return configure(Tokenizer(std::make_unique<WordPieceModel>(directory / "vocab.txt", options)));
   }
+  if (std::filesystem::exists(directory / kMergesFile)) {
+    const auto label = (directory / "vocab.json").string() + " + " + kMergesFile;
+    return configure(Tokenizer(std::make_unique<hf::HfTokenizer>(
+        gpt2_tokenizer_json(directory / "vocab.json", directory / kMergesFile, settings), label)));
+  }
   throw Error(directory.string() +
-              ": no tokenizer found (looked for tokenizer.model, sentencepiece.bpe.model, "
-              "spiece.model, source.spm + vocab.json, vocab.txt)");
+              ": no tokenizer found (looked for tokenizer.json, tokenizer.model, "
+              "sentencepiece.bpe.model, spiece.model, source.spm + vocab.json, vocab.txt, "
+              "vocab.json + merges.txt)");
 }
 
 void Tokenizer::set_special_token(const std::string& role, const std::string& token) {
@@ -175,6 +201,7 @@ void Tokenizer::set_special_token(const std::string& role, const std::string& to
 }
 
 std::optional<int32_t> Tokenizer::mask_id() const {
+  if (hf_) return hf_->token_to_id(specials_.mask);
   if (wordpiece_) {
     const int id = wordpiece_->id(specials_.mask);
     return id < 0 ? std::nullopt : std::optional<int32_t>(id);
@@ -184,24 +211,30 @@ std::optional<int32_t> Tokenizer::mask_id() const {
 }
 
 const SentencePieceModel& Tokenizer::model() const {
-  if (!model_) throw Error(path().string() + ": a WordPiece tokenizer has no SentencePiece model");
+  if (!model_) throw Error(path().string() + ": this tokenizer has no SentencePiece model");
   return *model_;
 }
 
 const IdMapper& Tokenizer::ids() const {
-  if (!mapper_) throw Error(path().string() + ": a WordPiece tokenizer has no SentencePiece ids");
+  if (!mapper_) throw Error(path().string() + ": this tokenizer has no SentencePiece ids");
   return *mapper_;
 }
 
-const std::filesystem::path& Tokenizer::path() const {
+std::filesystem::path Tokenizer::path() const {
+  if (hf_) return hf_->label();
   return wordpiece_ ? wordpiece_->path() : model_->path();
 }
 
 std::string Tokenizer::token(int32_t id) const {
+  if (hf_) {
+    if (auto token = hf_->id_to_token(id)) return *token;
+    throw Error(hf_->label() + ": id " + std::to_string(id) + " is not in the vocabulary");
+  }
   return wordpiece_ ? wordpiece_->token(id) : mapper_->token(id);
 }
 
 int32_t Tokenizer::vocab_size() const {
+  if (hf_) return hf_->vocab_size();
   return wordpiece_ ? wordpiece_->size() : mapper_->vocab_size();
 }
 
@@ -262,6 +295,10 @@ std::vector<Piece> Tokenizer::pieces(std::string_view text) const {
 }
 
 int32_t Tokenizer::special_id(const std::string& token) const {
+  if (hf_) {
+    if (const auto id = hf_->token_to_id(token)) return *id;
+    throw Error(hf_->label() + ": special token '" + token + "' is not in the vocabulary");
+  }
   if (!wordpiece_) return mapper_->special_id(token);
   const int id = wordpiece_->id(token);
   if (id < 0)
@@ -286,10 +323,12 @@ size_t Tokenizer::special_count(bool pair) const {
   return 0;
 }
 
-Encoding Tokenizer::encode(std::string_view text, size_t max_length, Truncation truncation) const {
+Encoding Tokenizer::encode(std::string_view text, size_t max_length, Truncation truncation,
+                           bool add_special_tokens) const {
+  if (hf_) return build_hf(text, nullptr, max_length, truncation, add_special_tokens);
   const std::vector<Piece> text_pieces = pieces(text);
   const std::vector<Piece>* both[2] = {&text_pieces, nullptr};
-  return build(both, max_length, truncation);
+  return build(both, max_length, truncation, add_special_tokens);
 }
 
 // Stands for the mask token among the pieces of a text; never a SentencePiece id.
@@ -300,6 +339,8 @@ Encoding Tokenizer::encode_masked(std::string_view text, size_t max_length,
   const auto mask = mask_id();
   if (!mask)
     throw Error(path().string() + ": the tokenizer has no mask token '" + specials_.mask + "'");
+  // tokenizer.json lists the mask among its added tokens, which are found in the text anyway.
+  if (hf_) return build_hf(text, nullptr, max_length, truncation, true);
   std::vector<Piece> text_pieces;
   size_t start = 0;
   while (true) {
@@ -320,31 +361,88 @@ Encoding Tokenizer::encode_masked(std::string_view text, size_t max_length,
 }
 
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second, size_t max_length,
-                                Truncation truncation) const {
+                                Truncation truncation, bool add_special_tokens) const {
+  if (hf_) return build_hf(first, &second, max_length, truncation, add_special_tokens);
   const std::vector<Piece> a = pieces(first);
   const std::vector<Piece> b = pieces(second);
   const std::vector<Piece>* both[2] = {&a, &b};
-  return build(both, max_length, truncation);
+  return build(both, max_length, truncation, add_special_tokens);
+}
+
+namespace {
+
+// How many tokens of each text to keep so that they and `specials` fit `max_length`: longest
+// first, one token at a time, ties from the second text (as Hugging Face does).
+size_t truncate(size_t keep[2], size_t specials, size_t max_length, Truncation truncation) {
+  size_t dropped = 0;
+  if (max_length == 0 || keep[0] + keep[1] + specials <= max_length) return dropped;
+  if (truncation == Truncation::error || max_length < specials) {
+    throw Error("input has " + std::to_string(keep[0] + keep[1] + specials) +
+                " tokens but the limit is " + std::to_string(max_length));
+  }
+  while (keep[0] + keep[1] + specials > max_length) {
+    --keep[keep[0] > keep[1] ? 0 : 1];
+    ++dropped;
+  }
+  return dropped;
+}
+
+}  // namespace
+
+Encoding Tokenizer::build_hf(std::string_view first, const std::string_view* second,
+                             size_t max_length, Truncation truncation,
+                             bool add_special_tokens) const {
+  const std::string_view texts[2] = {first, second ? *second : std::string_view()};
+  std::vector<hf::Part> parts;
+  for (int which = 0; which < (second ? 2 : 1); ++which) {
+    const std::string_view text = texts[which];
+    require_valid_utf8(text, "text");
+    if (!preprocessing_.lowercase) {
+      parts.push_back(hf_->encode_text(text, which));
+      continue;
+    }
+    // sentence-transformers' do_lower_case: spans of the lowered text, kept inside the text.
+    parts.push_back(hf_->encode_text(preprocess(text), which));
+    for (hf::Token& token : parts.back().tokens) {
+      token.span.begin = std::min(token.span.begin, text.size());
+      token.span.end = std::min(std::max(token.span.end, token.span.begin), text.size());
+    }
+  }
+  size_t keep[2] = {parts[0].tokens.size(), second ? parts[1].tokens.size() : 0};
+  Encoding out;
+  out.truncated = truncate(keep, add_special_tokens ? hf_->added_tokens(second != nullptr) : 0,
+                           max_length, truncation);
+  for (size_t which = 0; which < parts.size(); ++which) {
+    hf::Part& part = parts[which];
+    part.tokens.resize(keep[which]);
+    part.type_ids.resize(keep[which]);
+    part.sequence.resize(keep[which]);
+    part.special.resize(keep[which]);
+  }
+  hf_->post_process(parts, add_special_tokens);
+  for (const hf::Part& part : parts) {
+    for (size_t i = 0; i < part.tokens.size(); ++i) {
+      const hf::Token& token = part.tokens[i];
+      out.ids.push_back(token.id);
+      out.token_types.push_back(part.type_ids[i]);
+      out.tokens.push_back(token.value);
+      out.sequence.push_back(part.special[i] ? -1 : part.sequence[i]);
+      out.begin.push_back(part.special[i] ? 0 : token.span.begin);
+      out.end.push_back(part.special[i] ? 0 : token.span.end);
+    }
+  }
+  return out;
 }
 
 Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length,
-                          Truncation truncation) const {
+                          Truncation truncation, bool add_special_tokens) const {
   const bool pair = pieces[1] != nullptr;
   size_t keep[2] = {pieces[0]->size(), pair ? pieces[1]->size() : 0};
-  const size_t specials = special_count(pair);
   Encoding out;
-  if (max_length > 0 && keep[0] + keep[1] + specials > max_length) {
-    if (truncation == Truncation::error || max_length < specials) {
-      throw Error("input has " + std::to_string(keep[0] + keep[1] + specials) +
-                  " tokens but the limit is " + std::to_string(max_length));
-    }
-    // Longest first, one token at a time, ties from the second text (as Hugging Face does).
-    while (keep[0] + keep[1] + specials > max_length) {
-      --keep[keep[0] > keep[1] ? 0 : 1];
-      ++out.truncated;
-    }
-  }
+  out.truncated =
+      truncate(keep, add_special_tokens ? special_count(pair) : 0, max_length, truncation);
   auto add_special = [&](const std::string& token, int32_t type) {
+    if (!add_special_tokens) return;
     out.ids.push_back(special_id(token));
     out.token_types.push_back(type);
     out.tokens.push_back(token);
@@ -393,6 +491,7 @@ Encoding Tokenizer::build(const std::vector<Piece>* pieces[2], size_t max_length
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
+  if (hf_) return hf_->decode(ids, true);
   if (wordpiece_) {
     std::vector<int> kept;
     for (int32_t id : ids) {

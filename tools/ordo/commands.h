@@ -12,6 +12,7 @@ extern const char* const kAttentionHelp;
 extern const char* const kPeHelp;
 extern const char* const kComparePeHelp;
 extern const char* const kHeadsHelp;
+extern const char* const kTokenizeHelp;
 
 int run_encode(const std::vector<std::string>& arguments);
 int run_bench(const std::vector<std::string>& arguments);
@@ -21,5 +22,6 @@ int run_attention(const std::vector<std::string>& arguments);
 int run_pe(const std::vector<std::string>& arguments);
 int run_compare_pe(const std::vector<std::string>& arguments);
 int run_heads(const std::vector<std::string>& arguments);
+int run_tokenize(const std::vector<std::string>& arguments);
 
 }  // namespace ordo::cli

@@ -223,8 +223,7 @@ tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view 
                  [&](size_t limit) { return tokenizer.encode_pair(first, second, limit); });
 }
 
-// Terminal columns of a UTF-8 string: CJK, full-width forms and emoji take two.
-static size_t display_width(const std::string& text) {
+size_t display_width(const std::string& text) {
   size_t width = 0;
   for (size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);

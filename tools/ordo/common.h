@@ -77,6 +77,8 @@ tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view 
 
 // `text` padded with spaces to `width` terminal columns (CJK and emoji count two).
 std::string pad_to(const std::string& text, size_t width);
+// Terminal columns of a UTF-8 string: CJK, full-width forms and emoji take two.
+size_t display_width(const std::string& text);
 
 // Writes `text` to `path` through OutputFile (a temporary renamed into place, a device
 // written directly); throws an ordo::Error naming the path when it cannot.

@@ -33,6 +33,7 @@ commands:
   heads       which attention heads look at tokens by position and which by content
   encode      texts, a file of lines or token ids -> hidden states or sentence vectors
   fill        predict the [MASK] tokens of a text with the model's MLM head
+  tokenize    a tokenizer's pieces, ids, token types and offsets for texts; ids -> text
   bench       time the forward pass
 
 `ordo <command> --help` describes each command; `ordo --version` says which ordo, which
@@ -54,6 +55,7 @@ const Command kCommands[] = {
     {"compare-pe", ordo::cli::run_compare_pe, &ordo::cli::kComparePeHelp},
     {"heads", ordo::cli::run_heads, &ordo::cli::kHeadsHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
+    {"tokenize", ordo::cli::run_tokenize, &ordo::cli::kTokenizeHelp},
 };
 
 // Between two primitives of a forward pass the OpenMP threads wait a few microseconds, and how
