@@ -4,6 +4,7 @@
 #include "bert.h"
 #include "distilbert.h"
 #include "marian.h"
+#include "nomic_bert.h"
 #include "ordo/error.h"
 #include "roberta.h"
 
@@ -21,7 +22,7 @@ struct Family {
 const Family kFamilies[] = {
     {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
     {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
-    {"albert", load_albert},
+    {"albert", load_albert},     {"nomic_bert", load_nomic_bert},
 };
 
 FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {
