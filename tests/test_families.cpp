@@ -207,9 +207,10 @@ TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
                   {"fc1.weight", "encoder_ffn_dim 32"});
 }
 
-// NomicBERT: a fused Wqkv, rotary inside attention, gated feed-forwards, optional biases.
-// References from a PyTorch port of its own forward pass (tools/make_nomic_bert_fixture.py),
-// on a ragged batch of 9, 70, 23 and 2 tokens, through both attention paths.
+// NomicBERT and JinaBERT-v2: a fused Wqkv, rotary or ALiBi inside attention, gated
+// feed-forwards, optional biases. References from PyTorch ports of each family's own forward
+// pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py), on a ragged batch
+// of 9, 70, 23 and 2 tokens, through both attention paths.
 struct EmbeddingCase {
   std::string fixture, model_type;
   bool has_head;
@@ -291,6 +292,14 @@ TEST(EmbeddingFamily, UnsupportedSettingsAreRefusedNamingTheKey) {
       {"activation_function", "\"glu\"", "swiglu"});
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["num_heads_kv"] = 2; }).error(),
                   {"num_heads_kv"});
+  expect_contains(
+      EditedFamily("jina_bert", [](auto& c) { c["feed_forward_type"] = "swiglu"; }).error(),
+      {"config.json", "feed_forward_type", "\"swiglu\"", "geglu", "reglu"});
+  expect_contains(
+      EditedFamily("jina_bert", [](auto& c) { c["position_embedding_type"] = "absolute"; }).error(),
+      {"position_embedding_type", "alibi"});
+  expect_contains(EditedFamily("jina_bert", [](auto& c) { c["emb_pooler"] = "cls"; }).error(),
+                  {"emb_pooler", "\"cls\""});
   // Keys the remote code never reads change nothing: the fixture still loads.
   EXPECT_EQ(EditedFamily("nomic_bert", [](auto& c) { c["use_rms_norm"] = true; }).error(),
             "(loaded without an error)");
@@ -326,6 +335,11 @@ TEST(EmbeddingFamily, AMissingTensorIsNamed) {
   expect_contains(
       error_without_tensor("nomic_bert_variant", "bert.encoder.layers.0.attn.Wqkv.bias"),
       {"'bert.encoder.layers.0.attn.Wqkv.bias' is missing"});
+  expect_contains(error_without_tensor("jina_bert", "encoder.layer.1.mlp.gated_layers.weight"),
+                  {"'encoder.layer.1.mlp.gated_layers.weight' is missing"});
+  expect_contains(
+      error_without_tensor("jina_bert_reglu", "bert.encoder.layer.0.mlp.layernorm.bias"),
+      {"'bert.encoder.layer.0.mlp.layernorm.bias' is missing"});
   // A config that asks for biases the checkpoint lacks names the first one.
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["qkv_proj_bias"] = true; }).error(),
                   {"'encoder.layers.0.attn.Wqkv.bias' is missing"});
