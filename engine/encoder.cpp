@@ -30,6 +30,12 @@ void expect_shape(const TensorView& view, const std::vector<int64_t>& shape,
   }
 }
 
+// A bias the checkpoint may lack (the engine then adds nothing).
+void expect_optional(const TensorView& view, const std::vector<int64_t>& shape,
+                     const std::string& name) {
+  if (!view.empty()) expect_shape(view, shape, name);
+}
+
 void expect_optional_pair(const TensorView& weight, const TensorView& bias, int64_t size,
                           const std::string& name) {
   if (weight.empty() && bias.empty()) return;
@@ -102,19 +108,23 @@ void validate(const EncoderSpec& spec) {
     const LayerWeights& w = spec.layers[i];
     const std::string layer = "layer " + std::to_string(i) + " ";
     expect_shape(w.query_weight, {h, h}, layer + "query weight");
-    expect_shape(w.query_bias, {h}, layer + "query bias");
+    expect_optional(w.query_bias, {h}, layer + "query bias");
     expect_shape(w.key_weight, {h, h}, layer + "key weight");
-    expect_shape(w.key_bias, {h}, layer + "key bias");
+    expect_optional(w.key_bias, {h}, layer + "key bias");
     expect_shape(w.value_weight, {h, h}, layer + "value weight");
-    expect_shape(w.value_bias, {h}, layer + "value bias");
+    expect_optional(w.value_bias, {h}, layer + "value bias");
     expect_shape(w.attention_output_weight, {h, h}, layer + "attention output weight");
-    expect_shape(w.attention_output_bias, {h}, layer + "attention output bias");
+    expect_optional(w.attention_output_bias, {h}, layer + "attention output bias");
     expect_shape(w.attention_norm_weight, {h}, layer + "attention norm weight");
     expect_shape(w.attention_norm_bias, {h}, layer + "attention norm bias");
     expect_shape(w.ffn_input_weight, {f, h}, layer + "ffn input weight");
-    expect_shape(w.ffn_input_bias, {f}, layer + "ffn input bias");
+    expect_optional(w.ffn_input_bias, {f}, layer + "ffn input bias");
+    if (!w.ffn_gate_weight.empty() || !w.ffn_gate_bias.empty()) {
+      expect_shape(w.ffn_gate_weight, {f, h}, layer + "ffn gate weight");
+      expect_optional(w.ffn_gate_bias, {f}, layer + "ffn gate bias");
+    }
     expect_shape(w.ffn_output_weight, {h, f}, layer + "ffn output weight");
-    expect_shape(w.ffn_output_bias, {h}, layer + "ffn output bias");
+    expect_optional(w.ffn_output_bias, {h}, layer + "ffn output bias");
     expect_shape(w.ffn_norm_weight, {h}, layer + "ffn norm weight");
     expect_shape(w.ffn_norm_bias, {h}, layer + "ffn norm bias");
   }

@@ -1,5 +1,6 @@
 #include "bert.h"
 
+#include "jina_bert.h"
 #include "ordo/error.h"
 
 namespace ordo::models {
@@ -135,11 +136,15 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
     load_linear(checkpoint, layer + "attention.output.dense", h, h, why, w.attention_output_weight,
                 w.attention_output_bias);
     norm(layer + "attention.output.LayerNorm", w.attention_norm_weight, w.attention_norm_bias);
-    load_linear(checkpoint, layer + "intermediate.dense", f, h, ffn_why, w.ffn_input_weight,
-                w.ffn_input_bias);
-    load_linear(checkpoint, layer + "output.dense", h, f, ffn_why, w.ffn_output_weight,
-                w.ffn_output_bias);
-    norm(layer + "output.LayerNorm", w.ffn_norm_weight, w.ffn_norm_bias);
+    if (layout.feed_forward) {
+      layout.feed_forward(layer, ffn_why, w);
+    } else {
+      load_linear(checkpoint, layer + "intermediate.dense", f, h, ffn_why, w.ffn_input_weight,
+                  w.ffn_input_bias);
+      load_linear(checkpoint, layer + "output.dense", h, f, ffn_why, w.ffn_output_weight,
+                  w.ffn_output_bias);
+      norm(layer + "output.LayerNorm", w.ffn_norm_weight, w.ffn_norm_bias);
+    }
     const std::string distance = layer + "attention.self.distance_embedding.weight";
     if (relative_keys || checkpoint.contains(distance)) {
       w.distance_embedding =
@@ -162,14 +167,20 @@ EncoderSpec load_bert_encoder(const Checkpoint& checkpoint, const io::JsonFile& 
 }
 
 EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) {
-  EncoderSpec spec = load_bert_encoder(checkpoint, config, BertLayout{{"bert.", ""}, 0});
-  // BertForMaskedLM's head, when the checkpoint has one; the decoder is usually tied to the
-  // word embeddings and then not stored.
+  if (is_jina_bert(config)) return load_jina_bert(checkpoint, config);
+  EncoderSpec spec = load_bert_encoder(checkpoint, config, BertLayout{{"bert.", ""}, 0, {}});
+  load_bert_masked_lm_head(checkpoint, spec.activation, spec);
+  return spec;
+}
+
+void load_bert_masked_lm_head(const Checkpoint& checkpoint, Activation activation,
+                              EncoderSpec& spec) {
+  // The decoder is usually tied to the word embeddings and then not stored.
   if (checkpoint.contains("cls.predictions.transform.dense.weight")) {
     const int64_t h = spec.hidden_size;
     const std::string hidden_why = "hidden_size " + std::to_string(h);
     MaskedLmHead head;
-    head.activation = spec.activation;
+    head.activation = activation;
     load_linear(checkpoint, "cls.predictions.transform.dense", h, h, hidden_why, head.dense_weight,
                 head.dense_bias);
     load_norm(checkpoint, "cls.predictions.transform.LayerNorm", h, head.norm_weight,
@@ -185,7 +196,6 @@ EncoderSpec load_bert(const Checkpoint& checkpoint, const io::JsonFile& config) 
     head.decoder_bias = checkpoint.tensor(bias, {spec.vocab_size}, vocab_why);
     spec.masked_lm_head = head;
   }
-  return spec;
 }
 
 }  // namespace ordo::models

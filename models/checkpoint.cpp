@@ -91,6 +91,17 @@ void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t 
   bias = checkpoint.tensor(base + ".bias", {out}, why);
 }
 
+TensorView rows_of(const TensorView& matrix, int64_t first, int64_t count) {
+  const int64_t columns = matrix.shape.at(1);
+  return TensorView{matrix.data + first * columns, {count, columns}};
+}
+
+void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t out, int64_t in,
+                 const std::string& why, bool with_bias, TensorView& weight, TensorView& bias) {
+  weight = checkpoint.tensor(base + ".weight", {out, in}, why);
+  bias = with_bias ? checkpoint.tensor(base + ".bias", {out}, why) : TensorView{};
+}
+
 Activation parse_activation(const io::JsonFile& config, const std::string& field,
                             const std::string& fallback) {
   const std::string name = config.string(field, fallback);

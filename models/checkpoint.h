@@ -48,6 +48,14 @@ void load_norm(const Checkpoint& checkpoint, const std::string& base, int64_t hi
 void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t out, int64_t in,
                  const std::string& why, TensorView& weight, TensorView& bias);
 
+// Rows [first, first + count) of a matrix: one block of a fused checkpoint tensor (NomicBERT's
+// Wqkv, JinaBERT's gated_layers), without a copy.
+TensorView rows_of(const TensorView& matrix, int64_t first, int64_t count);
+// `base`.weight [out, in], and `base`.bias [out] when `with_bias` (a config's *_bias field);
+// otherwise the bias stays empty and any stored one is ignored, as PyTorch's bias=False does.
+void load_linear(const Checkpoint& checkpoint, const std::string& base, int64_t out, int64_t in,
+                 const std::string& why, bool with_bias, TensorView& weight, TensorView& bias);
+
 // Reads an integer config field that must lie in [1, limit]; the limit stops absurd values
 // (a config claiming 2^40 layers) before anything is allocated.
 int64_t positive_field(const io::JsonFile& config, const std::string& field, int64_t limit);

@@ -5,6 +5,7 @@
 #include "distilbert.h"
 #include "marian.h"
 #include "mpnet.h"
+#include "nomic_bert.h"
 #include "ordo/error.h"
 #include "roberta.h"
 
@@ -22,7 +23,7 @@ struct Family {
 const Family kFamilies[] = {
     {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
     {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
-    {"albert", load_albert},     {"mpnet", load_mpnet},
+    {"albert", load_albert},     {"mpnet", load_mpnet},           {"nomic_bert", load_nomic_bert},
 };
 
 FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {

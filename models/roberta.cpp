@@ -7,7 +7,8 @@ namespace ordo::models {
 EncoderSpec load_roberta(const Checkpoint& checkpoint, const io::JsonFile& config) {
   const int64_t pad = config.integer("pad_token_id", 1);
   if (pad < 0 || pad >= kMaxPositions) config.fail("pad_token_id", "must be >= 0");
-  EncoderSpec spec = load_bert_encoder(checkpoint, config, BertLayout{{"roberta.", ""}, pad + 1});
+  EncoderSpec spec =
+      load_bert_encoder(checkpoint, config, BertLayout{{"roberta.", ""}, pad + 1, {}});
   // RobertaLMHead: dense -> exact GELU (whatever hidden_act says) -> LayerNorm -> decoder tied
   // to the word embeddings, + bias.
   if (checkpoint.contains("lm_head.dense.weight")) {

@@ -241,5 +241,146 @@ TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
                   {"fc1.weight", "encoder_ffn_dim 32"});
 }
 
+// NomicBERT and JinaBERT-v2: a fused Wqkv, rotary or ALiBi inside attention, gated
+// feed-forwards, optional biases. References from PyTorch ports of each family's own forward
+// pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py), on a ragged batch
+// of 9, 70, 23 and 2 tokens, through both attention paths.
+struct EmbeddingCase {
+  std::string fixture, model_type;
+  bool has_head;
+  friend void PrintTo(const EmbeddingCase& c, std::ostream* out) { *out << c.fixture; }
+};
+
+class EmbeddingFamily : public ::testing::TestWithParam<EmbeddingCase> {};
+
+TEST_P(EmbeddingFamily, MatchesThePyTorchPortOnBothAttentionPaths) {
+  const EmbeddingCase& c = GetParam();
+  const auto directory = fixture("families/" + c.fixture);
+  const models::LoadedModel model = models::load_model(directory);
+  EXPECT_EQ(model.model_type, c.model_type);
+  const io::SafetensorsFile reference(directory / "reference.safetensors");
+  const ReferenceBatch batch = reference_batch(reference);
+  const TensorView expected = reference.f32("last_hidden_state");
+  const TensorView mean_pooled = reference.f32("mean_pooled");
+  for (const bool onednn_attention : {false, true}) {
+    EncoderOptions options;
+    options.onednn_attention = onednn_attention;
+    const Encoder encoder(model.spec, options);
+    ForwardOptions forward;
+    forward.pooling = Pooling::mean;
+    const EncoderOutput output = encoder.forward(batch.input, forward);
+    ASSERT_EQ(output.last_hidden_state.numel(), expected.numel());
+    ASSERT_EQ(output.pooled.numel(), mean_pooled.numel());
+    const float hidden_delta =
+        max_abs_difference(output.last_hidden_state.data(), expected.data, expected.numel());
+    const float pooled_delta =
+        max_abs_difference(output.pooled.data(), mean_pooled.data, mean_pooled.numel());
+    const char* path = onednn_attention ? "onednn" : "fastest";
+    EXPECT_LE(hidden_delta, 1e-4f) << path;
+    EXPECT_LE(pooled_delta, 1e-4f) << path;
+    std::printf("%s (%s attention): max |delta| last_hidden_state %.2e, mean pooled %.2e\n",
+                c.fixture.c_str(), path, hidden_delta, pooled_delta);
+
+    ASSERT_EQ(encoder.has_masked_lm_head(), c.has_head);
+    if (!c.has_head) continue;
+    const TensorView logits = reference.f32("mlm_logits");  // [batch, longest, vocab]
+    const int64_t vocab = logits.shape.at(2);
+    std::vector<std::pair<int64_t, int64_t>> rows;
+    for (int64_t b = 0; b < batch.batch; ++b)
+      for (size_t t = 0; t < batch.input.ids[static_cast<size_t>(b)].size(); ++t)
+        rows.emplace_back(b, static_cast<int64_t>(t));
+    const Tensor ours = encoder.masked_lm_logits(output, rows);
+    float worst = 0.0f;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const float* theirs = logits.data + (rows[r].first * batch.longest + rows[r].second) * vocab;
+      worst = std::max(
+          worst, max_abs_difference(ours.data() + static_cast<int64_t>(r) * vocab, theirs, vocab));
+    }
+    EXPECT_LE(worst, 1e-4f) << path;
+    std::printf("%s (%s attention): max |delta| mlm_logits %.2e\n", c.fixture.c_str(), path, worst);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ports, EmbeddingFamily,
+                         ::testing::Values(EmbeddingCase{"nomic_bert", "nomic_bert", false},
+                                           EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
+                                           EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
+                                           EmbeddingCase{"jina_bert", "bert", false},
+                                           EmbeddingCase{"jina_bert_reglu", "bert", true}),
+                         [](const auto& info) { return info.param.fixture; });
+
+// The settings a family's code computes differently from anything ordo runs are refused by
+// name, never run as something else.
+TEST(EmbeddingFamily, UnsupportedSettingsAreRefusedNamingTheKey) {
+  expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["prenorm"] = true; }).error(),
+                  {"config.json", "prenorm"});
+  expect_contains(
+      EditedFamily("nomic_bert", [](auto& c) { c["rotary_scaling_factor"] = 2.0; }).error(),
+      {"config.json", "rotary_scaling_factor"});
+  expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["num_experts"] = 8; }).error(),
+                  {"num_experts", "mixture-of-experts"});
+  expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["moe_every_n_layers"] = 2; }).error(),
+                  {"moe_every_n_layers"});
+  expect_contains(
+      EditedFamily("nomic_bert", [](auto& c) { c["activation_function"] = "glu"; }).error(),
+      {"activation_function", "\"glu\"", "swiglu"});
+  expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["num_heads_kv"] = 2; }).error(),
+                  {"num_heads_kv"});
+  expect_contains(
+      EditedFamily("jina_bert", [](auto& c) { c["feed_forward_type"] = "swiglu"; }).error(),
+      {"config.json", "feed_forward_type", "\"swiglu\"", "geglu", "reglu"});
+  expect_contains(
+      EditedFamily("jina_bert", [](auto& c) { c["position_embedding_type"] = "absolute"; }).error(),
+      {"position_embedding_type", "alibi"});
+  expect_contains(EditedFamily("jina_bert", [](auto& c) { c["emb_pooler"] = "cls"; }).error(),
+                  {"emb_pooler", "\"cls\""});
+  // Keys the remote code never reads change nothing: the fixture still loads.
+  EXPECT_EQ(EditedFamily("nomic_bert", [](auto& c) { c["use_rms_norm"] = true; }).error(),
+            "(loaded without an error)");
+}
+
+// A copy of a family fixture with one tensor renamed away in the safetensors header.
+std::string error_without_tensor(const std::string& name, const std::string& tensor) {
+  ScratchDir scratch;
+  const auto source = fixture("families/" + name);
+  std::filesystem::copy_file(source / "config.json", scratch.path() / "config.json");
+  std::ifstream in(source / "model.safetensors", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  uint64_t header_size = 0;
+  for (size_t i = 0; i < 8; ++i)
+    header_size |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_size));
+  EXPECT_TRUE(header.contains(tensor)) << tensor;
+  header["renamed." + tensor] = header[tensor];
+  header.erase(tensor);
+  std::ofstream(scratch.path() / "model.safetensors", std::ios::binary)
+      << safetensors_bytes(padded(header.dump()), bytes.substr(8 + header_size));
+  try {
+    models::load_model(scratch.path());
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(loaded without an error)";
+}
+
+TEST(EmbeddingFamily, AMissingTensorIsNamed) {
+  expect_contains(error_without_tensor("nomic_bert", "encoder.layers.1.mlp.fc12.weight"),
+                  {"model.safetensors", "'encoder.layers.1.mlp.fc12.weight' is missing"});
+  expect_contains(
+      error_without_tensor("nomic_bert_variant", "bert.encoder.layers.0.attn.Wqkv.bias"),
+      {"'bert.encoder.layers.0.attn.Wqkv.bias' is missing"});
+  expect_contains(error_without_tensor("jina_bert", "encoder.layer.1.mlp.gated_layers.weight"),
+                  {"'encoder.layer.1.mlp.gated_layers.weight' is missing"});
+  expect_contains(
+      error_without_tensor("jina_bert_reglu", "bert.encoder.layer.0.mlp.layernorm.bias"),
+      {"'bert.encoder.layer.0.mlp.layernorm.bias' is missing"});
+  // A config that asks for biases the checkpoint lacks names the first one.
+  expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["qkv_proj_bias"] = true; }).error(),
+                  {"'encoder.layers.0.attn.Wqkv.bias' is missing"});
+  // The gated MLP's width is n_inner rounded up to 256, checked against the tensors.
+  expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["n_inner"] = 300; }).error(),
+                  {"encoder.layers.0.mlp.fc11.weight", "[256, 64]", "[512, 64]", "n_inner 512"});
+}
+
 }  // namespace
 }  // namespace ordo::test

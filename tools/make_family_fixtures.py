@@ -368,7 +368,8 @@ def albert(out, seed, E=24, H=48, L=4, groups=2, inner=2, heads=4, I=96, V=53, P
 
 # --------------------------------------------------------------------------- output
 
-def finish(out, config, w, ids, mask, refs, sensitivity, types=None):
+def finish(out, config, w, ids, mask, refs, sensitivity, types=None,
+           generator="tools/make_family_fixtures.py"):
     if not sensitivity > 1e-2:
         raise RuntimeError(f"{out}: the fixture does not test what its family does differently "
                            f"(sensitivity {sensitivity})")
@@ -385,7 +386,7 @@ def finish(out, config, w, ids, mask, refs, sensitivity, types=None):
             value = value.detach() * mask[..., None]  # zero at padding, as ordo writes it
         tensors[name] = ("F32", value.detach().numpy().astype("<f4"))
     write_safetensors(os.path.join(out, "reference.safetensors"), tensors,
-                      {"generator": "tools/make_family_fixtures.py"})
+                      {"generator": generator})
     print(f"wrote {out} (sensitivity {sensitivity:.3g})")
 
 

@@ -43,16 +43,22 @@ std::string position_kind_names();
 const char* to_string(Pooling pooling);
 Pooling parse_pooling(const std::string& name);
 
-// Weights of one encoder block, each in PyTorch's [out][in] order.
+// Weights of one encoder block, each in PyTorch's [out][in] order. Every bias may be empty (no
+// bias, as NomicBERT's qkv_proj_bias / mlp_fc*_bias false); a loader reading a fused matrix
+// (NomicBERT's Wqkv, JinaBERT's gated_layers) hands its row blocks over as separate views.
 struct LayerWeights {
   TensorView query_weight, query_bias;  // [hidden, hidden], [hidden]
   TensorView key_weight, key_bias;
   TensorView value_weight, value_bias;
   TensorView attention_output_weight, attention_output_bias;  // [hidden, hidden], [hidden]
   TensorView attention_norm_weight, attention_norm_bias;      // LayerNorm around attention
-  TensorView ffn_input_weight, ffn_input_bias;                // [intermediate, hidden]
-  TensorView ffn_output_weight, ffn_output_bias;              // [hidden, intermediate]
-  TensorView ffn_norm_weight, ffn_norm_bias;                  // LayerNorm around the FFN
+  // The FFN's first matrix; in a gated FFN the "up" (value) half, multiplied by act(gate).
+  TensorView ffn_input_weight, ffn_input_bias;  // [intermediate, hidden]
+  // Gated FFN (GLU family): FFN(x) = (act(x Wg + bg) * (x W1 + b1)) W2 + b2, elementwise *.
+  // Empty: the plain FFN act(x W1 + b1) W2 + b2.
+  TensorView ffn_gate_weight, ffn_gate_bias;      // [intermediate, hidden]
+  TensorView ffn_output_weight, ffn_output_bias;  // [hidden, intermediate]
+  TensorView ffn_norm_weight, ffn_norm_bias;      // LayerNorm around the FFN
   // relative_key kinds: r(d) for distances d = -(P-1) .. P-1, [2P - 1, head_dim]; may be empty.
   TensorView distance_embedding;
 };
@@ -99,7 +105,7 @@ struct EncoderSpec {
   int64_t num_heads = 0;
   int64_t intermediate_size = 0;
   int64_t vocab_size = 0;
-  Activation activation = Activation::gelu;
+  Activation activation = Activation::gelu;  // of the FFN; of its gate when the FFN is gated
   float layer_norm_eps = 1e-12f;
   NormPlacement norm_placement = NormPlacement::post;
 

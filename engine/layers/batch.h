@@ -39,6 +39,7 @@ struct Workspace {
   AlignedBuffer qkv;                // [tokens, 3 * hidden]
   AlignedBuffer context;            // [tokens, hidden]
   AlignedBuffer intermediate;       // [tokens, intermediate]
+  AlignedBuffer gate_up;            // [tokens, 2 * intermediate], a gated FFN's first matmul
   AlignedBuffer probabilities;      // [run batch, heads, length, length]
   AlignedBuffer scratchpad;         // oneDNN's temporary memory for the primitive being run
   ops::QuantizedBuffers quantized;  // int8 projections' inputs, scales and sums

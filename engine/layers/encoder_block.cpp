@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "layers/profile.h"
+#include "ops/gated_product.h"
 
 namespace ordo::layers {
 
@@ -29,15 +30,25 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec,
       norm_placement_(spec.norm_placement),
       positions_(positions),
       kernel_(kernel),
+      gated_(!weights.ffn_gate_weight.empty()),
       qkv_weight_(static_cast<size_t>(3 * hidden_size_ * hidden_size_)),
       qkv_bias_(static_cast<size_t>(3 * hidden_size_)),
+      zeros_(static_cast<size_t>(hidden_size_), 0.0f),
       qkv_(fused_qkv(weights, hidden_size_, head_dim_, qkv_weight_, qkv_bias_), hidden_size_,
            3 * hidden_size_, int8),
       output_(weights.attention_output_weight.data, hidden_size_, hidden_size_, int8),
-      ffn_input_(weights.ffn_input_weight.data, hidden_size_, intermediate_size_, int8),
+      ffn_input_(ffn_input_matrix(weights, hidden_size_, intermediate_size_, ffn_input_weight_,
+                                  ffn_input_bias_),
+                 hidden_size_, (gated_ ? 2 : 1) * intermediate_size_, int8),
       ffn_output_(weights.ffn_output_weight.data, intermediate_size_, hidden_size_, int8) {
-  // Packed or quantized copies make the fused plain matrix redundant; a plain layout reads it.
+  // Packed or quantized copies make the stacked plain matrices redundant; a plain layout reads
+  // them.
   if (!qkv_.f32 || qkv_.f32->packed()) std::vector<float>().swap(qkv_weight_);
+  if (!ffn_input_.f32 || ffn_input_.f32->packed()) std::vector<float>().swap(ffn_input_weight_);
+}
+
+const float* EncoderBlock::bias_or_zeros(const TensorView& bias) const {
+  return bias.empty() ? zeros_.data() : bias.data;
 }
 
 void EncoderBlock::project(ForwardContext& context, const char* name, const Projection& projection,
@@ -65,13 +76,36 @@ const float* EncoderBlock::fused_qkv(const LayerWeights& weights, int64_t h, int
   for (int part = 0; part < 3; ++part) {
     const float scale = part == 0 ? query_scale : 1.0f;
     const float* w = parts[part][0]->data;
-    const float* b = parts[part][1]->data;
+    const float* b = parts[part][1]->data;  // null: no bias, zeros
     float* w_out = qkv_weight.data() + part * h * h;
     float* b_out = qkv_bias.data() + part * h;
     for (int64_t i = 0; i < h * h; ++i) w_out[i] = w[i] * scale;
-    for (int64_t i = 0; i < h; ++i) b_out[i] = b[i] * scale;
+    for (int64_t i = 0; i < h; ++i) b_out[i] = b != nullptr ? b[i] * scale : 0.0f;
   }
   return qkv_weight.data();
+}
+
+const float* EncoderBlock::ffn_input_matrix(const LayerWeights& weights, int64_t h, int64_t f,
+                                            std::vector<float>& stacked, std::vector<float>& bias) {
+  const TensorView& up = weights.ffn_input_weight;
+  const TensorView& gate = weights.ffn_gate_weight;
+  auto copy_bias = [&](const TensorView& from, int64_t offset) {
+    if (!from.empty()) std::copy(from.data, from.data + f, bias.begin() + offset);
+  };
+  if (gate.empty()) {
+    bias.assign(static_cast<size_t>(f), 0.0f);
+    copy_bias(weights.ffn_input_bias, 0);
+    return up.data;
+  }
+  // The gate's rows first: the matmul's output row is then [gate | up], as gated_product reads.
+  bias.assign(static_cast<size_t>(2 * f), 0.0f);
+  copy_bias(weights.ffn_gate_bias, 0);
+  copy_bias(weights.ffn_input_bias, f);
+  if (gate.data + f * h == up.data) return gate.data;  // JinaBERT's gated_layers: no copy
+  stacked.resize(static_cast<size_t>(2 * f * h));
+  std::copy(gate.data, gate.data + f * h, stacked.begin());
+  std::copy(up.data, up.data + f * h, stacked.begin() + f * h);
+  return stacked.data();
 }
 
 void EncoderBlock::layer_norm(ForwardContext& context, const float* src, float* dst,
@@ -134,17 +168,27 @@ void EncoderBlock::add_attention(ForwardContext& context, const float* input, fl
   attend(context, input, attentions);
   // The output projection adds onto the residual stream through the matmul's `sum` post-op.
   project(context, "output projection", output_, context.workspace.context.data(),
-          weights_.attention_output_bias.data, std::nullopt, ops::Linear::Output::accumulate,
-          residual);
+          bias_or_zeros(weights_.attention_output_bias), std::nullopt,
+          ops::Linear::Output::accumulate, residual);
 }
 
 void EncoderBlock::add_feed_forward(ForwardContext& context, const float* input,
                                     float* residual) const {
-  float* intermediate = context.workspace.intermediate.reserve(
-      static_cast<size_t>(context.layout.total_tokens * intermediate_size_));
-  project(context, "ffn input + activation", ffn_input_, input, weights_.ffn_input_bias.data,
-          activation_, ops::Linear::Output::overwrite, intermediate);
-  project(context, "ffn output", ffn_output_, intermediate, weights_.ffn_output_bias.data,
+  const int64_t tokens = context.layout.total_tokens;
+  Workspace& ws = context.workspace;
+  float* intermediate = ws.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
+  if (gated_) {
+    float* gate_up = ws.gate_up.reserve(static_cast<size_t>(tokens * 2 * intermediate_size_));
+    project(context, "ffn gate and up", ffn_input_, input, ffn_input_bias_.data(), std::nullopt,
+            ops::Linear::Output::overwrite, gate_up);
+    ProfileScope timed(context, "ffn gated activation");
+    context.stream.wait();
+    ops::gated_product(gate_up, tokens, intermediate_size_, activation_, intermediate);
+  } else {
+    project(context, "ffn input + activation", ffn_input_, input, ffn_input_bias_.data(),
+            activation_, ops::Linear::Output::overwrite, intermediate);
+  }
+  project(context, "ffn output", ffn_output_, intermediate, bias_or_zeros(weights_.ffn_output_bias),
           std::nullopt, ops::Linear::Output::accumulate, residual);
 }
 

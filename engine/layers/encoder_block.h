@@ -4,7 +4,8 @@
 //   pre-LN:  x = x + Attention(LN1(x));      x = x + FFN(LN2(x))
 // where Attention(x) = softmax(q k^T / sqrt(d_head) + bias) v Wo + bo per head, with q, k, v
 // from one fused projection, q and k rotated and the bias given by the positional scheme when
-// it acts inside attention, and FFN(x) = act(x W1 + b1) W2 + b2.
+// it acts inside attention, and FFN(x) = act(x W1 + b1) W2 + b2, or for a gated FFN
+// (act(x Wg + bg) * (x W1 + b1)) W2 + b2 with Wg and W1 stacked into one matmul.
 #include <optional>
 #include <vector>
 
@@ -37,7 +38,7 @@ class EncoderBlock {
   // residual += Attention(input) Wo + bo, the sublayer and its residual add.
   void add_attention(ForwardContext& context, const float* input, float* residual,
                      Tensor* attentions) const;
-  // residual += act(input W1 + b1) W2 + b2.
+  // residual += act(input W1 + b1) W2 + b2, or its gated form.
   void add_feed_forward(ForwardContext& context, const float* input, float* residual) const;
   // The per-head attention of `input` into workspace.context, through the fused projection.
   void attend(ForwardContext& context, const float* input, Tensor* attentions) const;
@@ -51,6 +52,13 @@ class EncoderBlock {
   // Fills the stacked [3 * h, h] matrix and bias, 1/sqrt(head_dim) folded into Q; returns it.
   static const float* fused_qkv(const LayerWeights& weights, int64_t h, int64_t head_dim,
                                 std::vector<float>& qkv_weight, std::vector<float>& qkv_bias);
+  // The FFN's first matrix as its matmul reads it: W1, or [Wg; W1] for a gated FFN (the
+  // checkpoint's own memory when the two already lie in that order, else stacked into
+  // `stacked`); its bias (zeros where the checkpoint has none) into `bias`.
+  static const float* ffn_input_matrix(const LayerWeights& weights, int64_t h, int64_t f,
+                                       std::vector<float>& stacked, std::vector<float>& bias);
+  // The bias, or zeros for a checkpoint without one.
+  const float* bias_or_zeros(const TensorView& bias) const;
   void layer_norm(ForwardContext& context, const float* src, float* dst, const TensorView& gamma,
                   const TensorView& beta) const;
 
@@ -61,10 +69,14 @@ class EncoderBlock {
   NormPlacement norm_placement_;
   const AttentionPosition* positions_;
   ops::Attention::Kernel kernel_;
+  bool gated_;  // a gated FFN
   // Q, K and V projections stacked as one [3 * hidden, hidden] matrix, with 1/sqrt(d_head)
   // folded into the Q rows and bias: one matmul instead of three, and no scaling pass.
   std::vector<float> qkv_weight_;
   std::vector<float> qkv_bias_;
+  std::vector<float> ffn_input_weight_;  // [Wg; W1] when they are not adjacent in the file
+  std::vector<float> ffn_input_bias_;    // [f] or [bg; b1] of [2 f]
+  std::vector<float> zeros_;             // the bias of projections without one
   // The four matrices in the layout the matmul kernels read (ops/linear.h,
   // ops/quantized_linear.h).
   Projection qkv_, output_, ffn_input_, ffn_output_;

@@ -9,7 +9,7 @@
 namespace ordo::ops {
 namespace {
 
-using avx512::exp_ps;
+using avx512::activate;
 using avx512::kCacheLine;
 
 // 6 rows x 64 columns of output stay in 24 of the 32 vector registers while one k-step loads 4
@@ -57,50 +57,6 @@ struct Tile {
   const char* prefetch_begin;
   const char* prefetch_end;
 };
-
-// x / (1 + e^-y): SiLU when y = x, and GELU's tanh form when y = 2 sqrt(2/pi) (x + 0.044715 x^3),
-// since 0.5 x (1 + tanh(y/2)) = x / (1 + e^-y), which has no cancellation near zero.
-ORDO_AVX512 __m512 x_sigmoid_ps(__m512 x, __m512 y) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  return _mm512_div_ps(x, _mm512_add_ps(one, exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), y))));
-}
-
-// 0.5 x (1 + erf(x / sqrt 2)), erf by Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7,
-// below float's own rounding of GELU's inputs here; the tests check it against std::erf).
-ORDO_AVX512 __m512 gelu_erf_ps(__m512 x) {
-  const __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.707106781f));
-  const __m512 a = _mm512_abs_ps(z);
-  const __m512 one = _mm512_set1_ps(1.0f);
-  const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), one));
-  __m512 p = _mm512_set1_ps(1.061405429f);
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
-  p = _mm512_mul_ps(p, t);
-  const __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(a, a)));
-  __m512 erf = _mm512_fnmadd_ps(p, e, one);  // erf(|z|)
-  const __mmask16 negative = _mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_LT_OQ);
-  erf = _mm512_mask_sub_ps(erf, negative, _mm512_setzero_ps(), erf);  // erf(-z) = -erf(z)
-  return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(one, erf));
-}
-
-ORDO_AVX512 __m512 activate(__m512 x, Activation activation) {
-  switch (activation) {
-    case Activation::gelu:
-      return gelu_erf_ps(x);
-    case Activation::gelu_tanh: {
-      const __m512 cube = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
-      const __m512 inner = _mm512_fmadd_ps(cube, _mm512_set1_ps(0.044715f), x);
-      return x_sigmoid_ps(x, _mm512_mul_ps(inner, _mm512_set1_ps(1.59576912f)));  // 2 sqrt(2/pi)
-    }
-    case Activation::relu:
-      return _mm512_max_ps(x, _mm512_setzero_ps());
-    case Activation::silu:
-      return x_sigmoid_ps(x, x);
-  }
-  return x;
-}
 
 // One tile of Rows x 64 outputs over one weight block. Each block's products are summed from
 // zero and then added to what the earlier blocks left in `output` (for the first block: the
