@@ -61,8 +61,11 @@ if want train; then
 echo "== 3/5 train the twins ($steps steps each, $parallel at a time): $twins"
 # One thread per twin: two single-threaded runs get more steps per second from two cores than
 # one run with two threads. Rerunning resumes each twin from OUT/resume.pt.
+# A twin with a final checkpoint and no resume.pt is done: it is not trained again.
 printf '%s\n' $twins | OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 xargs -P "$parallel" -I{} \
-    sh -c '/usr/bin/time -f "{} wall %e s" '"$run"' "$0" "$1/train_mlm.py" --pe {} \
+    sh -c 'if [ -f "$2/{}/checkpoint.pt" ] && [ ! -f "$2/{}/resume.pt" ]; then
+             echo "{}: already trained"; exit 0; fi
+           /usr/bin/time -f "{} wall %e s" '"$run"' "$0" "$1/train_mlm.py" --pe {} \
         --train "$2/corpus/train.txt" --heldout "$2/corpus/heldout.txt" \
         --spm "$2/spm/ordo.model" --steps "$3" --threads 1 --out "$2/{}" >"$2/train-{}.log" 2>&1 \
         && tail -n 1 "$2/train-{}.log"' "$python" "$here" "$work" "$steps"
