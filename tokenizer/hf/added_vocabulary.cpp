@@ -115,8 +115,7 @@ void AddedVocabulary::split(Segments& segments, const ByteTrie& trie) const {
         for (size_t i = stop; i < text.size();) {
           const size_t at = i;
           if (!is_white_space(next_code_point(text, i))) {
-            i = at;
-            stop = at;
+            stop = at;  // the next code point is not white space: stop before it
             break;
           }
           stop = i;
