@@ -10,6 +10,7 @@
 
 #include "cli_test_util.h"
 #include "model.h"
+#include "ops/cpu.h"
 #include "test_util.h"
 
 namespace ordo::test {
@@ -74,6 +75,30 @@ TEST(CliBench, RaggedCaseReportsRealTokensPeakAndProfileAsOneJsonObject) {
   double share = 0.0;
   for (const auto& op : result["profile"]) share += op["share"].get<double>();
   EXPECT_NEAR(share, 1.0, 1e-9);
+}
+
+// Each result names the instruction set it ran on; under ORDO_ISA=generic none of ordo's
+// kernels run and the peak is measured with scalar FMAs.
+TEST(CliBench, ReportsTheIsaInUse) {
+  const std::string args =
+      " bench --model " + std::string(kTiny) + " --batch 1 --seq 4 --seconds 0 --min-runs 1 --json";
+  const CliRun run = shell("unset ORDO_ISA; \"$ORDO\"" + args);
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto result = nlohmann::json::parse(run.out);
+  EXPECT_EQ(result["isa"],
+            ops::to_string(ops::resolve_dispatch(nullptr, ops::cpu_dispatch().detected).active));
+  EXPECT_EQ(result["ordo_kernels"], result["isa"] == "avx512");
+  EXPECT_FALSE(result["onednn_isa"].get<std::string>().empty());
+
+  const CliRun capped = shell("ORDO_ISA=generic \"$ORDO\"" + args);
+  ASSERT_EQ(capped.status, 0) << capped.err;
+  const auto generic = nlohmann::json::parse(capped.out);
+  EXPECT_EQ(generic["isa"], "generic");
+  EXPECT_EQ(generic["ordo_kernels"], false);
+  EXPECT_EQ(generic["peak_isa"], "scalar");
+  const CliRun table = shell("ORDO_ISA=generic \"$ORDO\"" + args.substr(0, args.size() - 7));
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(table.out.rfind("ISA generic (ORDO_ISA=generic", 0), 0u) << table.out;
 }
 
 TEST(CliBench, SyntheticShapeRunsWithoutAModelDirectory) {

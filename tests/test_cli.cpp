@@ -78,6 +78,25 @@ TEST(Cli, VersionNamesOrdoOneDnnAndTheIsa) {
   EXPECT_EQ(ordo({"--version", "extra"}).status, 2);
 }
 
+// ORDO_ISA caps ordo's kernels and oneDNN together, and --version says so; a value that is not
+// a level stops every command before it starts, naming the variable and the allowed values.
+TEST(Cli, OrdoIsaIsReportedAndAnInvalidValueIsAUsageError) {
+  const CliRun generic = shell("ORDO_ISA=generic \"$ORDO\" --version");
+  ASSERT_EQ(generic.status, 0) << generic.err;
+  EXPECT_NE(generic.out.find("\nISA generic (ORDO_ISA=generic"), std::string::npos) << generic.out;
+  EXPECT_NE(generic.out.find("ordo's kernels: oneDNN only"), std::string::npos) << generic.out;
+#if defined(__x86_64__) || defined(__i386__)
+  EXPECT_NE(generic.out.find("(SSE4.1)"), std::string::npos) << generic.out;
+#endif
+  for (const char* command : {"--version", "encode 'a b'", "bench --shape minilm"}) {
+    const CliRun bad = shell(std::string("ORDO_ISA=avx3 \"$ORDO\" ") + command);
+    EXPECT_EQ(bad.status, 2) << command;
+    EXPECT_TRUE(bad.out.empty()) << bad.out;
+    EXPECT_NE(bad.err.find("ORDO_ISA=\"avx3\""), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("avx512, avx2 or generic"), std::string::npos) << bad.err;
+  }
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   expect_error({}, 2, "usage: ordo");
   expect_error({"frobnicate"}, 2, "unknown command 'frobnicate'");

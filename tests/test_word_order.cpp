@@ -57,6 +57,15 @@ TEST(WordOrder, EveryPositionalEncodingMakesOrderMatter) {
   }
 }
 
+// Permuting the tokens reorders the sums of every matmul, so the probabilities agree to float
+// rounding, not bit for bit, and the bound must hold on every path (ORDO_ISA: the panel kernel
+// and brgemm, or gemm:jit at AVX2 or at SSE4.1; this fixture's head_dim of 8 always runs
+// oneDNN's attention primitives). The first layer's probabilities differ by a few ulps of 1
+// (measured 6e-8 AVX-512, 1.8e-7 avx2, 1.2e-7 generic). The second layer's are computed from
+// hidden states that already differ by rounding, which the drift tests above bound by 1e-5 on
+// every path, so they get that bound rather than one of a few ulps (softmax moves a probability
+// by at most half the largest change of a score). Measured there: 8.9e-7 AVX-512, 6.0e-7 avx2,
+// 6.9e-7 generic (Zen 4); the former 1e-6 was met with 11% to spare, by chance.
 TEST(WordOrder, AttentionProbabilitiesPermuteWithTheTokensWithoutPositionalEncoding) {
   const Encoder encoder = load_fixture("none_gelu");
   ForwardOptions options;
@@ -78,7 +87,7 @@ TEST(WordOrder, AttentionProbabilitiesPermuteWithTheTokensWithoutPositionalEncod
       }
     }
   }
-  EXPECT_LE(worst, 1e-6f);
+  EXPECT_LE(worst, 1e-5f);
 }
 
 // Under `none` the engine runs the tokens after the first in a canonical order, so a reordering

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernel_availability.h"
 #include "ops/attention.h"
 #include "ops/attention_kernel.h"
 #include "ops/linear.h"
@@ -117,13 +118,14 @@ TEST(WorkShares, AStalledThreadsItemsAreTakenByTheOthers) {
 // and with more threads than cores a descheduled thread's items are often taken by another.
 // 300 rows: two row blocks; 1000 deep: two weight blocks.
 TEST(WorkShares, PanelKernelGivesTheSameBitsOnAnyTeamSize) {
-  if (!panel_gemm_supported()) GTEST_SKIP() << "the panel kernel needs AVX-512F";
   constexpr int64_t kRows = 300, kIn = 1000, kOut = 830;
   const auto x = random_vector(kRows * kIn, 1);
   const auto w = random_vector(kOut * kIn, 2);
   const auto b = random_vector(kOut, 3);
   const auto before = random_vector(kRows * kOut, 4);
   const PackedWeights packed(w.data(), kIn, kOut);
+  const std::string unavailable = test::panel_kernel_unavailable(packed);
+  if (!unavailable.empty()) GTEST_SKIP() << "the panel kernel does not run: " << unavailable;
   const Linear op(kIn, kOut, Activation::gelu, Linear::Output::accumulate, packed.desc(), kRows);
   ASSERT_TRUE(op.uses_panel_gemm());
   std::vector<float> first;
@@ -145,7 +147,8 @@ TEST(WorkShares, PanelKernelGivesTheSameBitsOnAnyTeamSize) {
 
 TEST(WorkShares, AttentionKernelGivesTheSameBitsOnAnyTeamSize) {
   constexpr int64_t kBatch = 5, kLength = 40, kHeads = 3, kHeadDim = 32;
-  if (!attention_kernel_supported(kHeadDim)) GTEST_SKIP() << "the kernel needs AVX-512F";
+  const std::string unavailable = test::attention_kernel_unavailable(kHeadDim);
+  if (!unavailable.empty()) GTEST_SKIP() << "the attention kernel does not run: " << unavailable;
   const Attention attention(kBatch, kLength, kHeads, kHeadDim);
   ASSERT_TRUE(attention.uses_own_kernel());
   const auto qkv_values = random_vector(kBatch * kLength * 3 * kHeads * kHeadDim, 5);

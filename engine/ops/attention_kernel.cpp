@@ -5,8 +5,22 @@
 #include <algorithm>
 #include <limits>
 
-#include "ops/avx512.h"
+#include "ops/cpu.h"
 #include "ops/panel_gemm.h"
+#include "ordo/error.h"
+
+namespace ordo::ops {
+
+bool attention_kernel_supported(int64_t head_dim) {
+  return panel_gemm_supported() && head_dim > 0 && head_dim % 16 == 0;
+}
+
+}  // namespace ordo::ops
+
+// The kernel is AVX-512 code: only x86 builds compile it. Elsewhere attention_kernel_supported()
+// is false, so the stub below is never called.
+#if ORDO_X86
+#include "ops/avx512.h"
 #include "ops/work_shares.h"
 
 namespace ordo::ops {
@@ -253,10 +267,6 @@ ORDO_AVX512 void prefetch_next_sequence_share(const float* next_sequence, int64_
 
 }  // namespace
 
-bool attention_kernel_supported(int64_t head_dim) {
-  return panel_gemm_supported() && head_dim > 0 && head_dim % 16 == 0;
-}
-
 void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
                       const AttentionPositions& positions, AlignedBuffer& scratch,
                       float* probabilities, float* context) {
@@ -303,3 +313,16 @@ void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, 
 }
 
 }  // namespace ordo::ops
+
+#else  // !ORDO_X86
+
+namespace ordo::ops {
+
+void attention_kernel(float*, int64_t, int64_t, int64_t, int64_t, const AttentionPositions&,
+                      AlignedBuffer&, float*, float*) {
+  throw Error("internal error: ordo's AVX-512 attention kernel called on a build without it");
+}
+
+}  // namespace ordo::ops
+
+#endif  // ORDO_X86

@@ -11,7 +11,8 @@
 
 namespace ordo::ops {
 
-// True when the CPU runs AVX-512F and head_dim is a multiple of 16 (whole vectors of a head).
+// True when ordo's AVX-512 kernels run (cpu_dispatch(): the CPU has AVX-512F and ORDO_ISA does not
+// cap it) and head_dim is a multiple of 16 (whole vectors of a head).
 bool attention_kernel_supported(int64_t head_dim);
 
 // The contract of Attention::operator(): qkv holds `batch` sequences of `length` tokens as rows

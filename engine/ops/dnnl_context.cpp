@@ -4,6 +4,8 @@
 
 #include <sys/mman.h>
 
+#include "ops/cpu.h"
+
 namespace ordo::ops {
 
 float* AlignedBuffer::reserve(size_t count) {
@@ -41,6 +43,8 @@ dnnl::memory scratchpad_memory(const dnnl::memory::desc& desc, AlignedBuffer& sc
 }
 
 const dnnl::engine& cpu_engine() {
+  // Every primitive needs this engine, so the ISA cap (ORDO_ISA) is applied before the first one.
+  cpu_dispatch();
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
 }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "ops/cpu.h"
 #include "ops/panel_gemm.h"
 #include "ordo/error.h"
 
@@ -47,8 +48,7 @@ int64_t panel_layout_depth(const dnnl::memory::desc& weights, int64_t in_feature
 }  // namespace
 
 bool panel_gemm_supported() {
-  static const bool supported = __builtin_cpu_supports("avx512f") != 0;
-  return supported;
+  return cpu_dispatch().avx512_kernels();
 }
 
 PackedWeights::PackedWeights(const float* weight, int64_t in_features, int64_t out_features)

@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "ops/cpu.h"
+#include "ordo/error.h"
+
+// The kernel is AVX-512 code: only x86 builds compile it. Elsewhere panel_gemm_supported() is
+// false, so the stub below is never called.
+#if ORDO_X86
 #include "ops/avx512.h"
 #include "ops/work_shares.h"
 
@@ -187,3 +193,16 @@ void panel_gemm(const float* input, int64_t rows, int64_t in_features, const flo
 }
 
 }  // namespace ordo::ops
+
+#else  // !ORDO_X86
+
+namespace ordo::ops {
+
+void panel_gemm(const float*, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
+                std::optional<Activation>, bool, float*) {
+  throw Error("internal error: ordo's AVX-512 panel kernel called on a build without it");
+}
+
+}  // namespace ordo::ops
+
+#endif  // ORDO_X86

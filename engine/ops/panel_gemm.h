@@ -27,8 +27,8 @@ constexpr int64_t kPanelGemmMinWideColumns = 768;
 constexpr int64_t kPanelColumns = 64;     // the 64b of BA16a64b
 constexpr int64_t kPanelDepthBlock = 16;  // the 16a: in_features is padded to a multiple of it
 
-// True when the CPU runs AVX-512F (the kernel's only requirement); panel_gemm must not be
-// called otherwise.
+// True when ordo's AVX-512 kernels run (cpu_dispatch(): the CPU has AVX-512F, the kernel's only
+// requirement, and ORDO_ISA does not cap it); panel_gemm must not be called otherwise.
 bool panel_gemm_supported();
 
 // Whether the panel kernel is the faster one for this shape (measured against brgemm, see the

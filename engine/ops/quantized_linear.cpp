@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "ops/cpu.h"
 #include "ordo/error.h"
 
 namespace ordo::ops {
@@ -29,7 +30,7 @@ dnnl::matmul::desc matmul_desc(int64_t rows, int64_t in_features, int64_t out_fe
 }  // namespace
 
 bool int8_has_vnni() {
-  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  const dnnl::cpu_isa isa = cpu_dispatch().onednn;  // after ORDO_ISA's cap
   return isa == dnnl::cpu_isa::avx512_core_vnni || isa == dnnl::cpu_isa::avx512_core_bf16 ||
          isa == dnnl::cpu_isa::avx512_core_amx || isa == dnnl::cpu_isa::avx2_vnni;
 }

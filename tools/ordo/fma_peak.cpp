@@ -1,11 +1,16 @@
 #include "fma_peak.h"
 
-#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+
+#include "ops/cpu.h"
+
+#if ORDO_X86
+#include <immintrin.h>
+#endif
 
 namespace ordo::cli {
 namespace {
@@ -15,6 +20,7 @@ namespace {
 constexpr int kChains = 16;
 constexpr int64_t kIterations = 4'000'000;
 
+#if ORDO_X86
 __attribute__((target("avx512f"))) float chains_avx512(int64_t iterations, float seed) {
   __m512 acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(seed + static_cast<float>(c));
@@ -43,6 +49,7 @@ __attribute__((target("avx2,fma"))) float chains_avx2(int64_t iterations, float 
   for (float lane : lanes) sum += lane;
   return sum;
 }
+#endif
 
 float chains_scalar(int64_t iterations, float seed) {
   float acc[kChains];
@@ -60,13 +67,15 @@ FmaPeak measure_fma_peak() {
   FmaPeak peak;
   int lanes = 1;
   float (*kernel)(int64_t, float) = chains_scalar;
-  if (__builtin_cpu_supports("avx512f")) {
+  // The vector unit of the level that runs (ORDO_ISA caps it): the ceiling of that path.
+  peak.isa = "scalar";
+#if ORDO_X86
+  if (ops::cpu_dispatch().active == ops::Isa::avx512) {
     kernel = chains_avx512, lanes = 16, peak.isa = "avx512f";
-  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  } else if (ops::cpu_dispatch().active == ops::Isa::avx2) {
     kernel = chains_avx2, lanes = 8, peak.isa = "avx2+fma";
-  } else {
-    peak.isa = "scalar";
   }
+#endif
   const int64_t iterations = lanes == 1 ? kIterations / 8 : kIterations;
   float total = 0.0f;
   // Runs of ~12 ms each for at least 0.4 s, keeping the best: the first runs wake the threads,

@@ -1,6 +1,7 @@
 #pragma once
 // The machine's f32 FMA ceiling, measured rather than looked up: every thread of the OpenMP team
-// runs independent chains of fused multiply-adds in the widest vector unit the CPU has.
+// runs independent chains of fused multiply-adds in the widest vector unit of the ISA level in
+// use (ops::cpu_dispatch(): the CPU's best, or less under ORDO_ISA).
 #include <string>
 
 namespace ordo::cli {

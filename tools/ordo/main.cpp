@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "ops/cpu.h"
 #include "ordo/error.h"
 #include "ordo/version.h"
 
@@ -102,37 +103,15 @@ int print_help(const char* text) {
   return 0;
 }
 
-// oneDNN names the instruction set it dispatches to as an enum; these are the ones it can pick
-// on x86 (oneDNN 2.6).
-const char* isa_name(dnnl::cpu_isa isa) {
-  switch (isa) {
-    case dnnl::cpu_isa::sse41:
-      return "SSE4.1";
-    case dnnl::cpu_isa::avx:
-      return "AVX";
-    case dnnl::cpu_isa::avx2:
-      return "AVX2";
-    case dnnl::cpu_isa::avx2_vnni:
-      return "AVX2 + VNNI";
-    case dnnl::cpu_isa::avx512_core:
-      return "AVX-512";
-    case dnnl::cpu_isa::avx512_core_vnni:
-      return "AVX-512 + VNNI";
-    case dnnl::cpu_isa::avx512_core_bf16:
-      return "AVX-512 + VNNI + BF16";
-    case dnnl::cpu_isa::avx512_core_amx:
-      return "AVX-512 + AMX";
-    default:
-      return "generic";
-  }
-}
-
 int print_version() {
   const dnnl_version_t* dnnl = dnnl_version();
-  std::cout << "ordo " << ordo::version() << "\noneDNN " << dnnl->major << '.' << dnnl->minor << '.'
-            << dnnl->patch << " (" << isa_name(dnnl::get_effective_cpu_isa())
+  const ordo::ops::CpuDispatch& cpu = ordo::ops::cpu_dispatch();
+  std::cout << "ordo " << ordo::version() << "\nISA " << cpu.summary() << "\noneDNN " << dnnl->major
+            << '.' << dnnl->minor << '.' << dnnl->patch << " (" << cpu.onednn_name
             << ")\nordo's kernels: "
-            << (__builtin_cpu_supports("avx512f") ? "AVX-512" : "oneDNN only (no AVX-512)") << '\n';
+            << (cpu.avx512_kernels() ? "AVX-512"
+                                     : "oneDNN only (" + cpu.why_no_avx512_kernels() + ")")
+            << '\n';
   try {
     ordo::cli::check_stdout();
   } catch (const std::exception& e) {
@@ -151,6 +130,14 @@ int main(int argc, char** argv) {
   // `ordo encode ... | head -1` ends quietly when head exits, as other Unix filters do.
   std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> arguments(argv + 1, argv + argc);
+  // ORDO_ISA is read, and oneDNN capped, before any command touches oneDNN; a bad value stops
+  // every command alike.
+  try {
+    ordo::ops::cpu_dispatch();
+  } catch (const std::exception& e) {
+    std::cerr << "ordo: " << e.what() << '\n';
+    return ordo::cli::kExitUsageError;
+  }
   if (arguments.empty()) {
     std::cerr << kHelp;
     return ordo::cli::kExitUsageError;
