@@ -212,7 +212,7 @@ class Bpe : public Model {
   // tokenizers looks the bytes of the whole piece up (prefix and suffix included), each a
   // one-byte symbol <0xXX>; all or none.
   bool add_bytes(std::vector<Symbol>& symbols, const std::string& piece) const {
-    int32_t ids[64];
+    int32_t ids[64] = {};
     if (piece.size() > 64) return false;
     for (size_t k = 0; k < piece.size(); ++k) {
       static const char* const kHex = "0123456789ABCDEF";
