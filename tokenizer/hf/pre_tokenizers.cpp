@@ -110,7 +110,7 @@ class Metaspace : public PreTokenizer {
       const bool prepend =
           (scheme_ == Scheme::always || (scheme_ == Scheme::first && text.original().begin == 0)) &&
           bytes.compare(0, replacement_text_.size(), replacement_text_) != 0 &&
-          !(bytes.size() > 0 && bytes[0] == ' ');
+          !(!bytes.empty() && bytes[0] == ' ');
       if (prepend) replaced.push(replacement_, text.original(0, 0));
       transform_into(text, replaced);
       text = std::move(replaced);  // the spans below refer to the rewritten text
