@@ -49,7 +49,7 @@ Without any positional encoding (--pe none) every head follows content exactly (
 namespace {
 
 std::string short_label(const HeadScore& s) {
-  const std::string label = s.label();
+  std::string label = s.label();
   if (label == "[CLS]/[SEP]") return "frame";
   if (label.rfind("positional", 0) == 0) return "pos " + label.substr(12, label.size() - 13);
   return label;
@@ -140,7 +140,7 @@ int run_heads(const std::vector<std::string>& arguments) {
   std::map<std::string, int> counts;
   for (const HeadScore& s : analysis.heads) {
     std::printf("%5lld %4lld  %8.3f %6.3f %6.3f %6.3f %6.3f  %11.3f %11.3f %+7.3f  %s\n",
-                static_cast<long long>(s.layer + 1), static_cast<long long>(s.head), s.previous,
+                static_cast<long long>(s.layer) + 1, static_cast<long long>(s.head), s.previous,
                 s.self, s.next, s.first, s.last, s.follows_position, s.follows_content, s.score(),
                 s.label().c_str());
     ++counts[s.label().substr(0, s.label().find(' '))];

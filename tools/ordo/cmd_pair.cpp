@@ -134,6 +134,7 @@ std::pair<std::vector<int32_t>, std::vector<int32_t>> surface_keys(
   std::map<std::string, int32_t> keys;
   const auto key_of = [&](const std::vector<std::string>& tokens) {
     std::vector<int32_t> out;
+    out.reserve(tokens.size());
     for (const std::string& token : tokens) {
       out.push_back(keys.emplace(surface(token), static_cast<int32_t>(keys.size())).first->second);
     }

@@ -34,9 +34,9 @@ struct PositionDecomposition {
 PositionDecomposition decompose_positions(const LoadedEncoder& loaded, int64_t positions,
                                           const std::vector<int32_t>& token_ids);
 
-// Eigen-decomposition of a symmetric n x n matrix (row-major) by cyclic Jacobi rotations:
+// Eigen-decomposition of a symmetric n x n matrix `a` (row-major) by cyclic Jacobi rotations:
 // eigenvalues descending, eigenvectors as the columns of `vectors` (row-major n x n).
-void symmetric_eigen(std::vector<double> matrix, int64_t n, std::vector<double>& values,
+void symmetric_eigen(std::vector<double> a, int64_t n, std::vector<double>& values,
                      std::vector<double>& vectors);
 
 }  // namespace ordo::cli
