@@ -26,6 +26,7 @@ struct Merge {
   uint32_t rank;
   int32_t position;
   int32_t new_id;
+  int32_t left_id, right_id;  // the pair when queued: unchanged, the rule still holds
   bool operator>(const Merge& other) const {
     return rank != other.rank ? rank > other.rank : position > other.position;
   }
@@ -102,7 +103,9 @@ class Bpe : public Model {
     }
     if (word.size() < kCacheWordBytes) {
       std::lock_guard<std::mutex> lock(cache_mutex_);
-      const auto hit = cache_.find(std::string(word));
+      thread_local std::string key;  // reused: no allocation per lookup
+      key.assign(word);
+      const auto hit = cache_.find(key);
       if (hit != cache_.end()) {
         for (const auto& [id, span] : hit->second) out.push_back({id, *vocab_.token(id), span});
         return;
@@ -128,9 +131,9 @@ class Bpe : public Model {
 
  private:
   static constexpr size_t kCacheCapacity = 10000;  // as tokenizers' DEFAULT_CACHE_CAPACITY
-  // tokenizers caches words under 256 bytes; ordo only short ones, which recur, where long
-  // ones (a whole line when there is no pre-tokenizer) rarely do. Invisible in the result.
-  static constexpr size_t kCacheWordBytes = 64;
+  // Words under 256 bytes, as tokenizers' MAX_LENGTH (and transformers.js): with no
+  // pre-tokenizer (Yi) a whole line is one word. Invisible in the result.
+  static constexpr size_t kCacheWordBytes = 256;
 
   void read_merges(const JsonNode& merges) {
     const size_t count = merges.size();
@@ -236,7 +239,8 @@ class Bpe : public Model {
       const auto* found =
           merges_.find(pair_key(left.id, symbols[static_cast<size_t>(left.next)].id));
       if (found == nullptr) return;
-      queue.push_back({found->rank, position, found->merged});
+      queue.push_back({found->rank, position, found->merged, left.id,
+                       symbols[static_cast<size_t>(left.next)].id});
       std::push_heap(queue.begin(), queue.end(), later);
     };
     for (size_t i = 0; i + 1 < symbols.size(); ++i) consider(static_cast<int32_t>(i));
@@ -247,8 +251,12 @@ class Bpe : public Model {
       Symbol& left = symbols[static_cast<size_t>(top.position)];
       if (left.length == 0 || left.next < 0) continue;
       const Symbol right = symbols[static_cast<size_t>(left.next)];
-      const auto* current = merges_.find(pair_key(left.id, right.id));
-      if (current == nullptr || current->merged != top.new_id) continue;  // stale
+      // tokenizers looks the current pair up again; when neither id changed since the merge was
+      // queued the answer is the same, which saves a probe of the large table per merge.
+      if (left.id != top.left_id || right.id != top.right_id) {
+        const auto* current = merges_.find(pair_key(left.id, right.id));
+        if (current == nullptr || current->merged != top.new_id) continue;  // stale
+      }
       left.id = top.new_id;
       left.length += right.length;
       symbols[static_cast<size_t>(left.next)].length = 0;

@@ -27,6 +27,11 @@ void split_segments(Segments& segments, Cut cut) {
     }
     spans.clear();
     cut(segment.text, spans);
+    if (spans.size() == 1 && spans[0].begin == 0 && spans[0].end == segment.text.size() &&
+        !segment.text.empty()) {
+      out.push_back(std::move(segment));  // not cut: kept as it is rather than copied
+      continue;
+    }
     for (const Span& span : spans) {
       if (span.end > span.begin) out.push_back({segment.text.slice(span.begin, span.end), -1});
     }
