@@ -3,6 +3,7 @@
 // merges applied lowest rank first (leftmost on ties) on a linked list of symbols. Words are
 // cached, as tokenizers does, since the same words recur.
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <unordered_map>
 
@@ -92,6 +93,14 @@ class Bpe : public Model {
       vocab_.add(token, entry.integer(0, kMaxVocabularyId), entry);
     }
     read_merges(node.at("merges"));
+    // Without a prefix or suffix an ASCII character's piece is the character itself.
+    ascii_ids_.fill(-1);
+    if (prefix_.empty() && suffix_.empty()) {
+      for (int c = 0; c < 0x80; ++c) {
+        if (const auto id = vocab_.find(std::string(1, static_cast<char>(c))))
+          ascii_ids_[static_cast<size_t>(c)] = *id;
+      }
+    }
   }
 
   void tokenize(std::string_view word, std::vector<Token>& out) const override {
@@ -131,9 +140,10 @@ class Bpe : public Model {
 
  private:
   static constexpr size_t kCacheCapacity = 10000;  // as tokenizers' DEFAULT_CACHE_CAPACITY
-  // Words under 256 bytes, as tokenizers' MAX_LENGTH (and transformers.js): with no
-  // pre-tokenizer (Yi) a whole line is one word. Invisible in the result.
-  static constexpr size_t kCacheWordBytes = 256;
+  // Words of up to 256 characters (1,024 bytes), as far as the limits of tokenizers (256 bytes)
+  // and transformers.js (256 UTF-16 units) reach at most: with no pre-tokenizer (Yi) a whole
+  // line is one word, and "▁" for each space takes 3 bytes. Invisible in the result.
+  static constexpr size_t kCacheWordBytes = 1024;
 
   void read_merges(const JsonNode& merges) {
     const size_t count = merges.size();
@@ -190,6 +200,12 @@ class Bpe : public Model {
       const size_t begin = i;
       next_code_point(word, i);
       const size_t length = i - begin;
+      const auto byte = static_cast<unsigned char>(word[begin]);
+      if (byte < 0x80 && ascii_ids_[byte] >= 0) {  // the common case, without a string
+        flush_unknown();
+        add_symbol(symbols, ascii_ids_[byte], 1);
+        continue;
+      }
       piece.clear();
       if (begin > 0) piece += prefix_;
       piece.append(word.substr(begin, length));
@@ -271,6 +287,7 @@ class Bpe : public Model {
   std::string prefix_, suffix_;
   bool fuse_unknown_ = false, byte_fallback_ = false, ignore_merges_ = false;
   MergeTable merges_;
+  std::array<int32_t, 0x80> ascii_ids_{};  // -1: not a token by itself
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::vector<std::pair<int32_t, Span>>> cache_;
 };

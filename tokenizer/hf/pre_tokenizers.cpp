@@ -46,11 +46,26 @@ void split_on_chars(Segments& segments, Predicate is_delimiter, SplitBehavior be
   });
 }
 
+// Whitespace removed, then each punctuation character isolated: both splits in one pass, which
+// gives the same pieces without copying every word in between.
 class BertPreTokenizer : public PreTokenizer {
  public:
   void pre_tokenize(Segments& segments) const override {
-    split_on_chars(segments, is_white_space, SplitBehavior::removed);
-    split_on_chars(segments, is_punctuation, SplitBehavior::isolated);
+    split_segments(segments, [](AlignedText& text, std::vector<Span>& out) {
+      const std::string& bytes = text.text();
+      bool in_word = false;
+      for (size_t i = 0; i < bytes.size();) {
+        const size_t begin = i;
+        const char32_t c = next_code_point(bytes, i);
+        const bool space = is_white_space(c);
+        if (!space && in_word && !is_punctuation(c)) {
+          out.back().end = i;
+          continue;
+        }
+        if (!space) out.push_back({begin, i});
+        in_word = !space && !is_punctuation(c);
+      }
+    });
   }
 };
 
