@@ -64,11 +64,15 @@ void transform(AlignedText& text, Map map) {
     map(c, [&](char32_t p) {
       if (count < 4) produced[count++] = p;
     });
+    const bool same = count == 1 && produced[0] == c;
     if (!changed) {
-      if (count == 1 && produced[0] == c) continue;
+      if (same) continue;
       changed = true;
       out.reserve(bytes.size() + 8);
       out.append(text, 0, begin);
+    } else if (same) {
+      out.append(text, begin, i);  // the bytes and spans as they were
+      continue;
     }
     for (size_t k = 0; k < count; ++k) out.push(produced[k], source);
   }

@@ -3,6 +3,7 @@
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -32,6 +33,8 @@ void split_segments(Segments& segments, Cut cut) {
       out.push_back(std::move(segment));  // not cut: kept as it is rather than copied
       continue;
     }
+    if (out.capacity() < out.size() + spans.size())  // one move of the pieces, not several
+      out.reserve(std::max(2 * out.capacity(), out.size() + spans.size()));
     for (const Span& span : spans) {
       if (span.end > span.begin) out.push_back({segment.text.slice(span.begin, span.end), -1});
     }

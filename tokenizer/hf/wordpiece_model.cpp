@@ -1,7 +1,7 @@
 // WordPiece as tokenizers/src/models/wordpiece: the longest vocabulary prefix, then the longest
 // "##"-prefixed continuation, and the whole word as the unknown token when any part fails.
-// Words are cached as BPE's are (tokenizers does not, but the result is the same): running
-// text repeats its words, and a cache hit skips the longest-match probes.
+// Words split into several pieces are cached as BPE's are (tokenizers does not, but the result
+// is the same): running text repeats its words, and a hit skips the longest-match probes.
 #include <algorithm>
 #include <mutex>
 #include <unordered_map>
@@ -38,6 +38,13 @@ class WordPiece : public Model {
   }
 
   void tokenize(std::string_view word, std::vector<Token>& out) const override {
+    // Most words are tokens themselves: split()'s first probe, answered without the cache.
+    if (word.size() <= longest_ && word.size() <= max_chars_) {
+      if (const auto id = vocab_.find(word)) {
+        out.push_back({*id, std::string(word), {0, word.size()}});
+        return;
+      }
+    }
     const bool cacheable = word.size() < kCacheWordBytes;
     if (cacheable) {
       std::lock_guard<std::mutex> lock(cache_mutex_);
