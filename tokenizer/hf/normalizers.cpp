@@ -157,6 +157,20 @@ class BertNormalizer : public Normalizer {
         strip_accents_(node.boolean("strip_accents", lowercase_)) {}
 
   void normalize(AlignedText& text) const override {
+    const std::string& bytes = text.text();
+    if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return (c & 0x80) == 0; })) {
+      // ASCII: no Chinese character, nothing for NFD or accent stripping to change; the steps
+      // below in one pass, each character still keeping its own span.
+      transform(text, [&](char32_t c, auto emit) {
+        if (clean_text_) {
+          const bool tab_or_newline = c == '\t' || c == '\n' || c == '\r';
+          if (!tab_or_newline && is_other(c)) return;  // NUL too
+          if (tab_or_newline || is_white_space(c)) c = ' ';
+        }
+        emit(lowercase_ && c >= 'A' && c <= 'Z' ? c + 32 : c);
+      });
+      return;
+    }
     if (clean_text_ || chinese_) {
       transform(text, [&](char32_t c, auto emit) {
         if (clean_text_) {
