@@ -132,7 +132,10 @@ void AddedVocabulary::split(Segments& segments, const ByteTrie& trie) const {
       kept = stop;
       position = std::max(position, stop);
     }
-    if (kept < text.size()) out.push_back({segment.text.slice(kept, text.size()), -1});
+    if (kept == 0)
+      out.push_back(std::move(segment));  // no added token in it: kept, not copied
+    else if (kept < text.size())
+      out.push_back({segment.text.slice(kept, text.size()), -1});
   }
   segments = std::move(out);
 }
