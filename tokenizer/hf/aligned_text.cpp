@@ -58,6 +58,10 @@ void AlignedText::materialize() {
 }
 
 void AlignedText::overwrite(size_t i, char32_t c) {
+  if (c < 0x80) {  // the common case (lowercasing ASCII), without a temporary string
+    text_[i] = static_cast<char>(c);
+    return;
+  }
   std::string utf8;
   append_utf8(utf8, c);
   text_.replace(i, utf8.size(), utf8);
