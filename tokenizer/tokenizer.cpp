@@ -420,12 +420,20 @@ Encoding Tokenizer::build_hf(std::string_view first, const std::string_view* sec
     part.special.resize(keep[which]);
   }
   hf_->post_process(parts, add_special_tokens);
-  for (const hf::Part& part : parts) {
+  size_t total = 0;
+  for (const hf::Part& part : parts) total += part.tokens.size();
+  out.ids.reserve(total);
+  out.token_types.reserve(total);
+  out.tokens.reserve(total);
+  out.sequence.reserve(total);
+  out.begin.reserve(total);
+  out.end.reserve(total);
+  for (hf::Part& part : parts) {  // the parts' strings are moved: they are not used again
     for (size_t i = 0; i < part.tokens.size(); ++i) {
-      const hf::Token& token = part.tokens[i];
+      hf::Token& token = part.tokens[i];
       out.ids.push_back(token.id);
       out.token_types.push_back(part.type_ids[i]);
-      out.tokens.push_back(token.value);
+      out.tokens.push_back(std::move(token.value));
       out.sequence.push_back(part.special[i] ? -1 : part.sequence[i]);
       out.begin.push_back(part.special[i] ? 0 : token.span.begin);
       out.end.push_back(part.special[i] ? 0 : token.span.end);

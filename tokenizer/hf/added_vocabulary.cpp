@@ -83,6 +83,10 @@ void AddedVocabulary::split(Segments& segments, const ByteTrie& trie) const {
     const std::string& text = segment.text.text();
     size_t kept = 0;  // start of the text not yet handed out
     for (size_t position = 0; position < text.size();) {
+      if (!trie.may_start(static_cast<uint8_t>(text[position]))) {
+        ++position;
+        continue;
+      }
       size_t longest = 0;
       int32_t index = -1;
       trie.prefixes(std::string_view(text).substr(position), [&](size_t length, int32_t value) {
@@ -127,7 +131,10 @@ void AddedVocabulary::split(Segments& segments, const ByteTrie& trie) const {
       kept = stop;
       position = std::max(position, stop);
     }
-    if (kept < text.size()) out.push_back({segment.text.slice(kept, text.size()), -1});
+    if (kept == 0)
+      out.push_back(std::move(segment));  // no added token in it: kept, not copied
+    else if (kept < text.size())
+      out.push_back({segment.text.slice(kept, text.size()), -1});
   }
   segments = std::move(out);
 }

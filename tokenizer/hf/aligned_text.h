@@ -40,22 +40,51 @@ class AlignedText {
   void append(const AlignedText& other, size_t begin, size_t end);
   void reserve(size_t bytes);
   // The span of the code point starting at byte i.
-  Span source_at(size_t i) const { return source_[i]; }
+  Span source_at(size_t i) const { return compact_ ? compact_span(i) : source_[i]; }
+  // Rewrites the code point at byte i as c, of the same UTF-8 length; the spans stay.
+  void overwrite(size_t i, char32_t c);
 
  private:
+  // Compact: the bytes are still the original's (shifted by shift_) code point by code point, so
+  // their spans are computed when asked instead of stored: most words never need a vector.
+  Span compact_span(size_t i) const;
+  void materialize();
+
   std::string text_;
-  std::vector<Span> source_;  // one per byte of text_
+  std::vector<Span> source_;  // one per byte of text_, unless compact_
+  bool compact_ = false;
+  size_t shift_ = 0;
 };
 
 // Rebuilds `text` code point by code point: `map(c, emit)` emits what c becomes (up to four
 // characters; none drops it), every output character keeping c's original span. The text is
-// copied only from the first character that changes.
+// rewritten in place while each character becomes one of the same UTF-8 length (lowercasing
+// ASCII), and copied only from the first one that does not.
 template <typename Map>
 void transform(AlignedText& text, Map map) {
   AlignedText out;
   bool changed = false;
   const std::string& bytes = text.text();
   for (size_t i = 0; i < bytes.size();) {
+    if (!changed) {  // in place while each character becomes one of the same length
+      const size_t begin = i;
+      const char32_t c = next_code_point(bytes, i);
+      char32_t produced[4];
+      size_t count = 0;
+      map(c, [&](char32_t p) {
+        if (count < 4) produced[count++] = p;
+      });
+      if (count == 1 && i <= bytes.size() && utf8_length(produced[0]) == i - begin) {
+        if (produced[0] != c) text.overwrite(begin, produced[0]);
+        continue;
+      }
+      changed = true;
+      out.reserve(bytes.size() + 8);
+      out.append(text, 0, begin);
+      const Span source = text.source_at(begin);
+      for (size_t k = 0; k < count; ++k) out.push(produced[k], source);
+      continue;
+    }
     const size_t begin = i;
     const Span source = text.source_at(i);
     const char32_t c = next_code_point(bytes, i);
@@ -64,11 +93,15 @@ void transform(AlignedText& text, Map map) {
     map(c, [&](char32_t p) {
       if (count < 4) produced[count++] = p;
     });
+    const bool same = count == 1 && produced[0] == c;
     if (!changed) {
-      if (count == 1 && produced[0] == c) continue;
+      if (same) continue;
       changed = true;
       out.reserve(bytes.size() + 8);
       out.append(text, 0, begin);
+    } else if (same) {
+      out.append(text, begin, i);  // the bytes and spans as they were
+      continue;
     }
     for (size_t k = 0; k < count; ++k) out.push(produced[k], source);
   }

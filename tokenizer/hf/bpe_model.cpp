@@ -3,6 +3,7 @@
 // merges applied lowest rank first (leftmost on ties) on a linked list of symbols. Words are
 // cached, as tokenizers does, since the same words recur.
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <unordered_map>
 
@@ -26,6 +27,7 @@ struct Merge {
   uint32_t rank;
   int32_t position;
   int32_t new_id;
+  int32_t left_id, right_id;  // the pair when queued: unchanged, the rule still holds
   bool operator>(const Merge& other) const {
     return rank != other.rank ? rank > other.rank : position > other.position;
   }
@@ -91,6 +93,14 @@ class Bpe : public Model {
       vocab_.add(token, entry.integer(0, kMaxVocabularyId), entry);
     }
     read_merges(node.at("merges"));
+    // Without a prefix or suffix an ASCII character's piece is the character itself.
+    ascii_ids_.fill(-1);
+    if (prefix_.empty() && suffix_.empty()) {
+      for (int c = 0; c < 0x80; ++c) {
+        if (const auto id = vocab_.find(std::string(1, static_cast<char>(c))))
+          ascii_ids_[static_cast<size_t>(c)] = *id;
+      }
+    }
   }
 
   void tokenize(std::string_view word, std::vector<Token>& out) const override {
@@ -102,7 +112,9 @@ class Bpe : public Model {
     }
     if (word.size() < kCacheWordBytes) {
       std::lock_guard<std::mutex> lock(cache_mutex_);
-      const auto hit = cache_.find(std::string(word));
+      thread_local std::string key;  // reused: no allocation per lookup
+      key.assign(word);
+      const auto hit = cache_.find(key);
       if (hit != cache_.end()) {
         for (const auto& [id, span] : hit->second) out.push_back({id, *vocab_.token(id), span});
         return;
@@ -128,9 +140,10 @@ class Bpe : public Model {
 
  private:
   static constexpr size_t kCacheCapacity = 10000;  // as tokenizers' DEFAULT_CACHE_CAPACITY
-  // tokenizers caches words under 256 bytes; ordo only short ones, which recur, where long
-  // ones (a whole line when there is no pre-tokenizer) rarely do. Invisible in the result.
-  static constexpr size_t kCacheWordBytes = 64;
+  // Words of up to 256 characters (1,024 bytes), as far as the limits of tokenizers (256 bytes)
+  // and transformers.js (256 UTF-16 units) reach at most: with no pre-tokenizer (Yi) a whole
+  // line is one word, and "▁" for each space takes 3 bytes. Invisible in the result.
+  static constexpr size_t kCacheWordBytes = 1024;
 
   void read_merges(const JsonNode& merges) {
     const size_t count = merges.size();
@@ -187,6 +200,12 @@ class Bpe : public Model {
       const size_t begin = i;
       next_code_point(word, i);
       const size_t length = i - begin;
+      const auto byte = static_cast<unsigned char>(word[begin]);
+      if (byte < 0x80 && ascii_ids_[byte] >= 0) {  // the common case, without a string
+        flush_unknown();
+        add_symbol(symbols, ascii_ids_[byte], 1);
+        continue;
+      }
       piece.clear();
       if (begin > 0) piece += prefix_;
       piece.append(word.substr(begin, length));
@@ -236,7 +255,8 @@ class Bpe : public Model {
       const auto* found =
           merges_.find(pair_key(left.id, symbols[static_cast<size_t>(left.next)].id));
       if (found == nullptr) return;
-      queue.push_back({found->rank, position, found->merged});
+      queue.push_back({found->rank, position, found->merged, left.id,
+                       symbols[static_cast<size_t>(left.next)].id});
       std::push_heap(queue.begin(), queue.end(), later);
     };
     for (size_t i = 0; i + 1 < symbols.size(); ++i) consider(static_cast<int32_t>(i));
@@ -247,8 +267,12 @@ class Bpe : public Model {
       Symbol& left = symbols[static_cast<size_t>(top.position)];
       if (left.length == 0 || left.next < 0) continue;
       const Symbol right = symbols[static_cast<size_t>(left.next)];
-      const auto* current = merges_.find(pair_key(left.id, right.id));
-      if (current == nullptr || current->merged != top.new_id) continue;  // stale
+      // tokenizers looks the current pair up again; when neither id changed since the merge was
+      // queued the answer is the same, which saves a probe of the large table per merge.
+      if (left.id != top.left_id || right.id != top.right_id) {
+        const auto* current = merges_.find(pair_key(left.id, right.id));
+        if (current == nullptr || current->merged != top.new_id) continue;  // stale
+      }
       left.id = top.new_id;
       left.length += right.length;
       symbols[static_cast<size_t>(left.next)].length = 0;
@@ -263,6 +287,7 @@ class Bpe : public Model {
   std::string prefix_, suffix_;
   bool fuse_unknown_ = false, byte_fallback_ = false, ignore_merges_ = false;
   MergeTable merges_;
+  std::array<int32_t, 0x80> ascii_ids_{};  // -1: not a token by itself
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::vector<std::pair<int32_t, Span>>> cache_;
 };

@@ -59,6 +59,7 @@ Part HfTokenizer::encode_text(std::string_view text, int which) const {
   Segments segments = added_->extract_and_normalize(text, normalizer_.get());
   if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(segments);
   Part part;
+  part.reserve(segments.size());  // at least a token per segment
   std::vector<Token> word;
   for (const Segment& segment : segments) {
     if (segment.added_id >= 0) {

@@ -15,6 +15,7 @@
 namespace ordo::tokenizer::hf {
 
 bool is_white_space(char32_t c) {
+  if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);  // ICU's White_Space in ASCII
   return u_hasBinaryProperty(c, UCHAR_WHITE_SPACE);
 }
 
@@ -39,6 +40,7 @@ namespace {
 // come from UnicodeData.txt, which lists no Cn character, so unassigned code points (U+FFFF)
 // are not "other" there and BertNormalizer keeps them.
 bool is_other(char32_t c) {
+  if (c < 0x80) return c < 0x20 || c == 0x7F;  // only Cc in ASCII
   return (U_GET_GC_MASK(c) & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK | U_GC_CS_MASK)) != 0;
 }
 
@@ -141,7 +143,7 @@ class StripAccents : public Normalizer {
   // unicode_normalization_alignments' is_combining_mark: Mn, Mc and Me.
   void normalize(AlignedText& text) const override {
     transform(text, [](char32_t c, auto emit) {
-      if ((U_GET_GC_MASK(c) & U_GC_M_MASK) == 0) emit(c);
+      if (c < 0x80 || (U_GET_GC_MASK(c) & U_GC_M_MASK) == 0) emit(c);  // no mark in ASCII
     });
   }
 };
@@ -155,6 +157,20 @@ class BertNormalizer : public Normalizer {
         strip_accents_(node.boolean("strip_accents", lowercase_)) {}
 
   void normalize(AlignedText& text) const override {
+    const std::string& bytes = text.text();
+    if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return (c & 0x80) == 0; })) {
+      // ASCII: no Chinese character, nothing for NFD or accent stripping to change; the steps
+      // below in one pass, each character still keeping its own span.
+      transform(text, [&](char32_t c, auto emit) {
+        if (clean_text_) {
+          const bool tab_or_newline = c == '\t' || c == '\n' || c == '\r';
+          if (!tab_or_newline && is_other(c)) return;  // NUL too
+          if (tab_or_newline || is_white_space(c)) c = ' ';
+        }
+        emit(lowercase_ && c >= 'A' && c <= 'Z' ? c + 32 : c);
+      });
+      return;
+    }
     if (clean_text_ || chinese_) {
       transform(text, [&](char32_t c, auto emit) {
         if (clean_text_) {
@@ -174,7 +190,7 @@ class BertNormalizer : public Normalizer {
     if (strip_accents_) {
       normalize_form(text, Form::nfd);
       transform(text, [](char32_t c, auto emit) {
-        if (u_charType(static_cast<UChar32>(c)) != U_NON_SPACING_MARK) emit(c);
+        if (c < 0x80 || u_charType(static_cast<UChar32>(c)) != U_NON_SPACING_MARK) emit(c);
       });
     }
     if (lowercase_) Lowercase().normalize(text);

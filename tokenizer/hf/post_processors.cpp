@@ -15,6 +15,13 @@ void Part::add(Token token, int32_t type_id, int which, bool is_special) {
   special.push_back(is_special);
 }
 
+void Part::reserve(size_t count) {
+  tokens.reserve(count);
+  type_ids.reserve(count);
+  sequence.reserve(count);
+  special.reserve(count);
+}
+
 namespace {
 
 // ["[CLS]", 101]

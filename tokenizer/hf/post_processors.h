@@ -19,6 +19,7 @@ struct Part {
   std::vector<int> sequence;
   std::vector<bool> special;
   void add(Token token, int32_t type_id, int which, bool is_special);
+  void reserve(size_t count);
 };
 
 class PostProcessor {

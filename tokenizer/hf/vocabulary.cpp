@@ -75,6 +75,7 @@ int32_t ByteTrie::child(int32_t node, uint8_t byte) const {
 }
 
 void ByteTrie::insert(std::string_view key, int32_t value) {
+  if (!key.empty()) first_bytes_[static_cast<uint8_t>(key[0])] = true;
   int32_t node = 0;
   for (char c : key) {
     const auto byte = static_cast<uint8_t>(c);

@@ -1,6 +1,7 @@
 #pragma once
 // Token strings <-> ids for the models, looked up by string_view without building a string
 // per lookup, and a byte trie for prefix searches (Unigram's lattice, added tokens).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,6 +52,8 @@ class ByteTrie {
     }
   }
   bool empty() const { return nodes_.size() == 1; }
+  // False when no key starts with `byte`: most positions of a text are skipped at once.
+  bool may_start(uint8_t byte) const { return first_bytes_[byte]; }
 
  private:
   struct Node {
@@ -59,6 +62,7 @@ class ByteTrie {
   };
   int32_t child(int32_t node, uint8_t byte) const;
   std::vector<Node> nodes_;
+  std::array<bool, 256> first_bytes_{};
 };
 
 }  // namespace ordo::tokenizer::hf

@@ -1,6 +1,10 @@
 // WordPiece as tokenizers/src/models/wordpiece: the longest vocabulary prefix, then the longest
 // "##"-prefixed continuation, and the whole word as the unknown token when any part fails.
+// Words split into several pieces are cached as BPE's are (tokenizers does not, but the result
+// is the same): running text repeats its words, and a hit skips the longest-match probes.
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
 
 #include "json_node.h"
 #include "models.h"
@@ -34,6 +38,39 @@ class WordPiece : public Model {
   }
 
   void tokenize(std::string_view word, std::vector<Token>& out) const override {
+    // Most words are tokens themselves: split()'s first probe, answered without the cache.
+    if (word.size() <= longest_ && word.size() <= max_chars_) {
+      if (const auto id = vocab_.find(word)) {
+        out.push_back({*id, std::string(word), {0, word.size()}});
+        return;
+      }
+    }
+    const bool cacheable = word.size() < kCacheWordBytes;
+    if (cacheable) {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      thread_local std::string key;  // reused: no allocation per lookup
+      key.assign(word);
+      const auto hit = cache_.find(key);
+      if (hit != cache_.end()) {
+        for (const auto& [id, span] : hit->second) out.push_back({id, *vocab_.token(id), span});
+        return;
+      }
+    }
+    const size_t first = out.size();
+    split(word, out);
+    if (!cacheable) return;
+    std::vector<std::pair<int32_t, Span>> tokens;
+    tokens.reserve(out.size() - first);
+    for (size_t k = first; k < out.size(); ++k) tokens.push_back({out[k].id, out[k].span});
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_.size() < kCacheCapacity) cache_.emplace(std::string(word), std::move(tokens));
+  }
+
+ private:
+  static constexpr size_t kCacheCapacity = 10000;
+  static constexpr size_t kCacheWordBytes = 256;
+
+  void split(std::string_view word, std::vector<Token>& out) const {
     size_t chars = 0;
     for (char c : word) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     const size_t first = out.size();
@@ -68,12 +105,13 @@ class WordPiece : public Model {
     }
   }
 
- private:
   std::string unknown_;
   std::string prefix_;
   size_t max_chars_;
   size_t longest_ = 0;  // bytes of the longest token
   int32_t unknown_id_ = 0;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, std::vector<std::pair<int32_t, Span>>> cache_;
 };
 
 }  // namespace
