@@ -1,5 +1,7 @@
 #include "mpnet.h"
 
+#include "roberta.h"
+
 namespace ordo::models {
 namespace {
 
@@ -17,25 +19,6 @@ std::string find_prefix(const Checkpoint& checkpoint) {
     }
   }
   return "mpnet.";  // the missing tensor is then reported under this name
-}
-
-void load_lm_head(const Checkpoint& checkpoint, EncoderSpec& spec) {
-  // MPNetLMHead: dense -> exact GELU -> layer_norm -> decoder (tied to the word embeddings) + bias.
-  const int64_t h = spec.hidden_size;
-  const std::string hidden_why = "hidden_size " + std::to_string(h);
-  MaskedLmHead head;
-  head.activation = Activation::gelu;
-  load_linear(checkpoint, "lm_head.dense", h, h, hidden_why, head.dense_weight, head.dense_bias);
-  load_norm(checkpoint, "lm_head.layer_norm", h, head.norm_weight, head.norm_bias);
-  const std::string vocab_why = "vocab_size " + std::to_string(spec.vocab_size);
-  if (checkpoint.contains("lm_head.decoder.weight")) {
-    head.decoder_weight =
-        checkpoint.tensor("lm_head.decoder.weight", {spec.vocab_size, h}, vocab_why);
-  }
-  const std::string bias =
-      checkpoint.contains("lm_head.bias") ? "lm_head.bias" : "lm_head.decoder.bias";
-  head.decoder_bias = checkpoint.tensor(bias, {spec.vocab_size}, vocab_why);
-  spec.masked_lm_head = head;
 }
 
 }  // namespace

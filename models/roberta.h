@@ -12,4 +12,8 @@ namespace ordo::models {
 
 EncoderSpec load_roberta(const Checkpoint& checkpoint, const io::JsonFile& config);
 
+// RobertaLMHead's `lm_head.*` (dense -> exact GELU -> layer_norm -> decoder tied to the word
+// embeddings, + bias) into spec.masked_lm_head; MPNet's head has the same names and maths.
+void load_lm_head(const Checkpoint& checkpoint, EncoderSpec& spec);
+
 }  // namespace ordo::models
