@@ -10,6 +10,7 @@
 
 #include "core/encoder.h"
 #include "model.h"
+#include "ops/bf16_linear.h"
 #include "tokenizer.h"
 
 namespace ordo {
@@ -74,11 +75,17 @@ int checked_threads(int threads) {
   return threads > 0 ? threads : omp_get_max_threads();
 }
 
-// true for int8
-bool checked_dtype(const std::string& dtype) {
-  if (dtype == "f32") return false;
-  if (dtype == "int8") return true;
-  throw Error("Options::dtype is " + quoted(dtype) + " (expected \"f32\" or \"int8\")");
+ComputeType checked_dtype(const std::string& dtype) {
+  ComputeType type;
+  try {
+    type = parse_compute_type(dtype);
+  } catch (const Error&) {
+    throw Error("Options::dtype is " + quoted(dtype) + " (expected \"f32\", \"bf16\" or \"int8\")");
+  }
+  const std::string unavailable =
+      type == ComputeType::bf16 ? ops::bf16_unavailable_reason() : std::string();
+  if (!unavailable.empty()) throw Error("Options::dtype is \"bf16\": " + unavailable);
+  return type;
 }
 
 // Every option, checked before any file is read.
@@ -87,12 +94,12 @@ struct CheckedOptions {
       : threads(checked_threads(options.threads)),
         forward(checked_forward_options(options)),
         position_kind(checked_positional_encoding(options.positional_encoding)),
-        int8(checked_dtype(options.dtype)) {}
+        compute(checked_dtype(options.dtype)) {}
 
   int threads;
   ForwardOptions forward;
   std::optional<PositionKind> position_kind;
-  bool int8;
+  ComputeType compute;
 };
 
 Array to_array(Tensor& tensor) {
@@ -121,8 +128,8 @@ struct Model::Impl {
         threads(checked.threads),
         forward(checked.forward),
         model(models::load_model(directory)),
-        encoder(
-            make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.int8}, threads)),
+        encoder(make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.compute},
+                             threads)),
         max_tokens(models::max_tokens(model, encoder)) {
     // A sentence-transformers directory declares its pooling and normalisation.
     if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;

@@ -177,10 +177,10 @@ struct Encoder::Impl {
         options.onednn_attention ? ops::Attention::Kernel::onednn : ops::Attention::Kernel::fastest;
     for (size_t i = 0; i < spec.layers.size(); ++i) {
       const size_t owner = spec.shares_weights_of.empty() ? i : spec.shares_weights_of[i];
-      blocks.push_back(
-          owner != i ? blocks[owner]
-                     : std::make_shared<const layers::EncoderBlock>(
-                           spec.layers[i], spec, options.int8, attention_position.get(), kernel));
+      blocks.push_back(owner != i ? blocks[owner]
+                                  : std::make_shared<const layers::EncoderBlock>(
+                                        spec.layers[i], spec, options.compute,
+                                        attention_position.get(), kernel));
     }
   }
 
@@ -474,6 +474,25 @@ const char* to_string(Pooling pooling) {
       return "pooler";
   }
   return "?";
+}
+
+const char* to_string(ComputeType type) {
+  switch (type) {
+    case ComputeType::f32:
+      return "f32";
+    case ComputeType::bf16:
+      return "bf16";
+    case ComputeType::int8:
+      return "int8";
+  }
+  return "?";
+}
+
+ComputeType parse_compute_type(const std::string& name) {
+  for (ComputeType type : {ComputeType::f32, ComputeType::bf16, ComputeType::int8}) {
+    if (name == to_string(type)) return type;
+  }
+  throw Error("unknown compute type '" + name + "' (expected f32, bf16 or int8)");
 }
 
 Pooling parse_pooling(const std::string& name) {

@@ -15,6 +15,16 @@
 namespace ordo {
 
 enum class Activation { gelu, gelu_tanh, relu, silu };
+// The number type of the four projections of every layer (QKV, attention output, FFN in and
+// out); embeddings, attention scores, layer norms, residuals and heads stay f32 in all three.
+//   f32   exact
+//   bf16  weights and inputs rounded to bfloat16, f32 accumulation (ops/bf16_linear.h); only on
+//         CPUs with native bf16 (AVX512-BF16 or AMX), refused elsewhere
+//   int8  weights per channel, activations per token (ops/quantized_linear.h)
+enum class ComputeType { f32, bf16, int8 };
+const char* to_string(ComputeType type);
+// "f32", "bf16" or "int8"; throws Error listing them otherwise.
+ComputeType parse_compute_type(const std::string& name);
 // How a model knows token positions. The first four act on the input (a vector added to each
 // token's embedding, or nothing); the rest act inside attention: `rotary` rotates q and k,
 // the others add a bias to the scores before the softmax.
@@ -150,10 +160,7 @@ struct EncoderOptions {
   // comparison ordo exists for). `learned`, `relative_key*` and `relative_bias` need their
   // tables in the checkpoint; the other kinds have no weights and run on any checkpoint.
   std::optional<PositionKind> position_kind;
-  // Run the four projections of every layer (QKV, attention output, FFN in and out) in int8:
-  // weights per channel, activations per token (ops/quantized_linear.h). Embeddings,
-  // attention scores, layer norms and heads stay f32.
-  bool int8 = false;
+  ComputeType compute = ComputeType::f32;  // of the four projections of every layer
   // Run attention through oneDNN's primitives even where ordo's own kernel would run: the
   // tests check both paths on one machine.
   bool onednn_attention = false;

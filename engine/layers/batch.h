@@ -43,6 +43,7 @@ struct Workspace {
   AlignedBuffer probabilities;      // [run batch, heads, length, length]
   AlignedBuffer scratchpad;         // oneDNN's temporary memory for the primitive being run
   ops::QuantizedBuffers quantized;  // int8 projections' inputs, scales and sums
+  AlignedBuffer bf16_input;         // bf16 projections' inputs rounded to bf16
   // Position inside attention (layers/attention_position.h):
   AlignedBuffer position_bias;                // a score bias for the current run
   AlignedBuffer distance_scores;              // relative_key: q . r and k . r for the current run

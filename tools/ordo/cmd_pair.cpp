@@ -29,7 +29,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --pe KIND       run under another positional encoding: none | sinusoidal |
                   sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
                   relative_key_query | relative_bias (inside attention)
-  --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
+  --dtype TYPE    f32 (default), bf16 (AVX512-BF16/AMX CPUs) or int8: the projections in a
+                  faster, approximate number type
   --layer N       hidden states after block N (0 = embeddings; default: the last block);
                   attention from block N (block 1 when N is 0)
   --head H        attention head 0 .. heads-1 for the attention drift (default: the mean)

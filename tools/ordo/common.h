@@ -48,9 +48,10 @@ LoadedEncoder load_encoder(const Args& args);
 // Loads `directory`, optionally under another positional encoding.
 LoadedEncoder load_encoder(const std::filesystem::path& directory,
                            std::optional<PositionKind> pe = std::nullopt,
-                           const models::LoadOptions& options = {}, bool int8 = false);
-// --dtype f32|int8 (for the commands that accept it): true for int8.
-bool parse_dtype(const Args& args);
+                           const models::LoadOptions& options = {},
+                           ComputeType compute = ComputeType::f32);
+// --dtype f32|bf16|int8 (for the commands that accept it).
+ComputeType parse_dtype(const Args& args);
 // --threads N, applied before any model is loaded.
 void apply_threads(const Args& args);
 

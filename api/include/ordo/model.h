@@ -54,10 +54,10 @@ struct Options {
   // OpenMP threads per call (see "Threads inside a call" above); 0 takes the OpenMP default
   // of the thread calling load(): OMP_NUM_THREADS, else one per core.
   int threads = 0;
-  // Compute type: "f32", or "int8" for the four projections of every layer (s8 weights per
-  // channel, u8 activations per token; on an AVX-512 VNNI CPU about 2x faster than f32 on
-  // BERT-base at 8x128 in `ordo bench --dtype int8`, sentence vectors within cosine 0.9999 of
-  // f32 on the bundled and synthetic models).
+  // Compute type of the four projections of every layer: "f32"; "bf16" (weights and inputs
+  // rounded to bfloat16, f32 accumulation; only on CPUs with AVX512-BF16 or AMX, load() throws
+  // elsewhere); or "int8" (s8 weights per channel, u8 activations per token). Speed and
+  // accuracy of each: docs/performance.md.
   std::string dtype = "f32";
   // Texts longer than max_tokens(): true cuts them (longest text of a pair first) and reports
   // the count in Result::truncated; false throws ordo::Error naming the input.
