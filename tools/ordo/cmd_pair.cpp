@@ -190,9 +190,9 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
     Figure figure{"Attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"A", a.tokens, attention_matrix(output, 0, layer, head)},
                    {"B", b.tokens, attention_matrix(output, 1, layer, head)}};
-    figure.bar_label = "Drift of each shared token's vector between A and B at layer " +
-                       std::to_string(layer) + " (L2)";
-    figure.bars = drift_bars(drift, a.tokens);
+    figure.bar_charts.push_back({"Drift of each shared token's vector between A and B at layer " +
+                                     std::to_string(layer) + " (L2)",
+                                 drift_bars(drift, a.tokens)});
     write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {
@@ -313,9 +313,10 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
   if (const auto svg = args.value("--svg")) {
     Figure figure{"Joint pair input, attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"[A ; B]", pair.tokens, matrix}};
-    figure.bar_label = "Drift of each shared token between its occurrence in A and in B at layer " +
-                       std::to_string(layer) + " (L2)";
-    figure.bars = drift_bars(drift, pair.tokens);
+    figure.bar_charts.push_back(
+        {"Drift of each shared token between its occurrence in A and in B at layer " +
+             std::to_string(layer) + " (L2)",
+         drift_bars(drift, pair.tokens)});
     write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {
