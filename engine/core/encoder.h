@@ -68,6 +68,9 @@ struct RotarySettings {
   double base = 10000.0;
   double fraction = 1.0;     // the first fraction x head_dim dimensions of each head rotate
   bool interleaved = false;  // false: pairs (i, i + rot/2) (GPT-NeoX); true: (2i, 2i+1) (GPT-J)
+  // Multiplies every pair's frequency: pair i turns by t x frequency_scale / base^(2i / rot).
+  // GTE-v1.5's fixed NTK scaling by f is base x f with frequency_scale f^(-2 / rot).
+  double frequency_scale = 1.0;
 };
 
 // T5 / MPNet bucketed relative bias: distances up to num_buckets / 4 each have a bucket, longer
