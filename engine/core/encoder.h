@@ -172,7 +172,10 @@ struct ForwardOptions {
   bool output_attentions = false;
   Pooling pooling = Pooling::mean;
   bool normalize = false;  // L2-normalise the pooled vectors
-  bool profile = false;    // fill EncoderOutput::profile (one clock read per op)
+  // Matryoshka truncation: keep the first `dimensions` components of each pooled vector, then
+  // normalise (when on). 0 keeps them all; otherwise 1 .. hidden_size.
+  int64_t dimensions = 0;
+  bool profile = false;  // fill EncoderOutput::profile (one clock read per op)
 };
 
 // Wall time spent in one kind of op during a forward pass, summed over its calls.
@@ -188,7 +191,7 @@ struct EncoderOutput {
   Tensor last_hidden_state;           // [batch, longest, hidden], padded rows are zero
   std::vector<Tensor> hidden_states;  // layers + 1 tensors like last_hidden_state (on request)
   std::vector<Tensor> attentions;     // per layer [batch, heads, longest, longest] (on request)
-  Tensor pooled;                      // [batch, hidden]
+  Tensor pooled;                      // [batch, hidden], or [batch, dimensions]
   std::vector<OpTime> profile;        // when ForwardOptions::profile, in order of first use
 };
 
