@@ -120,6 +120,32 @@ TEST(Prompts, UnknownNamesAndMisuseAreErrors) {
             encoded(model.path(), {"--no-prompt"}, kText)["pooled"]);
 }
 
+// ordo pair prefixes both sentences: its cosine is that of the concatenated texts.
+TEST(Prompts, PairPrefixesBothSentences) {
+  const PromptModel model;
+  const auto pair = [&](const std::vector<std::string>& extra, const std::string& a,
+                        const std::string& b) {
+    std::vector<std::string> arguments = {"pair", "--model", model.path(), "--json"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    arguments.insert(arguments.end(), {a, b});
+    const CliRun run = ordo(arguments);
+    EXPECT_EQ(run.status, 0) << run.err;
+    return run.status == 0 ? nlohmann::json::parse(run.out) : nlohmann::json::object();
+  };
+  const std::string other = "The mouse chases the cat.";
+  const nlohmann::json prompted = pair({"--prompt", "clustering"}, kText, other);
+  const nlohmann::json concatenated =
+      pair({"--no-prompt"}, "clustering: " + kText, "clustering: " + other);
+  EXPECT_EQ(prompted["prompt"], "clustering");
+  EXPECT_EQ(prompted["a"]["ids"], concatenated["a"]["ids"]);
+  EXPECT_EQ(prompted["cosine"], concatenated["cosine"]);
+  EXPECT_EQ(pair({}, kText, other)["cosine"],
+            pair({"--no-prompt"}, "search_query: " + kText, "search_query: " + other)["cosine"]);
+  EXPECT_NE(pair({"--no-prompt"}, kText, other)["cosine"], prompted["cosine"]);
+  expect_error({"pair", "--model", model.path(), "--joint", "--prompt", "clustering", kText, other},
+               2, "--prompt prefixes separate sentences, not --joint");
+}
+
 TEST(Matryoshka, DimCutsThePooledVectorThenNormalises) {
   const PromptModel model;
   const std::vector<double> full = encoded(model.path(), {"--no-prompt"}, kText)["pooled"];

@@ -146,21 +146,6 @@ nlohmann::json hidden_rows(const Tensor& hidden, int64_t b, int64_t length) {
   return rows;
 }
 
-// --prompt NAME / --no-prompt against the directory's config_sentence_transformers.json.
-models::Prompt chosen_prompt(const Args& args, const models::LoadedModel& model, bool from_ids) {
-  const auto asked = args.value("--prompt");
-  if (asked && args.flag("--no-prompt")) throw UsageError("give --prompt or --no-prompt, not both");
-  if (asked && from_ids) throw UsageError("--prompt applies to texts; --ids are used as given");
-  if (from_ids) return {};
-  try {
-    return models::choose_prompt(model.sentence, model.directory,
-                                 args.flag("--no-prompt") ? std::optional<std::string>("") : asked,
-                                 "--prompt");
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-}
-
 }  // namespace
 
 int run_encode(const std::vector<std::string>& arguments) {
