@@ -239,8 +239,9 @@ TEST(BadInputs, MegabyteOfTextIsTruncatedOrRefusedByName) {
   while (megabyte.size() < (1u << 20)) megabyte += "the cat chases the mouse 猫追老鼠 ";
   ScratchDir scratch;
   const auto file = scratch.write("megabyte.txt", megabyte + "\n");
-  // A model with a limit (the bundled one: model_max_length 128) truncates, with a warning.
-  CliRun run = ordo({"encode", "--model", kBundled, "--input", file.string(), "--jsonl"});
+  // A model with a limit (the bundled learned twin: a table of 128 positions) truncates, with a
+  // warning.
+  CliRun run = ordo({"encode", "--model", kBundledLearned, "--input", file.string(), "--jsonl"});
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_TRUE(contains(run.err,
                        "1 of 1 inputs were truncated to the 128 tokens the model accepts "
@@ -282,7 +283,8 @@ TEST(BadInputs, ManyTruncatedLinesGiveOneWarning) {
   ScratchDir scratch;
   const auto file = scratch.write("long.txt", text);
   const CliRun run = ordo(
-      {"encode", "--model", kBundled, "--input", file.string(), "--jsonl", "--output", "pooled"});
+      {"encode", "--model", kBundledLearned, "--input", file.string(), "--jsonl", "--output",
+       "pooled"});
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   EXPECT_TRUE(contains(run.err, "30 of 31 inputs were truncated")) << run.err;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "spm_parity.h"
 #include "test_util.h"
@@ -105,6 +106,31 @@ TEST(BundledModels, AtLeastTheDefaultAndItsLearnedTwin) {
 TEST(BundledTokenizer, MatchesSpmEncode) {
   expect_matches_spm_encode(std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal" /
                             "tokenizer.model");
+}
+
+// The bundled tokenizer gives a text's first word no "▁" (no dummy prefix), but a word after
+// [MASK] is mid-sentence: "list [MASK] files" must be spm_encode's pieces of "list the files"
+// with "▁the" masked, not "files" without its marker.
+TEST(BundledTokenizer, TextAfterAMaskKeepsItsWordMarker) {
+  const auto model = std::filesystem::path(ORDO_MODELS_DIR) / "ordo-sinusoidal";
+  ScratchDir scratch;
+  const auto out = scratch.path() / "pieces.txt";
+  const std::string command = "echo 'list the files in it' | spm_encode --model='" +
+                              (model / "tokenizer.model").string() + "' > '" + out.string() + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> expected = {"[CLS]"};
+  std::istringstream words(line);
+  for (std::string piece; words >> piece;) expected.push_back(piece == "▁the" ? "[MASK]" : piece);
+  expected.push_back("[SEP]");
+  ASSERT_EQ(std::count(expected.begin(), expected.end(), "[MASK]"), 1) << line;
+  const auto tokenizer = tokenizer::Tokenizer::from_directory(model);
+  EXPECT_EQ(tokenizer.encode_masked("list [MASK] files in it").tokens, expected) << line;
+  // A text that opens with [MASK]: the word after it is mid-sentence too.
+  EXPECT_EQ(tokenizer.encode_masked("[MASK] files").tokens,
+            (std::vector<std::string>{"[CLS]", "[MASK]", "▁files", "[SEP]"}));
 }
 
 // `ordo pair` on the project's founding examples, each a clean permutation at the token level

@@ -15,6 +15,10 @@ SentencePieceModel::SentencePieceModel(const std::filesystem::path& path)
   if (!status.ok()) {
     throw Error(path.string() + ": not a SentencePiece model (" + status.ToString() + ")");
   }
+  // Read from behaviour rather than the trainer spec: only a dummy prefix can give the
+  // whitespace-free text "a" a piece starting with "▁".
+  const std::vector<Piece> probe = encode("a");
+  dummy_prefix_ = !probe.empty() && probe.front().text.rfind("\u2581", 0) == 0;
 }
 
 SentencePieceModel::~SentencePieceModel() = default;
@@ -29,6 +33,27 @@ std::vector<Piece> SentencePieceModel::encode(std::string_view text) const {
   for (const auto& piece : proto.pieces()) {
     pieces.push_back(
         Piece{piece.piece(), static_cast<int>(piece.id()), piece.begin(), piece.end()});
+  }
+  return pieces;
+}
+
+std::vector<Piece> SentencePieceModel::encode_continuation(std::string_view text) const {
+  const bool leading_space = !text.empty() && (text.front() == ' ' || text.front() == '\t' ||
+                                               text.front() == '\n' || text.front() == '\r');
+  if (dummy_prefix_ || !leading_space) return encode(text);
+  // Encode behind a one-letter word: whitespace splits pieces (SentencePiece's default
+  // split_by_whitespace), so the letter's pieces end at byte 1 and the rest are exactly the
+  // pieces `text` has after a word. A model whose pieces cross that boundary keeps encode().
+  std::string behind_a_word = "a";
+  behind_a_word.append(text);
+  std::vector<Piece> pieces = encode(behind_a_word);
+  size_t first = 0;
+  while (first < pieces.size() && pieces[first].end <= 1) ++first;
+  if (first == 0 || first == pieces.size() || pieces[first].begin < 1) return encode(text);
+  pieces.erase(pieces.begin(), pieces.begin() + static_cast<std::ptrdiff_t>(first));
+  for (Piece& piece : pieces) {
+    piece.begin -= 1;
+    piece.end -= 1;
   }
   return pieces;
 }

@@ -31,6 +31,11 @@ class SentencePieceModel {
 
   // `text` must be valid UTF-8 without NUL bytes (checked; throws ordo::Error otherwise).
   std::vector<Piece> encode(std::string_view text) const;
+  // The pieces `text` would get in the middle of a longer text, after a word: as encode(), but
+  // leading whitespace marks the first word ("▁files") even in a model without a dummy prefix,
+  // where encode() drops it (a text's first word has no "▁" there). For text that follows a
+  // special token such as [MASK].
+  std::vector<Piece> encode_continuation(std::string_view text) const;
   std::string decode(const std::vector<int>& ids) const;
 
   int size() const;
@@ -43,6 +48,7 @@ class SentencePieceModel {
  private:
   std::filesystem::path path_;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+  bool dummy_prefix_ = true;  // the model marks a text's first word with "▁" (add_dummy_prefix)
 };
 
 }  // namespace ordo::tokenizer

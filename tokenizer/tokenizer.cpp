@@ -280,11 +280,15 @@ std::string Tokenizer::preprocess(std::string_view text) const {
   return out;
 }
 
-std::vector<Piece> Tokenizer::pieces(std::string_view text) const {
+std::vector<Piece> Tokenizer::pieces(std::string_view text, bool continuation) const {
+  const auto encode = [&](std::string_view t) {
+    if (wordpiece_) return wordpiece_->encode(t);
+    return continuation ? model_->encode_continuation(t) : model_->encode(t);
+  };
   if (!preprocessing_.lowercase && !preprocessing_.collapse_spaces && !preprocessing_.strip_accents)
-    return wordpiece_ ? wordpiece_->encode(text) : model_->encode(text);
+    return encode(text);
   const std::string rewritten = preprocess(text);
-  std::vector<Piece> out = wordpiece_ ? wordpiece_->encode(rewritten) : model_->encode(rewritten);
+  std::vector<Piece> out = encode(rewritten);
   // Spans refer to the rewritten text; where that changed lengths they are approximate, and
   // they are clamped so that they never point past the caller's text.
   for (Piece& piece : out) {
@@ -347,7 +351,9 @@ Encoding Tokenizer::encode_masked(std::string_view text, size_t max_length,
     const size_t found = text.find(specials_.mask, start);
     const std::string_view part = text.substr(
         start, found == std::string_view::npos ? std::string_view::npos : found - start);
-    for (Piece piece : pieces(part)) {
+    // Text after a mask continues the sentence: " files" is "▁files", as where a masked word
+    // was in training, even with a model that gives a text's first word no "▁".
+    for (Piece piece : pieces(part, /*continuation=*/start > 0)) {
       piece.begin += start;
       piece.end += start;
       text_pieces.push_back(std::move(piece));

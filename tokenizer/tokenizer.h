@@ -97,7 +97,9 @@ class Tokenizer {
                  bool add_special_tokens = true) const;
   Encoding build_hf(std::string_view first, const std::string_view* second, size_t max_length,
                     Truncation truncation, bool add_special_tokens) const;
-  std::vector<Piece> pieces(std::string_view text) const;  // ids: SentencePiece's or WordPiece's
+  // ids: SentencePiece's or WordPiece's. continuation: the text follows a special token inside a
+  // longer text (SentencePieceModel::encode_continuation).
+  std::vector<Piece> pieces(std::string_view text, bool continuation = false) const;
   int32_t special_id(const std::string& token) const;
   int32_t model_id(const Piece& piece) const;
   std::filesystem::path path() const;

@@ -55,13 +55,27 @@ def tokenize(processor: spm.SentencePieceProcessor, text: str):
 MASKED = ["The cat [MASK] the mouse.", "Debian 是一个自由的[MASK]作系统。"]
 
 
+def continuation_ids(processor: spm.SentencePieceProcessor, text: str):
+    """The ids `text` has after a word of a longer text: behind a one-letter word, whose own
+    pieces are then dropped. Without a dummy prefix, a text's leading whitespace is dropped
+    and its first word gets no "▁"; after [MASK] it must keep it (" the" is "▁the", as where
+    a masked word was in training)."""
+    if not text[:1].isspace():
+        return processor.encode(text, out_type=int)
+    pieces = processor.encode("a" + text, out_type="immutable_proto").pieces
+    first = next(i for i, piece in enumerate(pieces) if piece.end > 1)
+    assert first > 0 and pieces[first].begin >= 1, text
+    return [piece.id for piece in pieces[first:]]
+
+
 def masked_ids(processor: spm.SentencePieceProcessor, text: str):
     """[CLS] pieces [SEP] with each "[MASK]" as the mask id; the text around it is
-    tokenized piece by piece, as tokenizers treat special tokens."""
+    tokenized piece by piece, as tokenizers treat special tokens, the text after a mask as a
+    continuation (continuation_ids)."""
     ids = [processor.piece_to_id("[CLS]")]
     parts = text.split("[MASK]")
     for i, part in enumerate(parts):
-        ids += processor.encode(part, out_type=int)
+        ids += continuation_ids(processor, part) if i > 0 else processor.encode(part, out_type=int)
         if i + 1 < len(parts):
             ids.append(processor.piece_to_id("[MASK]"))
     return ids + [processor.piece_to_id("[SEP]")]
