@@ -241,6 +241,49 @@ TEST(CliPair, SvgIsWellFormedAndLabelled) {
                "/nonexistent/dir/x.svg");
 }
 
+// --html: one self-contained page with the facts, the drift table (a row per shared token,
+// with its details on hover), the verdict and the figure as inline SVG with hover titles.
+TEST(CliPair, HtmlReportIsOneSelfContainedPage) {
+  ScratchDir scratch;
+  const auto path = scratch.path() / "pair.html";
+  const CliRun run = ordo({"pair", "--model", kTiny, "--html", path.string(), "--pe", "none",
+                           "猫追老鼠 & <tags>", "老鼠追猫 & <tags>"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string html = read_file(path);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
+  EXPECT_NE(html.find("&lt;tags&gt;"), std::string::npos);  // text is escaped
+  EXPECT_EQ(html.find("<tags>"), std::string::npos);
+  EXPECT_NE(html.find("permutation-equivariant"), std::string::npos);  // the verdict
+  // Nothing outside the page: no script, no link, no src.
+  for (const char* external : {"<script", "<link", " src=", "http://", "https://"}) {
+    const size_t at = html.find(external);
+    // The SVG's namespace is the one URL allowed.
+    if (at != std::string::npos && html.compare(at, 26, "http://www.w3.org/2000/svg") == 0)
+      continue;
+    EXPECT_EQ(at, std::string::npos) << external;
+  }
+  // One table row per shared token, each with a hover title, and the same count as --json's.
+  const auto json = nlohmann::json::parse(ordo({"pair", "--model", kTiny, "--json", "--pe", "none",
+                                                "猫追老鼠 & <tags>", "老鼠追猫 & <tags>"})
+                                              .out);
+  size_t rows = 0;
+  for (size_t at = html.find("<tr title="); at != std::string::npos;
+       at = html.find("<tr title=", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, json["shared_tokens"].size());
+  // The inline SVG is well-formed XML on its own, and its cells carry <title> details.
+  const size_t begin = html.find("<svg"), end = html.find("</svg>");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const auto svg = scratch.write("inline.svg", html.substr(begin, end + 6 - begin));
+  EXPECT_EQ(std::system(("xmllint --noout '" + svg.string() + "'").c_str()), 0);
+  EXPECT_NE(html.find("<title>", begin), std::string::npos);
+  expect_error({"pair", "--model", kTiny, "--html", "/nonexistent/dir/x.html", "a", "b"}, 1,
+               "/nonexistent/dir/x.html");
+  expect_error({"pair", "--model", kTiny, "--joint", "--html", "x.html", "a", "b"}, 2, "--html");
+}
+
 // Two texts with the same words are either a permutation of the same pieces or differ only by
 // the word-boundary marker (▁我 vs 我, with a tokenizer that adds a dummy prefix); either way
 // --align surface matches every token of A with its text in B.

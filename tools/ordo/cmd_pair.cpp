@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "html_report.h"
 #include "ordo/error.h"
 #include "pair_analysis.h"
 #include "svg.h"
@@ -42,6 +43,9 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
                   side by side, labelled with the tokens, and each shared token's drift
+  --html FILE     one self-contained page to open and share: the model, both token lists,
+                  the drift table (hover a row for its details), the verdict and the picture
+                  of --svg (hover a cell for its value); not with --joint
   --align HOW     id (default): shared tokens are the same piece; surface: the same text
                   without the word-boundary marker (so ▁我 and 我 match)
   --joint         encode A and B as one pair input ([CLS] A [SEP] B [SEP] with token types,
@@ -101,6 +105,12 @@ nlohmann::json shared_tokens_json(const std::vector<TokenDrift>& drift,
                       {"attention_l2", d.attention_l2}});
   }
   return shared;
+}
+
+std::string format_number(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
 }
 
 std::string join(const std::vector<std::string>& tokens) {
@@ -190,14 +200,50 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
   const std::string conclusion =
       verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind());
 
-  if (const auto svg = args.value("--svg")) {
+  const auto picture = [&] {
     Figure figure{"Attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"A", a.tokens, attention_matrix(output, 0, layer, head)},
                    {"B", b.tokens, attention_matrix(output, 1, layer, head)}};
     figure.bar_charts.push_back({"Drift of each shared token's vector between A and B at layer " +
                                      std::to_string(layer) + " (L2)",
                                  drift_bars(drift, a.tokens)});
-    write_text_file(*svg, render_svg(figure));
+    return render_svg(figure);
+  };
+  if (const auto svg = args.value("--svg")) write_text_file(*svg, picture());
+  if (const auto html = args.value("--html")) {
+    HtmlReport report;
+    report.title = "ordo pair: " + args.positional()[0] + " / " + args.positional()[1];
+    report.facts = {
+        {"model", loaded.model.directory.string()},
+        {"positional encoding", to_string(loaded.encoder.position_kind())},
+        {"A", join(a.tokens)},
+        {"B", join(b.tokens)},
+        {"sentence cosine", format_number(sentence_cosine, 4) + " (" +
+                                to_string(settings.forward.pooling) + " pooling, last layer)"},
+        {"B a permutation of A", permutation ? "yes" : "no"}};
+    HtmlTable table{"Shared tokens at layer " + std::to_string(layer) +
+                        ": drift of the token's vector and of its attention row (" +
+                        which_attention(layer, head) + ")",
+                    {"token", "in A", "in B", "cosine", "L2", "attention cosine", "attention L2"},
+                    {},
+                    {}};
+    for (const auto& d : drift) {
+      const std::string& token = a.tokens[d.match.a];
+      table.rows.push_back({token, std::to_string(d.match.a), std::to_string(d.match.b),
+                            format_number(d.cosine, 4), format_number(d.l2, 4),
+                            format_number(d.attention_cosine, 4),
+                            format_number(d.attention_l2, 4)});
+      table.row_titles.push_back(token + ": position " + std::to_string(d.match.a) + " in A, " +
+                                 std::to_string(d.match.b) + " in B; L2 drift " +
+                                 format_number(d.l2, 6));
+    }
+    report.tables.push_back(std::move(table));
+    report.conclusion = conclusion + (marker_only ? " " + marker_note : std::string());
+    report.svg = picture();
+    report.figure_caption =
+        "Attention maps of A and B (rows are queries) and each shared token's drift. Without a "
+        "positional encoding, a reordering gives the same rows in another order and zero drift.";
+    write_text_file(*html, render_html(report));
   }
   if (args.flag("--json")) {
     const nlohmann::json document = {
@@ -364,8 +410,8 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--dtype", "--align",
-                  "--prompt"});
+  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--html", "--dtype",
+                  "--align", "--prompt"});
   const Args args(arguments, with_model_flags({"--json", "--joint", "--no-prompt"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
@@ -384,6 +430,8 @@ int run_pair(const std::vector<std::string>& arguments) {
     throw UsageError("--align: expected id or surface, got '" + align + "'");
   }
   settings.align_surface = align == "surface";
+  if (args.value("--html") && args.flag("--joint"))
+    throw UsageError("--html reports separate sentences, not --joint (use --svg with --joint)");
   if (settings.align_surface && args.flag("--joint")) {
     throw UsageError("--align surface goes with separate sentences, not --joint");
   }
