@@ -284,6 +284,29 @@ TEST(CliPair, HtmlReportIsOneSelfContainedPage) {
   expect_error({"pair", "--model", kTiny, "--joint", "--html", "x.html", "a", "b"}, 2, "--html");
 }
 
+TEST(CliComparePe, HtmlReportHasBothTablesAndThePicture) {
+  ScratchDir scratch;
+  const auto path = scratch.path() / "compare.html";
+  const CliRun run = ordo({"compare-pe", kTiny, "--lengths", "16,32", "--sentences", "5",
+                           "--positions", "16", "--html", path.string()});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string html = read_file(path);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("Masked-LM top-1 accuracy"), std::string::npos);
+  EXPECT_NE(html.find("Order sensitivity"), std::string::npos);
+  // Two lengths, one model: two accuracy rows, plus one order-sensitivity row.
+  size_t rows = 0;
+  for (size_t at = html.find("<tr title="); at != std::string::npos;
+       at = html.find("<tr title=", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 3u);
+  const size_t begin = html.find("<svg"), end = html.find("</svg>");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const auto svg = scratch.write("inline.svg", html.substr(begin, end + 6 - begin));
+  EXPECT_EQ(std::system(("xmllint --noout '" + svg.string() + "'").c_str()), 0);
+}
+
 // Two texts with the same words are either a permutation of the same pieces or differ only by
 // the word-boundary marker (▁我 vs 我, with a tokenizer that adds a dummy prefix); either way
 // --align surface matches every token of A with its text in B.

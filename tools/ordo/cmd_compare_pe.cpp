@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "html_report.h"
 #include "ordo/error.h"
 #include "pe_comparison.h"
 #include "position_analysis.h"
@@ -39,7 +40,10 @@ Compares models' positional encodings, running each on the same text:
   --sentences N     lines used for (2) (default 300)
   --positions N     positions for (3) (default 128, or fewer if a learned table is smaller)
   --json            machine-readable report
-  --svg FILE        similarity heatmaps, similarity against distance, and accuracy by bucket
+  --svg FILE        similarity heatmaps, similarity against distance, accuracy by bucket and
+                    order sensitivity
+  --html FILE       one self-contained page: tables (1) and (2) (hover a row for its counts)
+                    and the --svg picture inline (hover a cell or bar for its value)
   --threads N       OpenMP threads
   --check-weights   stop with an error if any weight is NaN or Inf (a load-time scan)
 )";
@@ -163,9 +167,9 @@ nlohmann::json report_json(const ModelReport& r, const std::string& directory) {
 }  // namespace
 
 int run_compare_pe(const std::vector<std::string>& arguments) {
-  const Args args(
-      arguments, with_model_flags({"--json"}),
-      {"--text", "--lengths", "--seed", "--sentences", "--positions", "--svg", "--threads"});
+  const Args args(arguments, with_model_flags({"--json"}),
+                  {"--text", "--lengths", "--seed", "--sentences", "--positions", "--svg", "--html",
+                   "--threads"});
   std::vector<std::filesystem::path> directories;
   for (const std::string& directory : args.positional()) directories.emplace_back(directory);
   if (directories.empty()) {
@@ -231,7 +235,7 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
     reports.push_back(std::move(report));
   }
 
-  if (const auto svg = args.value("--svg")) {
+  const auto picture = [&] {
     std::string names;
     for (const ModelReport& r : reports) names += (names.empty() ? "" : ", ") + r.name;
     Figure figure{"Positional encodings compared: " + names,
@@ -272,7 +276,67 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
           {reports[m].name + " --pe none", reports[m].order_without_pe.mean_one_minus_cosine, m});
     }
     figure.bar_charts.push_back(std::move(order));
-    write_text_file(*svg, render_svg(figure));
+    return render_svg(figure);
+  };
+  if (const auto svg = args.value("--svg")) write_text_file(*svg, picture());
+  if (const auto html = args.value("--html")) {
+    HtmlReport report;
+    report.title = "ordo compare-pe";
+    for (size_t i = 0; i < reports.size(); ++i) {
+      report.facts.push_back(
+          {reports[i].name, reports[i].pe + ": " + models[i].model.directory.string()});
+    }
+    report.facts.push_back({"text", text_path.string() + ", " + std::to_string(text.size()) +
+                                        " lines; seed " + std::to_string(seed)});
+    HtmlTable accuracy{"Masked-LM top-1 accuracy by position (15% of ordinary pieces masked)",
+                       {"model", "L", "sequences"},
+                       {},
+                       {}};
+    for (const char* column : kColumns) accuracy.header.push_back(column);
+    for (int64_t length : lengths) {
+      for (const ModelReport& r : reports) {
+        for (const MlmResult& m : r.mlm.lengths) {
+          if (m.length != length) continue;
+          std::vector<std::string> row = {r.name, std::to_string(length),
+                                          m.skipped ? "n/a" : std::to_string(m.sequences)};
+          std::string details = r.name + " at L " + std::to_string(length);
+          for (const char* column : kColumns) {
+            const auto found = m.model.find(column);
+            row.push_back(m.skipped || found == m.model.end() ? ""
+                                                              : percent(found->second.value()));
+            if (!m.skipped && found != m.model.end()) {
+              details += "; " + std::string(column) + ": " + std::to_string(found->second.correct) +
+                         " of " + std::to_string(found->second.scored);
+            }
+          }
+          accuracy.rows.push_back(std::move(row));
+          accuracy.row_titles.push_back(m.skipped ? *m.skipped : details);
+        }
+      }
+    }
+    report.tables.push_back(std::move(accuracy));
+    HtmlTable order{
+        "Order sensitivity: how far the sentence vector moves when a line's words are "
+        "shuffled (mean over lines)",
+        {"model", "lines", "1 - cosine", "L2", "--pe none: 1 - cosine", "--pe none: L2"},
+        {},
+        {}};
+    for (const ModelReport& r : reports) {
+      char cells[4][32];
+      std::snprintf(cells[0], sizeof cells[0], "%.5f", r.order.mean_one_minus_cosine);
+      std::snprintf(cells[1], sizeof cells[1], "%.4f", r.order.mean_l2);
+      std::snprintf(cells[2], sizeof cells[2], "%.2e", r.order_without_pe.mean_one_minus_cosine);
+      std::snprintf(cells[3], sizeof cells[3], "%.2e", r.order_without_pe.mean_l2);
+      order.rows.push_back(
+          {r.name, std::to_string(r.order.sentences), cells[0], cells[1], cells[2], cells[3]});
+      order.row_titles.push_back(r.name + ": the same weights under --pe none are the control");
+    }
+    report.tables.push_back(std::move(order));
+    report.svg = picture();
+    report.figure_caption =
+        "Position similarity of the encodings added to the input, accuracy by bucket (beyond the "
+        "training length too) and order sensitivity beside its --pe none control (0).";
+    write_text_file(*html, render_html(report));
   }
   if (args.flag("--json")) {
     nlohmann::json models_json = nlohmann::json::array();
