@@ -4,6 +4,7 @@
 //   const ordo::Model model = ordo::Model::load("path/to/model");
 //   const ordo::Result result = model.encode({"The cat chases the mouse."});
 //   ordo::FloatSpan vector = result.sentence_vector(0);  // model.hidden_size() floats
+//   const ordo::Array vectors = model.embed(many_texts);  // [N, hidden], batched by length
 //
 // Thread-safety: after load() a Model is immutable. Every const member may be called from any
 // number of threads at once on one shared Model, and each call gives exactly the result the
