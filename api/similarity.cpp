@@ -76,9 +76,11 @@ std::vector<std::vector<Hit>> top_k(const Array& queries, const Array& corpus, s
   for (size_t q = 0; q < hits.size(); ++q) {
     const float* row = scores.values().data() + q * rows;
     std::iota(order.begin(), order.end(), size_t{0});
-    std::partial_sort(
-        order.begin(), order.begin() + static_cast<long>(k), order.end(),
-        [&](size_t x, size_t y) { return row[x] > row[y] || (row[x] == row[y] && x < y); });
+    std::partial_sort(order.begin(), order.begin() + static_cast<long>(k), order.end(),
+                      [&](size_t x, size_t y) {
+                        if (row[x] != row[y]) return row[x] > row[y];
+                        return x < y;  // ties: the lower index first, on every platform
+                      });
     for (size_t i = 0; i < k; ++i) hits[q].push_back({order[i], row[order[i]]});
   }
   return hits;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_test_util.h"
 #include "error_message.h"
@@ -137,6 +138,19 @@ TEST(Embed, BadArgumentsAreNamed) {
   options.pooling = PoolingMode::pooler;
   expect_contains(error_message([&] { bundled().embed({"a"}, options); }),
                   {"Model::embed: pooling is \"pooler\"", "has no pooler"});
+}
+
+TEST(Embed, ThreadsSharingOneModelGetTheSerialResult) {
+  const std::vector<std::string> texts = heldout(60);
+  EmbedOptions options;
+  options.batch_size = 8;
+  const std::vector<float> serial = bundled().embed(texts, options).values();
+  std::vector<std::vector<float>> results(3);
+  std::vector<std::thread> threads;
+  for (auto& result : results)
+    threads.emplace_back([&] { result = bundled().embed(texts, options).values(); });
+  for (std::thread& thread : threads) thread.join();
+  for (const auto& result : results) EXPECT_EQ(result, serial);
 }
 
 TEST(EncodeOptions, OverrideTheLoadTimeSettingsForOneCall) {
