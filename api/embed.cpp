@@ -1,7 +1,6 @@
 // Model::embed: sentence vectors for many texts, in batches of similar length so that padding
 // stays small and memory is bounded by one batch (as `ordo encode --output pooled`).
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 #include "enums.h"
@@ -11,14 +10,6 @@ namespace ordo {
 namespace {
 
 constexpr size_t kMaxBatch = 4096;  // as the CLI's --batch-size
-
-void normalise(float* row, size_t size) {
-  double squares = 0.0;
-  for (size_t c = 0; c < size; ++c) squares += double{row[c]} * row[c];
-  if (squares == 0.0) return;  // a zero vector has no direction to keep
-  const double scale = 1.0 / std::sqrt(squares);
-  for (size_t c = 0; c < size; ++c) row[c] = static_cast<float>(row[c] * scale);
-}
 
 }  // namespace
 
@@ -32,19 +23,26 @@ Array Model::embed(const std::vector<std::string>& texts, const EmbedOptions& op
   const auto hidden = static_cast<size_t>(hidden_size());
   if (options.dimensions > hidden) {
     throw Error(std::string(kCall) + ": EmbedOptions::dimensions is " +
-                std::to_string(options.dimensions) + " (expected 0 for all " +
-                std::to_string(hidden) + ", or 1 to " + std::to_string(hidden) + ")");
+                std::to_string(options.dimensions) + " (expected 0 for the model's " +
+                std::to_string(dimensions()) + ", or 1 to " + std::to_string(hidden) + ")");
   }
-  const size_t dims = options.dimensions == 0 ? hidden : options.dimensions;
   EncodeOptions call;
   call.output_hidden_states = false;
   call.output_attentions = false;
   call.pooling = options.pooling;
   call.normalize = options.normalize;
   ForwardOptions forward = impl_->forward_for(kCall, call);
-  // Matryoshka: normalise after truncating, so the shorter vector has unit length again.
-  const bool normalize_here = forward.normalize && dims < hidden;
-  if (normalize_here) forward.normalize = false;
+  // The engine cuts (Matryoshka) and then normalises, so a cut vector is a unit vector again.
+  if (options.dimensions > 0) forward.dimensions = static_cast<int64_t>(options.dimensions);
+  const size_t dims = forward.dimensions > 0 ? static_cast<size_t>(forward.dimensions) : hidden;
+  if (!options.prompt.empty() && !impl_->model.sentence.include_prompt) {
+    throw Error(std::string(kCall) + ": EmbedOptions::prompt is set, but the Pooling module of " +
+                impl_->model.directory.string() +
+                " sets include_prompt false (the prompt's tokens left out of the pooling), which "
+                "ordo does not do");
+  }
+  // A literal prefix of the call, else the model's sentence-transformers prompt, as encode().
+  const std::string& prompt = options.prompt.empty() ? impl_->prompt.text : options.prompt;
 
   const size_t count = texts.size();
   std::vector<float> values(count * dims);
@@ -55,8 +53,8 @@ Array Model::embed(const std::vector<std::string>& texts, const EmbedOptions& op
   for (size_t i = 0; i < count; ++i) {
     tokenizer::Encoding encoding =
         impl_->tokenize(kCall, i, [&](size_t limit, tokenizer::Truncation how) {
-          return options.prompt.empty() ? tokenizer.encode(texts[i], limit, how)
-                                        : tokenizer.encode(options.prompt + texts[i], limit, how);
+          return prompt.empty() ? tokenizer.encode(texts[i], limit, how)
+                                : tokenizer.encode(prompt + texts[i], limit, how);
         });
     ids[i] = std::move(encoding.ids);
     types[i] = std::move(encoding.token_types);
@@ -81,9 +79,8 @@ Array Model::embed(const std::vector<std::string>& texts, const EmbedOptions& op
     const EncoderOutput output = impl_->forward_pass(kCall, input, forward);
     for (size_t b = 0; b < stop - start; ++b) {
       float* row = values.data() + order[start + b] * dims;
-      const float* pooled = output.pooled.data() + b * hidden;
+      const float* pooled = output.pooled.data() + b * dims;
       std::copy(pooled, pooled + dims, row);
-      if (normalize_here) normalise(row, dims);
     }
     if (options.progress) options.progress(stop, count);
   }

@@ -35,6 +35,11 @@ ForwardOptions checked_forward_options(const Options& options) {
                 " (expected \"\" for the model's own, mean, cls, max, mean_sqrt_len or pooler)");
   }
   forward.normalize = options.normalize;
+  if (options.dimensions < 0) {
+    throw Error("Options::dimensions is " + std::to_string(options.dimensions) +
+                " (expected 0 for all, or 1 to the hidden size)");
+  }
+  forward.dimensions = options.dimensions;
   forward.output_hidden_states = options.output_hidden_states;
   forward.output_attentions = options.output_attentions;
   return forward;
@@ -113,6 +118,11 @@ Model::Impl::Impl(const std::filesystem::path& directory, const Options& given,
     throw Error("Options::pooling is \"pooler\", but " + directory.string() +
                 "/model.safetensors has no pooler (pooler.dense.weight)");
   }
+  if (forward.dimensions > encoder.hidden_size()) {
+    throw Error("Options::dimensions is " + std::to_string(forward.dimensions) + ", but " +
+                directory.string() + " has hidden size " + std::to_string(encoder.hidden_size()));
+  }
+  prompt = models::choose_prompt(model.sentence, directory, given.prompt, "Options::prompt");
 }
 
 const tokenizer::Tokenizer& Model::Impl::require_tokenizer(const char* call) const {
@@ -162,7 +172,9 @@ Result Model::Impl::run(const char* call, const EncoderInput& input,
   Result result;
   if (input.ids.empty()) {
     result.last_hidden_state = Array({0, 0, encoder.hidden_size()}, {});
-    result.pooled = Array({0, encoder.hidden_size()}, {});
+    result.pooled = Array(
+        {0, forward_options.dimensions > 0 ? forward_options.dimensions : encoder.hidden_size()},
+        {});
     return result;
   }
   EncoderOutput output = forward_pass(call, input, forward_options);
@@ -204,7 +216,8 @@ Result Model::encode(const std::vector<std::string>& texts, const EncodeOptions&
   std::vector<tokenizer::Encoding> encodings;
   for (size_t i = 0; i < texts.size(); ++i) {
     encodings.push_back(impl_->tokenize(kCall, i, [&](size_t limit, tokenizer::Truncation how) {
-      return tokenizer.encode(texts[i], limit, how);
+      if (impl_->prompt.text.empty()) return tokenizer.encode(texts[i], limit, how);
+      return tokenizer.encode(impl_->prompt.text + texts[i], limit, how);
     }));
   }
   return impl_->run_encodings(kCall, std::move(encodings), forward);
@@ -293,6 +306,12 @@ std::string Model::positional_encoding() const {
 size_t Model::max_tokens() const {
   return impl_->max_tokens;
 }
+std::string Model::prompt() const {
+  return impl_->prompt.name;
+}
+int64_t Model::dimensions() const {
+  return impl_->forward.dimensions > 0 ? impl_->forward.dimensions : impl_->encoder.hidden_size();
+}
 int Model::threads() const {
   return impl_->threads;
 }
@@ -311,6 +330,8 @@ ModelInfo Model::info() const {
   info.max_tokens = impl_->max_tokens;
   info.pooling = from_engine(impl_->forward.pooling);
   info.normalize = impl_->forward.normalize;
+  info.dimensions = dimensions();
+  info.prompt = prompt();
   info.dtype = from_engine(impl_->compute);
   info.threads = impl_->threads;
   info.isa = ops::cpu_dispatch().summary();

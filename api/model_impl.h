@@ -86,6 +86,7 @@ struct Model::Impl {
   models::LoadedModel model;
   Encoder encoder;
   size_t max_tokens;
+  models::Prompt prompt;  // the sentence-transformers prompt encode() puts before texts
 };
 
 }  // namespace ordo

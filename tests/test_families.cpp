@@ -241,9 +241,10 @@ TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
                   {"fc1.weight", "encoder_ffn_dim 32"});
 }
 
-// NomicBERT and JinaBERT-v2: a fused Wqkv, rotary or ALiBi inside attention, gated
-// feed-forwards, optional biases. References from PyTorch ports of each family's own forward
-// pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py), on a ragged batch
+// NomicBERT, JinaBERT-v2 and GTE-v1.5: a fused Wqkv, rotary (GTE's with NTK scaling) or ALiBi
+// inside attention, gated feed-forwards, optional biases. References from PyTorch ports of each
+// family's own forward pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py,
+// tools/make_gte_fixture.py), on a ragged batch
 // of 9, 70, 23 and 2 tokens, through both attention paths.
 struct EmbeddingCase {
   std::string fixture, model_type;
@@ -306,7 +307,10 @@ INSTANTIATE_TEST_SUITE_P(Ports, EmbeddingFamily,
                                            EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
                                            EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
                                            EmbeddingCase{"jina_bert", "bert", false},
-                                           EmbeddingCase{"jina_bert_reglu", "bert", true}),
+                                           EmbeddingCase{"jina_bert_reglu", "bert", true},
+                                           EmbeddingCase{"gte", "new", false},
+                                           EmbeddingCase{"gte_mlm", "new", true},
+                                           EmbeddingCase{"gte_unpacked", "new", false}),
                          [](const auto& info) { return info.param.fixture; });
 
 // The settings a family's code computes differently from anything ordo runs are refused by
@@ -380,6 +384,46 @@ TEST(EmbeddingFamily, AMissingTensorIsNamed) {
   // The gated MLP's width is n_inner rounded up to 256, checked against the tensors.
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["n_inner"] = 300; }).error(),
                   {"encoder.layers.0.mlp.fc11.weight", "[256, 64]", "[512, 64]", "n_inner 512"});
+}
+
+// GTE (`new`): what NewModel computes differently is refused by name; its tensors are named.
+TEST(GteFamily, UnsupportedSettingsAndMissingTensorsAreNamed) {
+  expect_contains(
+      EditedFamily("gte", [](auto& c) { c["position_embedding_type"] = "absolute"; }).error(),
+      {"config.json", "position_embedding_type", "\"absolute\"", "rope"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["logn_attention_scale"] = true; }).error(),
+                  {"logn_attention_scale"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["layer_norm_type"] = "rms_norm"; }).error(),
+                  {"layer_norm_type", "\"rms_norm\""});
+  expect_contains(EditedFamily("gte",
+                               [](auto& c) {
+                                 c["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+                               })
+                      .error(),
+                  {"rope_scaling", "\"linear\"", "ntk"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["rope_scaling"]["mixed_b"] = 0.5; }).error(),
+                  {"rope_scaling", "mixed_b"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["rope_scaling"]["factor"] = 0.5; }).error(),
+                  {"rope_scaling", "at least 1"});
+  expect_contains(EditedFamily("gte",
+                               [](auto& c) {
+                                 c.erase("rope_theta");
+                                 c["rope_parameters"] = {{"rope_theta", 500000}};
+                               })
+                      .error(),
+                  {"rope_parameters", "rope_theta"});
+  // How attention is computed (xformers, unpadding) changes nothing: the fixture still loads.
+  EXPECT_EQ(
+      EditedFamily("gte", [](auto& c) { c["use_memory_efficient_attention"] = true; }).error(),
+      "(loaded without an error)");
+  expect_contains(error_without_tensor("gte", "encoder.layer.1.mlp.up_gate_proj.weight"),
+                  {"'encoder.layer.1.mlp.up_gate_proj.weight' is missing"});
+  expect_contains(error_without_tensor("gte_mlm", "new.encoder.layer.0.attn_ln.bias"),
+                  {"'new.encoder.layer.0.attn_ln.bias' is missing"});
+  expect_contains(error_without_tensor("gte_unpacked", "encoder.layer.0.attention.k_proj.weight"),
+                  {"'encoder.layer.0.attention.k_proj.weight' is missing"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["intermediate_size"] = 64; }).error(),
+                  {"encoder.layer.0.mlp.up_gate_proj.weight", "[128, 64]", "[192, 64]"});
 }
 
 }  // namespace

@@ -133,7 +133,7 @@ TEST(Embed, BadArgumentsAreNamed) {
   const std::string h = std::to_string(hidden);
   EXPECT_EQ(error_message([&] { bundled().embed({"a"}, options); }),
             "Model::embed: EmbedOptions::dimensions is " + std::to_string(hidden + 1) +
-                " (expected 0 for all " + h + ", or 1 to " + h + ")");
+                " (expected 0 for the model's " + h + ", or 1 to " + h + ")");
   options.dimensions = 0;
   options.pooling = PoolingMode::pooler;
   expect_contains(error_message([&] { bundled().embed({"a"}, options); }),
@@ -203,6 +203,8 @@ TEST(Info, ReportsTheSettingsInEffect) {
   EXPECT_EQ(info.max_tokens, model.max_tokens());
   EXPECT_EQ(info.pooling, PoolingMode::cls);
   EXPECT_FALSE(info.normalize);
+  EXPECT_EQ(info.dimensions, model.hidden_size());
+  EXPECT_EQ(info.prompt, "");
   EXPECT_EQ(info.dtype, DType::int8);
   EXPECT_EQ(info.threads, 1);
   EXPECT_FALSE(info.isa.empty());

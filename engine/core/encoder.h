@@ -78,6 +78,9 @@ struct RotarySettings {
   double base = 10000.0;
   double fraction = 1.0;     // the first fraction x head_dim dimensions of each head rotate
   bool interleaved = false;  // false: pairs (i, i + rot/2) (GPT-NeoX); true: (2i, 2i+1) (GPT-J)
+  // Multiplies every pair's frequency: pair i turns by t x frequency_scale / base^(2i / rot).
+  // GTE-v1.5's fixed NTK scaling by f is base x f with frequency_scale f^(-2 / rot).
+  double frequency_scale = 1.0;
 };
 
 // T5 / MPNet bucketed relative bias: distances up to num_buckets / 4 each have a bucket, longer
@@ -176,7 +179,10 @@ struct ForwardOptions {
   bool output_attentions = false;
   Pooling pooling = Pooling::mean;
   bool normalize = false;  // L2-normalise the pooled vectors
-  bool profile = false;    // fill EncoderOutput::profile (one clock read per op)
+  // Matryoshka truncation: keep the first `dimensions` components of each pooled vector, then
+  // normalise (when on). 0 keeps them all; otherwise 1 .. hidden_size.
+  int64_t dimensions = 0;
+  bool profile = false;  // fill EncoderOutput::profile (one clock read per op)
 };
 
 // Wall time spent in one kind of op during a forward pass, summed over its calls.
@@ -192,7 +198,7 @@ struct EncoderOutput {
   Tensor last_hidden_state;           // [batch, longest, hidden], padded rows are zero
   std::vector<Tensor> hidden_states;  // layers + 1 tensors like last_hidden_state (on request)
   std::vector<Tensor> attentions;     // per layer [batch, heads, longest, longest] (on request)
-  Tensor pooled;                      // [batch, hidden]
+  Tensor pooled;                      // [batch, hidden], or [batch, dimensions]
   std::vector<OpTime> profile;        // when ForwardOptions::profile, in order of first use
 };
 

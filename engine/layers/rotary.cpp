@@ -1,6 +1,7 @@
 // Rotary position embedding (Su et al. 2021, RoFormer), as NomicBERT, GTE-v1.5 and ModernBERT
 // use it: in every head, the first `rot` = fraction x head_dim dimensions form rot / 2 pairs,
-// and pair i of the token at position t is rotated by the angle t / base^(2i / rot). q . k then
+// and pair i of the token at position t is rotated by the angle t s / base^(2i / rot) (s: the
+// frequency scale, 1 unless a scaling such as GTE's NTK sets it). q . k then
 // depends on the positions only through their difference.
 #include <cmath>
 #include <string>
@@ -24,6 +25,7 @@ class RotaryEmbedding final : public AttentionPosition {
         pairs_(rotated_pairs(settings, head_dim)) {
     for (int64_t i = 0; i < pairs_; ++i) {
       frequencies_.push_back(
+          settings_.frequency_scale *
           std::pow(settings_.base, -2.0 * static_cast<double>(i) / (2.0 * pairs_)));
     }
     fill(kTabulatedPositions, cos_, sin_);
@@ -82,6 +84,10 @@ class RotaryEmbedding final : public AttentionPosition {
       throw Error("rotary: rotary_emb_fraction " + std::to_string(settings.fraction) +
                   " of head size " + std::to_string(head_dim) + " rotates " +
                   std::to_string(rotated) + " dimensions; it must be an even number of at least 2");
+    }
+    if (!(settings.frequency_scale > 0.0) || !std::isfinite(settings.frequency_scale)) {
+      throw Error("rotary: the frequency scale must be a positive number, got " +
+                  std::to_string(settings.frequency_scale));
     }
     return rotated / 2;
   }

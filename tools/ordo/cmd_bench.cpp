@@ -37,7 +37,9 @@ both synthetic shapes.
 
   --model DIR      a model directory
   --shape NAME     a random-weight model built in memory: minilm (6 x 384, 12 heads, FFN 1536)
-                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522
+                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522; or, each
+                   12 x 768 with 12 heads, mpnet-base (relative bias), nomic-v1.5 (rotary
+                   base 1000, SwiGLU 3072, no linear biases), gte-base (NTK rotary, GLU 3072)
   --batch B        sequences per call (default 1, or 32 with --ragged)
   --seq T          tokens per sequence (default 128)
   --ragged MIN-MAX sequence lengths drawn uniformly from MIN..MAX (fixed seed)
@@ -114,14 +116,17 @@ EncoderInput random_input(const Case& c, int64_t vocab) {
 }
 
 // Multiply-adds of the encoder stack on the real tokens, counted as 2 FLOPs each: projections
-// and FFN per token, QK^T and PV per token pair of each sequence.
+// and FFN per token (a gated FFN has three matrices), QK^T and PV per token pair of each
+// sequence.
 double forward_flops(const EncoderSpec& spec, const EncoderInput& input) {
   const double h = static_cast<double>(spec.hidden_size);
   const double f = static_cast<double>(spec.intermediate_size);
+  const bool gated = !spec.layers.empty() && !spec.layers.front().ffn_gate_weight.empty();
+  const double ffn_matrices = gated ? 3.0 : 2.0;
   double per_layer = 0.0;
   for (const auto& ids : input.ids) {
     const double length = static_cast<double>(ids.size());
-    per_layer += 2.0 * length * (4.0 * h * h + 2.0 * h * f) + 4.0 * length * length * h;
+    per_layer += 2.0 * length * (4.0 * h * h + ffn_matrices * h * f) + 4.0 * length * length * h;
   }
   return per_layer * static_cast<double>(spec.layers.size());
 }
@@ -428,7 +433,8 @@ int run_bench(const std::vector<std::string>& arguments) {
   if (const auto shape = args.value("--shape")) {
     shapes = {synthetic_shape(*shape).name};
   } else if (!args.value("--model")) {
-    for (const SyntheticShape& shape : synthetic_shapes()) shapes.push_back(shape.name);
+    for (const SyntheticShape& shape : synthetic_shapes())
+      if (shape.in_default_run) shapes.push_back(shape.name);
   }
   apply_threads(args);
   models::LoadOptions load_options;

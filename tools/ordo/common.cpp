@@ -129,6 +129,20 @@ void apply_declared_pooling(ForwardOptions& forward, const Args& args,
   if (with_normalize && model.sentence.normalize) forward.normalize = true;
 }
 
+models::Prompt chosen_prompt(const Args& args, const models::LoadedModel& model, bool from_ids) {
+  const auto asked = args.value("--prompt");
+  if (asked && args.flag("--no-prompt")) throw UsageError("give --prompt or --no-prompt, not both");
+  if (asked && from_ids) throw UsageError("--prompt applies to texts; --ids are used as given");
+  if (from_ids) return {};
+  try {
+    return models::choose_prompt(model.sentence, model.directory,
+                                 args.flag("--no-prompt") ? std::optional<std::string>("") : asked,
+                                 "--prompt");
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
   write_file(path, text);
 }

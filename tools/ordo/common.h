@@ -71,6 +71,10 @@ ForwardOptions pooling_options(const Args& args, bool with_normalize = true);
 void apply_declared_pooling(ForwardOptions& forward, const Args& args,
                             const models::LoadedModel& model, bool with_normalize = true);
 
+// --prompt NAME / --no-prompt against the directory's config_sentence_transformers.json: the
+// prompt whose prefix goes before every text (none for `from_ids`, where --prompt is an error).
+models::Prompt chosen_prompt(const Args& args, const models::LoadedModel& model, bool from_ids);
+
 // Both texts as one pair input (the model's pair template, token types 1 for the second),
 // longest-first truncation to max_tokens() with a warning.
 tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view first,

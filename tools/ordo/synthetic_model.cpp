@@ -45,20 +45,71 @@ class Arena {
   Random random_;
 };
 
+SyntheticShape bert_layout(std::string name, int64_t layers, int64_t hidden, int64_t vocab,
+                           int64_t positions) {
+  SyntheticShape shape;
+  shape.name = std::move(name);
+  shape.layers = layers;
+  shape.hidden = hidden;
+  shape.heads = hidden / 64;
+  shape.intermediate = 4 * hidden;
+  shape.vocab = vocab;
+  shape.positions = positions;
+  return shape;
+}
+
+std::vector<SyntheticShape> make_shapes() {
+  std::vector<SyntheticShape> shapes;
+  SyntheticShape minilm = bert_layout("minilm", 6, 384, 30522, 512);
+  minilm.heads = 12;
+  minilm.in_default_run = true;
+  shapes.push_back(minilm);
+  SyntheticShape bert = bert_layout("bert-base", 12, 768, 30522, 512);
+  bert.in_default_run = true;
+  shapes.push_back(bert);
+  // all-mpnet-base-v2: positions from padding_idx + 1, no token types.
+  SyntheticShape mpnet = bert_layout("mpnet-base", 12, 768, 30527, 514);
+  mpnet.position_kind = PositionKind::relative_bias;
+  mpnet.learned_input_positions_too = true;
+  mpnet.position_offset = 2;
+  mpnet.token_types = 0;
+  shapes.push_back(mpnet);
+  // nomic-embed-text-v1.5: SwiGLU, rotary base 1000 over whole heads, no linear biases.
+  // Rotary needs no table; 512 positions keep the --pe tables (and the RSS) at BERT-base size.
+  SyntheticShape nomic = bert_layout("nomic-v1.5", 12, 768, 30528, 512);
+  nomic.position_kind = PositionKind::rotary;
+  nomic.rotary.base = 1000.0;
+  nomic.gated = true;
+  nomic.activation = Activation::silu;
+  nomic.attention_biases = nomic.ffn_input_biases = nomic.ffn_output_bias = false;
+  shapes.push_back(nomic);
+  // gte-base-en-v1.5: rope_theta 500000 with NTK factor 2 (base x 2, frequencies x 2^(-2/64)),
+  // GLU with GELU, no bias on up_gate_proj, no token types.
+  SyntheticShape gte = bert_layout("gte-base", 12, 768, 30528, 512);
+  gte.position_kind = PositionKind::rotary;
+  gte.rotary.base = 1000000.0;
+  gte.rotary.frequency_scale = std::pow(2.0, -2.0 / 64.0);
+  gte.gated = true;
+  gte.ffn_input_biases = false;
+  gte.token_types = 0;
+  shapes.push_back(gte);
+  return shapes;
+}
+
 }  // namespace
 
 const std::vector<SyntheticShape>& synthetic_shapes() {
-  static const std::vector<SyntheticShape> shapes = {
-      {"minilm", 6, 384, 12, 1536, 30522, 512},
-      {"bert-base", 12, 768, 12, 3072, 30522, 512},
-  };
+  static const std::vector<SyntheticShape> shapes = make_shapes();
   return shapes;
 }
 
 const SyntheticShape& synthetic_shape(const std::string& name) {
-  for (const SyntheticShape& shape : synthetic_shapes())
+  std::string names;
+  for (const SyntheticShape& shape : synthetic_shapes()) {
     if (shape.name == name) return shape;
-  throw UsageError("--shape: unknown shape '" + name + "' (expected minilm or bert-base)");
+    names += (names.empty() ? "" : ", ") + shape.name;
+  }
+  throw UsageError("--shape: unknown shape '" + name + "' (expected one of " + names + ")");
 }
 
 EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
@@ -66,8 +117,9 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
   const int64_t head_dim = h / shape.heads, distances = 2 * shape.positions - 1;
   const RelativeBucketSettings buckets;
   // The tables of every positional kind, so that --pe can run any of them.
-  const int64_t per_layer = 4 * h * h + 2 * h * f + 9 * h + f + distances * head_dim;
-  const int64_t total = (shape.vocab + shape.positions + 2 + 2) * h +
+  const int64_t per_layer =
+      4 * h * h + (shape.gated ? 3 : 2) * h * f + 9 * h + 2 * f + distances * head_dim;
+  const int64_t total = (shape.vocab + shape.positions + shape.token_types + 2) * h +
                         buckets.num_buckets * shape.heads + shape.layers * per_layer;
   auto storage = std::make_shared<std::vector<float>>(static_cast<size_t>(total));
   Arena arena(storage, seed);
@@ -78,10 +130,15 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
   spec.num_heads = shape.heads;
   spec.intermediate_size = f;
   spec.vocab_size = shape.vocab;
-  spec.position_kind = PositionKind::learned;
+  spec.activation = shape.activation;
+  spec.position_kind = shape.position_kind;
+  spec.rotary = shape.rotary;
+  spec.learned_input_positions_too = shape.learned_input_positions_too;
+  spec.position_offset = shape.position_offset;
   spec.word_embeddings = arena.take({shape.vocab, h}, 0.0f, kStd);
   spec.position_embeddings = arena.take({shape.positions, h}, 0.0f, kStd);
-  spec.token_type_embeddings = arena.take({2, h}, 0.0f, kStd);
+  if (shape.token_types > 0)
+    spec.token_type_embeddings = arena.take({shape.token_types, h}, 0.0f, kStd);
   spec.embedding_norm_weight = arena.take({h}, 1.0f, kStd);
   spec.embedding_norm_bias = arena.take({h}, 0.0f, kStd);
   spec.relative_buckets = buckets;
@@ -91,14 +148,22 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
     for (auto* weight : {&layer.query_weight, &layer.key_weight, &layer.value_weight,
                          &layer.attention_output_weight})
       *weight = arena.take({h, h}, 0.0f, kStd);
-    for (auto* bias :
-         {&layer.query_bias, &layer.key_bias, &layer.value_bias, &layer.attention_output_bias,
-          &layer.attention_norm_bias, &layer.ffn_output_bias, &layer.ffn_norm_bias})
-      *bias = arena.take({h}, 0.0f, kStd);
+    if (shape.attention_biases) {
+      for (auto* bias :
+           {&layer.query_bias, &layer.key_bias, &layer.value_bias, &layer.attention_output_bias})
+        *bias = arena.take({h}, 0.0f, kStd);
+    }
+    layer.attention_norm_bias = arena.take({h}, 0.0f, kStd);
+    layer.ffn_norm_bias = arena.take({h}, 0.0f, kStd);
+    if (shape.ffn_output_bias) layer.ffn_output_bias = arena.take({h}, 0.0f, kStd);
     layer.attention_norm_weight = arena.take({h}, 1.0f, kStd);
     layer.ffn_norm_weight = arena.take({h}, 1.0f, kStd);
     layer.ffn_input_weight = arena.take({f, h}, 0.0f, kStd);
-    layer.ffn_input_bias = arena.take({f}, 0.0f, kStd);
+    if (shape.ffn_input_biases) layer.ffn_input_bias = arena.take({f}, 0.0f, kStd);
+    if (shape.gated) {
+      layer.ffn_gate_weight = arena.take({f, h}, 0.0f, kStd);
+      if (shape.ffn_input_biases) layer.ffn_gate_bias = arena.take({f}, 0.0f, kStd);
+    }
     layer.ffn_output_weight = arena.take({h, f}, 0.0f, kStd);
     layer.distance_embedding = arena.take({distances, head_dim}, 0.0f, kStd);
     spec.layers.push_back(layer);

@@ -3,8 +3,8 @@
 //
 //   const ordo::Model model = ordo::Model::load("path/to/model");
 //   const ordo::Result result = model.encode({"The cat chases the mouse."});
-//   ordo::FloatSpan vector = result.sentence_vector(0);  // model.hidden_size() floats
-//   const ordo::Array vectors = model.embed(many_texts);  // [N, hidden], batched by length
+//   ordo::FloatSpan vector = result.sentence_vector(0);  // model.dimensions() floats
+//   const ordo::Array vectors = model.embed(many_texts);  // [N, dimensions], batched by length
 //
 // Thread-safety: after load() a Model is immutable. Every const member may be called from any
 // number of threads at once on one shared Model, and each call gives exactly the result the
@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,17 @@ struct Options {
   // Scale each pooled vector to unit L2 norm (cosine = dot product). A sentence-transformers
   // directory with a Normalize module turns it on.
   bool normalize = false;
+  // A prompt of the directory's config_sentence_transformers.json, by name: its prefix string
+  // is prepended to every text Model::encode tokenizes, as SentenceTransformer.encode(...,
+  // prompt_name=...) does (nomic: "search_query" -> "search_query: "). Unset: the file's
+  // default_prompt_name, if any; "": no prompt. Pairs and ids are never prefixed. An unknown
+  // name makes load throw, listing the available ones.
+  std::optional<std::string> prompt;
+  // Matryoshka truncation: keep the first `dimensions` components of each pooled vector, then
+  // normalise if normalize is on (nomic-embed-text-v1.5: 768, 512, 256, 128 or 64). 0 keeps
+  // all; otherwise 1 .. hidden_size(). Unlike sentence-transformers' truncate_dim, which cuts
+  // after its Normalize module, the cut vector is normalised again.
+  int64_t dimensions = 0;
   // OpenMP threads per call (see "Threads inside a call" above); 0 takes the OpenMP default
   // of the thread calling load(): OMP_NUM_THREADS, else one per core.
   int threads = 0;
@@ -129,7 +141,7 @@ class ORDO_API Model {
   // Thread-safe accessors.
   const std::filesystem::path& directory() const;
   const Options& options() const;  // as given to load()
-  int64_t hidden_size() const;     // floats per token vector and per sentence vector
+  int64_t hidden_size() const;     // floats per token vector (and per sentence vector, uncut)
   int64_t num_layers() const;
   int64_t num_heads() const;
   int64_t vocab_size() const;
@@ -138,6 +150,9 @@ class ORDO_API Model {
   // relative_key distance tables, else the tokenizer's declared model_max_length; 0 when there
   // is no limit.
   size_t max_tokens() const;
+  // The prompt in effect (Options::prompt, else the default): its name ("" for none).
+  std::string prompt() const;
+  int64_t dimensions() const;  // floats per sentence vector: Options::dimensions or hidden_size()
   int threads() const;         // OpenMP threads per call
   bool has_tokenizer() const;  // false: only encode_ids() works
 

@@ -63,10 +63,11 @@ struct EmbedOptions {
   std::optional<PoolingMode> pooling;  // empty: the model's
   std::optional<bool> normalize;       // empty: the model's
   // Matryoshka truncation: keep the first `dimensions` components (1 to the hidden size; 0
-  // keeps all), then normalise if normalize is in effect, so that a truncated vector is a unit
-  // vector again.
+  // takes the model's, Options::dimensions), then normalise if normalize is in effect, so that
+  // a truncated vector is a unit vector again.
   size_t dimensions = 0;
-  // Put before every text (e.g. "query: " for E5-style models), literally, before tokenizing.
+  // Put literally before every text (e.g. "query: " for E5-style models) instead of the
+  // model's prompt (Options::prompt); "" keeps the model's.
   std::string prompt;
   // Called after every batch with the texts done so far and the total, on the calling thread.
   std::function<void(size_t done, size_t total)> progress;
@@ -86,6 +87,8 @@ struct ModelInfo {
   size_t max_tokens = 0;  // 0: no limit
   PoolingMode pooling = PoolingMode::mean;
   bool normalize = false;
+  int64_t dimensions = 0;  // floats per sentence vector (Options::dimensions or hidden_size)
+  std::string prompt;      // the sentence-transformers prompt in effect, by name; "" for none
   DType dtype = DType::f32;
   int threads = 0;  // OpenMP threads per call
   std::string isa;  // the instruction set ordo's kernels run, e.g. "avx2 (the CPU has avx512)"
