@@ -3,36 +3,13 @@
 // engine's tensors over to the Result without copying them.
 #include "ordo/model.h"
 
-#include <omp.h>
-
-#include <functional>
-#include <optional>
-
-#include "core/encoder.h"
-#include "model.h"
+#include "enums.h"
+#include "model_impl.h"
 #include "ops/bf16_linear.h"
-#include "tokenizer.h"
+#include "ops/cpu.h"
 
 namespace ordo {
 namespace {
-
-// OpenMP's thread count is a setting of the calling thread (its nthreads-var), which oneDNN
-// reads when it creates and runs a primitive. A call sets the model's count on its own thread
-// and gives the caller back its own setting afterwards.
-class ThreadCountScope {
- public:
-  explicit ThreadCountScope(int threads) : previous_(omp_get_max_threads()) {
-    if (threads != previous_) omp_set_num_threads(threads);
-  }
-  ~ThreadCountScope() {
-    if (omp_get_max_threads() != previous_) omp_set_num_threads(previous_);
-  }
-  ThreadCountScope(const ThreadCountScope&) = delete;
-  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
-
- private:
-  int previous_;
-};
 
 std::string quoted(const std::string& value) {
   return "\"" + value + "\"";
@@ -93,24 +70,23 @@ ComputeType checked_dtype(const std::string& dtype) {
   return type;
 }
 
-// Every option, checked before any file is read.
-struct CheckedOptions {
-  explicit CheckedOptions(const Options& options)
-      : threads(checked_threads(options.threads)),
-        forward(checked_forward_options(options)),
-        position_kind(checked_positional_encoding(options.positional_encoding)),
-        compute(checked_dtype(options.dtype)) {}
-
-  int threads;
-  ForwardOptions forward;
-  std::optional<PositionKind> position_kind;
-  ComputeType compute;
-};
+Encoder make_encoder(const EncoderSpec& spec, const EncoderOptions& options, int threads) {
+  const ThreadCountScope scope(threads);  // the warm-up creates the first primitives
+  return Encoder(spec, options);
+}
 
 Array to_array(Tensor& tensor) {
   std::vector<int64_t> shape = tensor.shape();
   return Array(std::move(shape), tensor.take_values());
 }
+
+}  // namespace
+
+CheckedOptions::CheckedOptions(const Options& options)
+    : threads(checked_threads(options.threads)),
+      forward(checked_forward_options(options)),
+      position_kind(checked_positional_encoding(options.positional_encoding)),
+      compute(checked_dtype(options.dtype)) {}
 
 std::vector<Token> to_tokens(const tokenizer::Encoding& encoding) {
   std::vector<Token> tokens(encoding.ids.size());
@@ -125,104 +101,105 @@ std::vector<Token> to_tokens(const tokenizer::Encoding& encoding) {
   return tokens;
 }
 
-}  // namespace
-
-struct Model::Impl {
-  Impl(const std::filesystem::path& directory, const Options& given, const CheckedOptions& checked)
-      : options(given),
-        threads(checked.threads),
-        forward(checked.forward),
-        model(models::load_model(directory)),
-        encoder(make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.compute},
-                             threads)),
-        max_tokens(models::max_tokens(model, encoder)) {
-    // A sentence-transformers directory declares its pooling and normalisation.
-    if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
-    if (model.sentence.normalize) forward.normalize = true;
-    if (forward.pooling == Pooling::pooler && !encoder.has_pooler()) {
-      throw Error("Options::pooling is \"pooler\", but " + directory.string() +
-                  "/model.safetensors has no pooler (pooler.dense.weight)");
-    }
-    if (forward.dimensions > encoder.hidden_size()) {
-      throw Error("Options::dimensions is " + std::to_string(forward.dimensions) + ", but " +
-                  directory.string() + " has hidden size " + std::to_string(encoder.hidden_size()));
-    }
-    prompt = models::choose_prompt(model.sentence, directory, given.prompt, "Options::prompt");
+Model::Impl::Impl(const std::filesystem::path& directory, const Options& given,
+                  const CheckedOptions& checked)
+    : options(given),
+      threads(checked.threads),
+      compute(checked.compute),
+      forward(checked.forward),
+      model(models::load_model(directory)),
+      encoder(make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.compute},
+                           threads)),
+      max_tokens(models::max_tokens(model, encoder)) {
+  // A sentence-transformers directory declares its pooling and normalisation.
+  if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
+  if (model.sentence.normalize) forward.normalize = true;
+  if (forward.pooling == Pooling::pooler && !encoder.has_pooler()) {
+    throw Error("Options::pooling is \"pooler\", but " + directory.string() +
+                "/model.safetensors has no pooler (pooler.dense.weight)");
   }
-
-  static Encoder make_encoder(const EncoderSpec& spec, const EncoderOptions& options, int threads) {
-    const ThreadCountScope scope(threads);  // the warm-up creates the first primitives
-    return Encoder(spec, options);
+  if (forward.dimensions > encoder.hidden_size()) {
+    throw Error("Options::dimensions is " + std::to_string(forward.dimensions) + ", but " +
+                directory.string() + " has hidden size " + std::to_string(encoder.hidden_size()));
   }
+  prompt = models::choose_prompt(model.sentence, directory, given.prompt, "Options::prompt");
+}
 
-  const tokenizer::Tokenizer& require_tokenizer(const char* call) const {
-    try {
-      return model.require_tokenizer();
-    } catch (const Error& e) {
-      throw Error(std::string(call) + ": " + e.what());
-    }
+const tokenizer::Tokenizer& Model::Impl::require_tokenizer(const char* call) const {
+  try {
+    return model.require_tokenizer();
+  } catch (const Error& e) {
+    throw Error(std::string(call) + ": " + e.what());
   }
+}
 
-  // Tokenizes input `index` by `encode(limit, truncation)`, naming the call and the input in
-  // any error.
-  using Tokenize = std::function<tokenizer::Encoding(size_t, tokenizer::Truncation)>;
-  tokenizer::Encoding tokenize(const char* call, size_t index, const Tokenize& encode) const {
-    try {
-      return encode(max_tokens, options.truncate ? tokenizer::Truncation::longest_first
-                                                 : tokenizer::Truncation::error);
-    } catch (const Error& e) {
-      throw Error(std::string(call) + ": input " + std::to_string(index) + ": " + e.what());
-    }
+ForwardOptions Model::Impl::forward_for(const char* name, const EncodeOptions& call) const {
+  ForwardOptions result = forward;
+  if (call.output_hidden_states) result.output_hidden_states = *call.output_hidden_states;
+  if (call.output_attentions) result.output_attentions = *call.output_attentions;
+  if (call.pooling) result.pooling = to_engine(*call.pooling);
+  if (call.normalize) result.normalize = *call.normalize;
+  if (call.pooling && result.pooling == Pooling::pooler && !encoder.has_pooler()) {
+    throw Error(std::string(name) + ": pooling is \"pooler\", but " + model.directory.string() +
+                "/model.safetensors has no pooler (pooler.dense.weight)");
   }
+  return result;
+}
 
-  Result run(const char* call, const EncoderInput& input, std::vector<std::vector<Token>> tokens,
-             std::vector<size_t> truncated) const {
-    Result result;
-    if (input.ids.empty()) {
-      result.last_hidden_state = Array({0, 0, encoder.hidden_size()}, {});
-      result.pooled =
-          Array({0, forward.dimensions > 0 ? forward.dimensions : encoder.hidden_size()}, {});
-      return result;
-    }
-    EncoderOutput output;
-    {
-      const ThreadCountScope scope(threads);
-      try {
-        output = encoder.forward(input, forward);
-      } catch (const Error& e) {
-        throw Error(std::string(call) + ": " + e.what());
-      }
-    }
-    result.tokens = std::move(tokens);
-    result.truncated = std::move(truncated);
-    result.last_hidden_state = to_array(output.last_hidden_state);
-    result.pooled = to_array(output.pooled);
-    for (Tensor& states : output.hidden_states) result.hidden_states.push_back(to_array(states));
-    for (Tensor& attention : output.attentions) result.attentions.push_back(to_array(attention));
+tokenizer::Encoding Model::Impl::tokenize(const char* call, size_t index,
+                                          const Tokenize& encode) const {
+  try {
+    return encode(max_tokens, options.truncate ? tokenizer::Truncation::longest_first
+                                               : tokenizer::Truncation::error);
+  } catch (const Error& e) {
+    throw Error(std::string(call) + ": input " + std::to_string(index) + ": " + e.what());
+  }
+}
+
+EncoderOutput Model::Impl::forward_pass(const char* call, const EncoderInput& input,
+                                        const ForwardOptions& forward_options) const {
+  const ThreadCountScope scope(threads);
+  try {
+    return encoder.forward(input, forward_options);
+  } catch (const Error& e) {
+    throw Error(std::string(call) + ": " + e.what());
+  }
+}
+
+Result Model::Impl::run(const char* call, const EncoderInput& input,
+                        std::vector<std::vector<Token>> tokens, std::vector<size_t> truncated,
+                        const ForwardOptions& forward_options) const {
+  Result result;
+  if (input.ids.empty()) {
+    result.last_hidden_state = Array({0, 0, encoder.hidden_size()}, {});
+    result.pooled = Array(
+        {0, forward_options.dimensions > 0 ? forward_options.dimensions : encoder.hidden_size()},
+        {});
     return result;
   }
+  EncoderOutput output = forward_pass(call, input, forward_options);
+  result.tokens = std::move(tokens);
+  result.truncated = std::move(truncated);
+  result.last_hidden_state = to_array(output.last_hidden_state);
+  result.pooled = to_array(output.pooled);
+  for (Tensor& states : output.hidden_states) result.hidden_states.push_back(to_array(states));
+  for (Tensor& attention : output.attentions) result.attentions.push_back(to_array(attention));
+  return result;
+}
 
-  Result run_encodings(const char* call, std::vector<tokenizer::Encoding> encodings) const {
-    EncoderInput input;
-    std::vector<std::vector<Token>> tokens;
-    std::vector<size_t> truncated;
-    for (tokenizer::Encoding& encoding : encodings) {
-      tokens.push_back(to_tokens(encoding));
-      truncated.push_back(encoding.truncated);
-      input.ids.push_back(std::move(encoding.ids));
-      input.token_types.push_back(std::move(encoding.token_types));
-    }
-    return run(call, input, std::move(tokens), std::move(truncated));
+Result Model::Impl::run_encodings(const char* call, std::vector<tokenizer::Encoding> encodings,
+                                  const ForwardOptions& forward_options) const {
+  EncoderInput input;
+  std::vector<std::vector<Token>> tokens;
+  std::vector<size_t> truncated;
+  for (tokenizer::Encoding& encoding : encodings) {
+    tokens.push_back(to_tokens(encoding));
+    truncated.push_back(encoding.truncated);
+    input.ids.push_back(std::move(encoding.ids));
+    input.token_types.push_back(std::move(encoding.token_types));
   }
-
-  Options options;
-  int threads;
-  ForwardOptions forward;
-  models::LoadedModel model;
-  Encoder encoder;
-  size_t max_tokens;
-  models::Prompt prompt;
-};
+  return run(call, input, std::move(tokens), std::move(truncated), forward_options);
+}
 
 Model::Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
@@ -231,9 +208,10 @@ Model Model::load(const std::filesystem::path& directory, const Options& options
   return Model(std::make_shared<const Impl>(directory, options, checked));
 }
 
-Result Model::encode(const std::vector<std::string>& texts) const {
+Result Model::encode(const std::vector<std::string>& texts, const EncodeOptions& call) const {
   constexpr const char* kCall = "Model::encode";
-  if (texts.empty()) return impl_->run(kCall, {}, {}, {});
+  const ForwardOptions forward = impl_->forward_for(kCall, call);
+  if (texts.empty()) return impl_->run(kCall, {}, {}, {}, forward);
   const tokenizer::Tokenizer& tokenizer = impl_->require_tokenizer(kCall);
   std::vector<tokenizer::Encoding> encodings;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -242,22 +220,26 @@ Result Model::encode(const std::vector<std::string>& texts) const {
       return tokenizer.encode(impl_->prompt.text + texts[i], limit, how);
     }));
   }
-  return impl_->run_encodings(kCall, std::move(encodings));
+  return impl_->run_encodings(kCall, std::move(encodings), forward);
 }
 
-Result Model::encode_pair(std::string_view first, std::string_view second) const {
+Result Model::encode_pair(std::string_view first, std::string_view second,
+                          const EncodeOptions& call) const {
   constexpr const char* kCall = "Model::encode_pair";
+  const ForwardOptions forward = impl_->forward_for(kCall, call);
   const tokenizer::Tokenizer& tokenizer = impl_->require_tokenizer(kCall);
   std::vector<tokenizer::Encoding> encodings;
   encodings.push_back(impl_->tokenize(kCall, 0, [&](size_t limit, tokenizer::Truncation how) {
     return tokenizer.encode_pair(first, second, limit, how);
   }));
-  return impl_->run_encodings(kCall, std::move(encodings));
+  return impl_->run_encodings(kCall, std::move(encodings), forward);
 }
 
-Result Model::encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) const {
+Result Model::encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                           const EncodeOptions& call) const {
   constexpr const char* kCall = "Model::encode_pairs";
-  if (pairs.empty()) return impl_->run(kCall, {}, {}, {});
+  const ForwardOptions forward = impl_->forward_for(kCall, call);
+  if (pairs.empty()) return impl_->run(kCall, {}, {}, {}, forward);
   const tokenizer::Tokenizer& tokenizer = impl_->require_tokenizer(kCall);
   std::vector<tokenizer::Encoding> encodings;
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -265,12 +247,14 @@ Result Model::encode_pairs(const std::vector<std::pair<std::string, std::string>
       return tokenizer.encode_pair(pairs[i].first, pairs[i].second, limit, how);
     }));
   }
-  return impl_->run_encodings(kCall, std::move(encodings));
+  return impl_->run_encodings(kCall, std::move(encodings), forward);
 }
 
 Result Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
-                         const std::vector<std::vector<int32_t>>& token_types) const {
+                         const std::vector<std::vector<int32_t>>& token_types,
+                         const EncodeOptions& call) const {
   constexpr const char* kCall = "Model::encode_ids";
+  const ForwardOptions forward = impl_->forward_for(kCall, call);
   const int64_t limit = impl_->encoder.max_positions();
   for (size_t i = 0; i < ids.size(); ++i) {
     if (limit > 0 && static_cast<int64_t>(ids[i].size()) > limit) {
@@ -295,7 +279,7 @@ Result Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
     }
   }
   return impl_->run(kCall, EncoderInput{ids, token_types}, std::move(tokens),
-                    std::vector<size_t>(ids.size(), 0));
+                    std::vector<size_t>(ids.size(), 0), forward);
 }
 
 const std::filesystem::path& Model::directory() const {
@@ -333,6 +317,28 @@ int Model::threads() const {
 }
 bool Model::has_tokenizer() const {
   return impl_->model.tokenizer != nullptr;
+}
+
+ModelInfo Model::info() const {
+  ModelInfo info;
+  info.family = impl_->model.model_type;
+  info.positional_encoding = from_engine(impl_->encoder.position_kind());
+  info.hidden_size = hidden_size();
+  info.num_layers = num_layers();
+  info.num_heads = num_heads();
+  info.vocab_size = vocab_size();
+  info.max_tokens = impl_->max_tokens;
+  info.pooling = from_engine(impl_->forward.pooling);
+  info.normalize = impl_->forward.normalize;
+  info.dimensions = dimensions();
+  info.prompt = prompt();
+  info.dtype = from_engine(impl_->compute);
+  info.threads = impl_->threads;
+  info.isa = ops::cpu_dispatch().summary();
+  info.has_tokenizer = has_tokenizer();
+  info.has_masked_lm_head = impl_->encoder.has_masked_lm_head();
+  info.has_pooler = impl_->encoder.has_pooler();
+  return info;
 }
 
 }  // namespace ordo

@@ -23,15 +23,15 @@ libdir=$(dirname "$(find "$prefix" -name 'libordo.*' -print -quit)")
 
 echo "== installed files"
 for file in include/ordo/model.h include/ordo/result.h include/ordo/error.h include/ordo/export.h \
-            include/ordo/version.h bin/ordo share/ordo/models/ordo-sinusoidal/model.safetensors \
+            include/ordo/version.h include/ordo/types.h bin/ordo share/ordo/models/ordo-sinusoidal/model.safetensors \
             share/ordo/models/ordo-learned/tokenizer.model share/ordo/models/heldout.txt; do
   [[ -e "$prefix/$file" ]] || fail "$file is not installed"
 done
 headers=$(cd "$prefix/include/ordo" && ls)
-[[ "$headers" == $'error.h\nexport.h\nmodel.h\nresult.h\nversion.h' ]] ||
+[[ "$headers" == $'error.h\nexport.h\nmodel.h\nresult.h\ntypes.h\nversion.h' ]] ||
   fail "include/ordo holds more or less than the public headers: $headers"
 # The public headers stand alone: no internal, oneDNN, SentencePiece or JSON header.
-if grep -hE '#include' "$prefix"/include/ordo/*.h | grep -vE '<[a-z_]+>|"ordo/(error|export|result|version)\.h"'; then
+if grep -hE '#include' "$prefix"/include/ordo/*.h | grep -vE '<[a-z_]+>|"ordo/(error|export|result|types|version)\.h"'; then
   fail "a public header includes something beyond the standard library and ordo/"
 fi
 
@@ -60,6 +60,17 @@ if ORDO_MODEL="$work/no-such-model" "$work/example/compare_sentences" 2>"$work/e
 fi
 grep -q "compare_sentences: $work/no-such-model: model directory not found" "$work/error.txt" ||
   fail "unexpected error message: $(cat "$work/error.txt")"
+
+echo "== the search example: embed, top_k, fill_mask, info"
+search_output=$("$work/example/search")
+echo "$search_output"
+grep -q "fill-mask:" <<<"$search_output" || fail "the search example printed no fill-mask line"
+awk '/^This is all of `tools\/examples\/search.cpp`/ { found = 1; next }
+     found && /^```cpp$/ { inside = 1; next }
+     inside && /^```$/ { exit }
+     inside { print }' "$example/../../docs/api.md" >"$work/api-search.cpp"
+diff -u "$example/search.cpp" "$work/api-search.cpp" >&2 ||
+  fail "docs/api.md shows another search.cpp than tools/examples has"
 
 echo "== README's \"Use from C++\" shows this example and its output"
 readme="$example/../../README.md"

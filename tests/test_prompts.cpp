@@ -217,5 +217,50 @@ TEST(PromptsApi, OptionsPromptAndDimensions) {
                   {"Options::dimensions is -1"});
 }
 
+// Model::embed applies the model's prompt and dimensions as encode() does, and a call's own
+// prompt and dimensions replace them.
+TEST(PromptsApi, EmbedTakesTheModelsPromptAndDimensionsUnlessTheCallSaysOtherwise) {
+  const PromptModel directory;
+  Options plain_options;
+  plain_options.prompt = "";
+  const Model plain = Model::load(directory.path(), plain_options);
+  const Model by_default = Model::load(directory.path());
+  const auto near = [](const Array& a, const Array& b) {
+    ASSERT_EQ(a.shape(), b.shape());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a.values()[i], b.values()[i], 1e-5f);
+  };
+  EXPECT_EQ(by_default.info().prompt, "search_query");
+  near(by_default.embed({kText, "a mouse"}), by_default.encode({kText, "a mouse"}).pooled);
+  EmbedOptions literal;
+  literal.prompt = "clustering: ";
+  near(by_default.embed({kText}, literal), plain.encode({"clustering: " + kText}).pooled);
+
+  Options cut = plain_options;
+  cut.dimensions = 12;
+  cut.normalize = true;
+  const Model matryoshka = Model::load(directory.path(), cut);
+  EXPECT_EQ(matryoshka.info().dimensions, 12);
+  near(matryoshka.embed({kText}), matryoshka.encode({kText}).pooled);
+  EmbedOptions wider;
+  wider.dimensions = 20;
+  EXPECT_EQ(matryoshka.embed({kText}, wider).shape(), (std::vector<int64_t>{1, 20}));
+
+  // A Pooling module that leaves the prompt's tokens out: a literal prompt is refused too.
+  const PromptModel excluded;
+  nlohmann::json pooling = {{"pooling_mode_mean_tokens", true}, {"include_prompt", false}};
+  std::ofstream(excluded.path() + "/1_Pooling/config.json") << pooling.dump();
+  const Model no_prompt = Model::load(excluded.path(), plain_options);
+  try {
+    no_prompt.embed({kText}, literal);
+    ADD_FAILURE() << "embed took a prompt that the Pooling module leaves out";
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "Model::embed: EmbedOptions::prompt is set, but the Pooling module of " +
+                  excluded.path() +
+                  " sets include_prompt false (the prompt's tokens left out of the pooling), "
+                  "which ordo does not do");
+  }
+}
+
 }  // namespace
 }  // namespace ordo::test

@@ -4,6 +4,7 @@
 //   const ordo::Model model = ordo::Model::load("path/to/model");
 //   const ordo::Result result = model.encode({"The cat chases the mouse."});
 //   ordo::FloatSpan vector = result.sentence_vector(0);  // model.dimensions() floats
+//   const ordo::Array vectors = model.embed(many_texts);  // [N, dimensions], batched by length
 //
 // Thread-safety: after load() a Model is immutable. Every const member may be called from any
 // number of threads at once on one shared Model, and each call gives exactly the result the
@@ -32,6 +33,7 @@
 #include "ordo/error.h"
 #include "ordo/export.h"
 #include "ordo/result.h"
+#include "ordo/types.h"
 #include "ordo/version.h"
 
 namespace ordo {
@@ -89,19 +91,52 @@ class ORDO_API Model {
   // One input per UTF-8 text, in the model's template ([CLS] text [SEP] for BERT-like
   // models). Throws ordo::Error naming the input when a text is not valid UTF-8 or contains
   // NUL, when the model has no tokenizer, or when a text is too long and truncate is false.
-  // No texts give an empty Result. Thread-safe.
-  Result encode(const std::vector<std::string>& texts) const;
+  // No texts give an empty Result. `call` overrides the load-time outputs, pooling and
+  // normalisation for this call only. Thread-safe.
+  Result encode(const std::vector<std::string>& texts, const EncodeOptions& call = {}) const;
   // `first` and `second` as one input, the way a cross-encoder reads a pair
   // ([CLS] first [SEP] second [SEP], token types 0 then 1). Thread-safe.
-  Result encode_pair(std::string_view first, std::string_view second) const;
+  Result encode_pair(std::string_view first, std::string_view second,
+                     const EncodeOptions& call = {}) const;
   // A batch of pairs, one input each. Thread-safe.
-  Result encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) const;
+  Result encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                      const EncodeOptions& call = {}) const;
   // Token ids as they are, one input per row (no template is added, nothing is truncated);
   // token_types is empty (all 0) or one row per input of the same length. Throws ordo::Error
   // naming the input and token when an id or type is out of range or an input is longer than
   // a learned position table. Needs no tokenizer. Thread-safe.
   Result encode_ids(const std::vector<std::vector<int32_t>>& ids,
-                    const std::vector<std::vector<int32_t>>& token_types = {}) const;
+                    const std::vector<std::vector<int32_t>>& token_types = {},
+                    const EncodeOptions& call = {}) const;
+
+  // Sentence vectors only, [texts.size(), dimensions or hidden_size()], row i for texts[i].
+  // The texts run in batches of similar length (longest first), so padding stays small and
+  // memory is bounded by one batch, not by the number of texts. Each row equals encode()'s
+  // sentence vector for that text alone. No texts give [0, dim]. Throws ordo::Error naming the
+  // option at fault, or "cancelled" when options.cancel was set. Thread-safe.
+  Array embed(const std::vector<std::string>& texts, const EmbedOptions& options = {}) const;
+
+  // The tokens encode() would run for `text` (or the pair), template and truncation included:
+  // ids, pieces, types and byte spans. Thread-safe.
+  std::vector<Token> tokenize(std::string_view text) const;
+  std::vector<Token> tokenize(std::string_view first, std::string_view second) const;
+  // Tokens of `text` with special tokens, before any truncation: compare with max_tokens().
+  size_t count_tokens(std::string_view text) const;
+  // Ids back to text; special tokens are left out. Throws ordo::Error naming the first id out
+  // of the vocabulary.
+  std::string decode(const std::vector<int32_t>& ids) const;
+
+  // The masked-language-model head on `text`, where the mask token's text ("[MASK]" for BERT
+  // vocabularies) marks each token to predict: per mask, the top_k pieces with their
+  // probabilities. Throws ordo::Error when the checkpoint has no MLM head, the text has no mask
+  // or top_k is 0. Thread-safe.
+  std::vector<MaskFill> fill_mask(std::string_view text, size_t top_k = 5) const;
+  // The head's raw scores for every token of `text` (masks written as for fill_mask):
+  // [tokens, vocab_size()], with tokenize_masked's tokens as rows. Thread-safe.
+  Array masked_lm_logits(std::string_view text) const;
+  std::vector<Token> tokenize_masked(std::string_view text) const;
+
+  ModelInfo info() const;  // the settings in effect
 
   // Thread-safe accessors.
   const std::filesystem::path& directory() const;

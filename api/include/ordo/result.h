@@ -98,4 +98,18 @@ struct ORDO_API Result {
   FloatSpan token_vector(size_t input, size_t token) const;
 };
 
+// One corpus row found by top_k.
+struct Hit {
+  size_t index = 0;    // the row of the corpus
+  float score = 0.0f;  // its cosine with the query
+};
+
+// The cosine of every row of `a` ([n, d]) with every row of `b` ([m, d]): [n, m]. A zero row
+// has cosine 0 with everything. Throws ordo::Error when an array is not 2-D or the widths
+// differ.
+ORDO_API Array similarity(const Array& a, const Array& b);
+// For each query row, the k corpus rows of highest cosine, best first (ties: lower index
+// first). Throws ordo::Error when k is 0 or more than the corpus rows, or as similarity().
+ORDO_API std::vector<std::vector<Hit>> top_k(const Array& queries, const Array& corpus, size_t k);
+
 }  // namespace ordo
