@@ -47,6 +47,8 @@ struct Workspace {
   AlignedBuffer position_bias;                // a score bias for the current run
   AlignedBuffer distance_scores;              // relative_key: q . r and k . r for the current run
   std::vector<float> rotary_cos, rotary_sin;  // rotary angles past the tabulated positions
+  double rotary_base = 0.0;                   // ... of this base and number of pairs
+  int64_t rotary_pairs = 0;
 };
 
 class OpProfile;
