@@ -4,6 +4,7 @@
 #include "bert.h"
 #include "distilbert.h"
 #include "marian.h"
+#include "modernbert.h"
 #include "mpnet.h"
 #include "nomic_bert.h"
 #include "ordo/error.h"
@@ -21,9 +22,16 @@ struct Family {
 
 // One entry per `model_type` a family file handles.
 const Family kFamilies[] = {
-    {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
-    {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
-    {"albert", load_albert},     {"mpnet", load_mpnet},           {"nomic_bert", load_nomic_bert},
+    {"bert", load_bert},
+    {"roberta", load_roberta},
+    {"xlm-roberta", load_roberta},
+    {"camembert", load_roberta},
+    {"distilbert", load_distilbert},
+    {"marian", load_marian},
+    {"albert", load_albert},
+    {"mpnet", load_mpnet},
+    {"nomic_bert", load_nomic_bert},
+    {"modernbert", load_modernbert},
 };
 
 FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {

@@ -241,10 +241,12 @@ TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
                   {"fc1.weight", "encoder_ffn_dim 32"});
 }
 
-// NomicBERT and JinaBERT-v2: a fused Wqkv, rotary or ALiBi inside attention, gated
-// feed-forwards, optional biases. References from PyTorch ports of each family's own forward
-// pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py), on a ragged batch
-// of 9, 70, 23 and 2 tokens, through both attention paths.
+// NomicBERT, JinaBERT-v2 and ModernBERT: a fused Wqkv, rotary or ALiBi inside attention, gated
+// feed-forwards, optional biases, ModernBERT's local attention and per-layer rotary base.
+// References from PyTorch ports of each family's own forward pass
+// (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py,
+// tools/make_modernbert_fixture.py), on a ragged batch of 9, 70, 23 and 2 tokens (past
+// ModernBERT's fixture windows of 8 and 5), through both attention paths.
 struct EmbeddingCase {
   std::string fixture, model_type;
   bool has_head;
@@ -306,7 +308,10 @@ INSTANTIATE_TEST_SUITE_P(Ports, EmbeddingFamily,
                                            EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
                                            EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
                                            EmbeddingCase{"jina_bert", "bert", false},
-                                           EmbeddingCase{"jina_bert_reglu", "bert", true}),
+                                           EmbeddingCase{"jina_bert_reglu", "bert", true},
+                                           EmbeddingCase{"modernbert", "modernbert", true},
+                                           EmbeddingCase{"modernbert_variant", "modernbert",
+                                                         false}),
                          [](const auto& info) { return info.param.fixture; });
 
 // The settings a family's code computes differently from anything ordo runs are refused by
@@ -334,6 +339,33 @@ TEST(EmbeddingFamily, UnsupportedSettingsAreRefusedNamingTheKey) {
       {"position_embedding_type", "alibi"});
   expect_contains(EditedFamily("jina_bert", [](auto& c) { c["emb_pooler"] = "cls"; }).error(),
                   {"emb_pooler", "\"cls\""});
+  expect_contains(EditedFamily("modernbert",
+                               [](auto& c) {
+                                 c["rope_scaling"] = {{"rope_type", "yarn"}};
+                               })
+                      .error(),
+                  {"config.json", "rope_scaling"});
+  expect_contains(
+      EditedFamily("modernbert",
+                   [](auto& c) {
+                     c["rope_parameters"] = {{"full_attention", {{"rope_type", "dynamic"}}}};
+                   })
+          .error(),
+      {"rope_parameters", "full_attention.rope_type", "dynamic"});
+  expect_contains(
+      EditedFamily("modernbert",
+                   [](auto& c) {
+                     c["layer_types"] = {"full_attention", "full_attention", "full_attention"};
+                   })
+          .error(),
+      {"layer_types", "global_attn_every_n_layers 2"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["head_dim"] = 8; }).error(),
+                  {"head_dim", "16"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["local_attention"] = 1; }).error(),
+                  {"local_attention", "at least 2"});
+  expect_contains(
+      EditedFamily("modernbert", [](auto& c) { c["hidden_activation"] = "quick_gelu"; }).error(),
+      {"hidden_activation", "quick_gelu"});
   // Keys the remote code never reads change nothing: the fixture still loads.
   EXPECT_EQ(EditedFamily("nomic_bert", [](auto& c) { c["use_rms_norm"] = true; }).error(),
             "(loaded without an error)");
@@ -377,9 +409,39 @@ TEST(EmbeddingFamily, AMissingTensorIsNamed) {
   // A config that asks for biases the checkpoint lacks names the first one.
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["qkv_proj_bias"] = true; }).error(),
                   {"'encoder.layers.0.attn.Wqkv.bias' is missing"});
+  // ModernBERT: bias-free by default; a config asking for norm biases names the first one.
+  expect_contains(error_without_tensor("modernbert", "model.layers.1.attn_norm.weight"),
+                  {"'model.layers.1.attn_norm.weight' is missing"});
+  expect_contains(error_without_tensor("modernbert_variant", "layers.0.mlp.Wi.bias"),
+                  {"'layers.0.mlp.Wi.bias' is missing", "mlp_bias"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["norm_bias"] = true; }).error(),
+                  {"'model.embeddings.norm.bias' is missing", "norm_bias true"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["intermediate_size"] = 48; }).error(),
+                  {"model.layers.0.mlp.Wi.weight", "[80, 32]", "[96, 32]"});
   // The gated MLP's width is n_inner rounded up to 256, checked against the tensors.
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["n_inner"] = 300; }).error(),
                   {"encoder.layers.0.mlp.fc11.weight", "[256, 64]", "[512, 64]", "n_inner 512"});
+}
+
+// ModernBERT's layer pattern reaches the engine: layer l % global_attn_every_n_layers == 0 is
+// global with global_rope_theta, the others local (local_attention / 2 each side) with
+// local_rope_theta; layer 0's attn_norm is the identity.
+TEST(EmbeddingFamily, ModernBertLayersAreGlobalOrLocalByIndex) {
+  const models::LoadedModel model = models::load_model(fixture("families/modernbert_variant"));
+  const EncoderSpec& spec = model.spec;
+  ASSERT_EQ(spec.layers.size(), 4u);
+  EXPECT_EQ(spec.rotary.base, 1000.0);
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const bool global = i % 3 == 0;
+    EXPECT_EQ(spec.layers[i].attention_window, global ? 0 : 5) << i;
+    EXPECT_EQ(spec.layers[i].rotary_base, global ? 0.0 : 50.0) << i;
+  }
+  EXPECT_TRUE(spec.layers[0].attention_norm_weight.empty());
+  EXPECT_FALSE(spec.layers[1].attention_norm_weight.empty());
+  // local_rope_theta null: the local layers rotate by the global base.
+  const std::string error =
+      EditedFamily("modernbert_variant", [](auto& c) { c["local_rope_theta"] = nullptr; }).error();
+  EXPECT_EQ(error, "(loaded without an error)");
 }
 
 }  // namespace
