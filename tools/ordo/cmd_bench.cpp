@@ -37,7 +37,11 @@ both synthetic shapes.
 
   --model DIR      a model directory
   --shape NAME     a random-weight model built in memory: minilm (6 x 384, 12 heads, FFN 1536)
-                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522
+                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522; or
+                   modernbert-base (ModernBERT's layout: 22 x 768, 12 heads, GeGLU 1152,
+                   rotary, local attention of 128 tokens on all but every 3rd layer,
+                   vocabulary 50368) and modernbert-base-global (the same weights, every
+                   layer global), not in the default grid
   --batch B        sequences per call (default 1, or 32 with --ragged)
   --seq T          tokens per sequence (default 128)
   --ragged MIN-MAX sequence lengths drawn uniformly from MIN..MAX (fixed seed)
@@ -114,16 +118,23 @@ EncoderInput random_input(const Case& c, int64_t vocab) {
 }
 
 // Multiply-adds of the encoder stack on the real tokens, counted as 2 FLOPs each: projections
-// and FFN per token, QK^T and PV per token pair of each sequence.
+// and FFN per token (a gated FFN's first matmul twice as wide), QK^T and PV per token pair of
+// each sequence that attention computes (under local attention, pairs within the window).
 double forward_flops(const EncoderSpec& spec, const EncoderInput& input) {
   const double h = static_cast<double>(spec.hidden_size);
   const double f = static_cast<double>(spec.intermediate_size);
-  double per_layer = 0.0;
-  for (const auto& ids : input.ids) {
-    const double length = static_cast<double>(ids.size());
-    per_layer += 2.0 * length * (4.0 * h * h + 2.0 * h * f) + 4.0 * length * length * h;
+  double total = 0.0;
+  for (const LayerWeights& layer : spec.layers) {
+    const double ffn = (layer.ffn_gate_weight.empty() ? 2.0 : 3.0) * h * f;
+    for (const auto& ids : input.ids) {
+      const auto length = static_cast<int64_t>(ids.size());
+      const int64_t window = layer.attention_window;
+      const int64_t keys = window > 0 ? std::min(length, 2 * window + 1) : length;
+      total += 2.0 * static_cast<double>(length) * (4.0 * h * h + ffn) +
+               4.0 * static_cast<double>(length * keys) * h;
+    }
   }
-  return per_layer * static_cast<double>(spec.layers.size());
+  return total;
 }
 
 double peak_rss_mb() {
@@ -428,7 +439,8 @@ int run_bench(const std::vector<std::string>& arguments) {
   if (const auto shape = args.value("--shape")) {
     shapes = {synthetic_shape(*shape).name};
   } else if (!args.value("--model")) {
-    for (const SyntheticShape& shape : synthetic_shapes()) shapes.push_back(shape.name);
+    for (const SyntheticShape& shape : synthetic_shapes())
+      if (shape.in_default_grid) shapes.push_back(shape.name);
   }
   apply_threads(args);
   models::LoadOptions load_options;

@@ -51,6 +51,8 @@ const std::vector<SyntheticShape>& synthetic_shapes() {
   static const std::vector<SyntheticShape> shapes = {
       {"minilm", 6, 384, 12, 1536, 30522, 512},
       {"bert-base", 12, 768, 12, 3072, 30522, 512},
+      {"modernbert-base", 22, 768, 12, 1152, 50368, 0, 3, 64, false},
+      {"modernbert-base-global", 22, 768, 12, 1152, 50368, 0, 1, 0, false},
   };
   return shapes;
 }
@@ -58,10 +60,57 @@ const std::vector<SyntheticShape>& synthetic_shapes() {
 const SyntheticShape& synthetic_shape(const std::string& name) {
   for (const SyntheticShape& shape : synthetic_shapes())
     if (shape.name == name) return shape;
-  throw UsageError("--shape: unknown shape '" + name + "' (expected minilm or bert-base)");
+  throw UsageError("--shape: unknown shape '" + name +
+                   "' (expected minilm, bert-base, modernbert-base or modernbert-base-global)");
 }
 
+namespace {
+
+// ModernBERT's layout: no biases, no position table, GeGLU; the window and the rotary base
+// per layer are all that differs between its local and global shapes, so they share weights.
+EncoderSpec modernbert_spec(const SyntheticShape& shape, uint64_t seed) {
+  const int64_t h = shape.hidden, f = shape.intermediate;
+  const int64_t total = (shape.vocab + 2) * h + shape.layers * (4 * h * h + 3 * h * f + 2 * h);
+  auto storage = std::make_shared<std::vector<float>>(static_cast<size_t>(total));
+  Arena arena(storage, seed);
+  constexpr float kStd = 0.02f;
+  EncoderSpec spec;
+  spec.hidden_size = h;
+  spec.num_heads = shape.heads;
+  spec.intermediate_size = f;
+  spec.vocab_size = shape.vocab;
+  spec.layer_norm_eps = 1e-5f;
+  spec.norm_placement = NormPlacement::pre;
+  spec.position_kind = PositionKind::rotary;
+  spec.rotary.base = 160000.0;
+  spec.word_embeddings = arena.take({shape.vocab, h}, 0.0f, kStd);
+  spec.embedding_norm_weight = arena.take({h}, 1.0f, kStd);
+  for (int64_t l = 0; l < shape.layers; ++l) {
+    LayerWeights layer;
+    for (auto* weight : {&layer.query_weight, &layer.key_weight, &layer.value_weight,
+                         &layer.attention_output_weight})
+      *weight = arena.take({h, h}, 0.0f, kStd);
+    const TensorView norm = arena.take({h}, 1.0f, kStd);
+    if (l > 0) layer.attention_norm_weight = norm;  // layer 0's is the identity
+    layer.ffn_norm_weight = arena.take({h}, 1.0f, kStd);
+    layer.ffn_gate_weight = arena.take({f, h}, 0.0f, kStd);
+    layer.ffn_input_weight = arena.take({f, h}, 0.0f, kStd);
+    layer.ffn_output_weight = arena.take({h, f}, 0.0f, kStd);
+    if (l % shape.global_every != 0) {
+      layer.attention_window = shape.window;
+      layer.rotary_base = 10000.0;
+    }
+    spec.layers.push_back(layer);
+  }
+  spec.final_norm_weight = arena.take({h}, 1.0f, kStd);
+  spec.storage = storage;
+  return spec;
+}
+
+}  // namespace
+
 EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
+  if (shape.global_every > 0) return modernbert_spec(shape, seed);
   const int64_t h = shape.hidden, f = shape.intermediate;
   const int64_t head_dim = h / shape.heads, distances = 2 * shape.positions - 1;
   const RelativeBucketSettings buckets;
