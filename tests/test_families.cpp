@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli_test_util.h"
 #include "safetensors_test_util.h"
 #include "test_util.h"
 
@@ -442,6 +443,35 @@ TEST(EmbeddingFamily, ModernBertLayersAreGlobalOrLocalByIndex) {
   const std::string error =
       EditedFamily("modernbert_variant", [](auto& c) { c["local_rope_theta"] = nullptr; }).error();
   EXPECT_EQ(error, "(loaded without an error)");
+}
+
+// The MLM fixture's tokenizer.json (ModernBERT's layout, byte-level BPE, [MASK] with lstrip)
+// is found in the directory and tokenizes the text as the generator does by hand; `ordo fill`
+// then scores the mask from the head, as the port does, past the local window.
+TEST(EmbeddingFamily, ModernBertFillsTheMaskThroughItsTokenizer) {
+  const auto directory = fixture("families/modernbert");
+  const models::LoadedModel model = models::load_model(directory);
+  const io::SafetensorsFile reference(directory / "reference.safetensors");
+  const auto want_ids = reference.i64("fill_ids");
+  const TensorView want_logits = reference.f32("fill_logits");  // [tokens, vocab]
+  const std::string text = "the cat [MASK] on the mat, far from the door.";
+  const auto encoding = model.require_tokenizer().encode_masked(text);
+  ASSERT_EQ(encoding.ids.size(), want_ids.size());
+  for (size_t i = 0; i < want_ids.size(); ++i) EXPECT_EQ(encoding.ids[i], want_ids[i]) << i;
+  const int64_t mask = 3 + 1 + 3 + 1;  // [CLS] t h e \u0120 c a t, then [MASK]
+  ASSERT_EQ(encoding.ids[static_cast<size_t>(mask)], *model.require_tokenizer().mask_id());
+  const Encoder encoder(model.spec);
+  const EncoderOutput output = encoder.forward({{encoding.ids}, {}});
+  const Tensor logits = encoder.masked_lm_logits(output, {{0, mask}});
+  const int64_t vocab = want_logits.shape.at(1);
+  EXPECT_LE(max_abs_difference(logits.data(), want_logits.data + mask * vocab, vocab), 1e-4f);
+
+  const int64_t best = std::max_element(logits.data(), logits.data() + vocab) - logits.data();
+  const CliRun run = ordo({"fill", "--model", directory.string(), "--json", text});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto document = nlohmann::json::parse(run.out);
+  EXPECT_EQ(document["masks"][0]["position"], mask);
+  EXPECT_EQ(document["masks"][0]["predictions"][0]["id"], best);
 }
 
 }  // namespace

@@ -23,7 +23,13 @@ longer ones far past the local window:
                        head.* and decoder.bias, decoder tied to tok_embeddings and not stored):
                        no biases in linears or norms, exact GELU, 3 layers with
                        global_attn_every_n_layers 2 (layers 0 and 2 global, 1 local),
-                       local_attention 16 (|i - j| <= 8), thetas 160000 / 10000
+                       local_attention 16 (|i - j| <= 8), thetas 160000 / 10000; with a
+                       tokenizer.json in ModernBERT's layout (byte-level BPE, [CLS] $A [SEP],
+                       [MASK] with lstrip) over 48 characters, ids 48-52 its special tokens, so
+                       that `ordo fill` and `ordo encode` run on it end to end; its
+                       reference adds fill_ids (FILL_TEXT tokenized by hand: one id per
+                       character, a space as \u0120, [MASK] taking the space before it) and
+                       fill_logits [tokens, vocab]
   modernbert_variant/  ModernBertModel names (no prefix), norm_bias, attention_bias and
                        mlp_bias true, gelu_pytorch_tanh, 4 layers every 3rd global (0 and 3),
                        local_attention 10 (|i - j| <= 5), thetas 1000 / 50, norm_eps 1e-6
@@ -41,9 +47,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_family_fixtures import Weights, finish, padded_ids  # noqa: E402
+from make_family_fixtures import Weights, finish, padded_ids, write_json  # noqa: E402
 
 LENGTHS = [9, 70, 23, 2]
+FILL_TEXT = "the cat [MASK] on the mat, far from the door."
+
 GENERATOR = "tools/make_modernbert_fixture.py"
 # ACT2FN: "gelu" is GELUActivation (exact erf), "gelu_pytorch_tanh" the tanh approximation.
 ACT = {"gelu": F.gelu, "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh")}
@@ -139,6 +147,15 @@ def norm(w, base, n, bias):
     return (weight, w.normal(base + ".bias", (n,))) if bias else (weight, None)
 
 
+def fill_ids(cfg, text):
+    """tokenizer_json()'s tokenizer by hand: [CLS], a character each (space: \u0120), [MASK]
+    with lstrip (the space before it is its own), [SEP]."""
+    vocab = tokenizer_json(cfg)["model"]["vocab"]
+    before, after = text.split(" [MASK]")
+    chars = lambda part: [vocab["\u0120" if c == " " else c] for c in part]
+    return [cfg["cls_token_id"]] + chars(before) + [49] + chars(after) + [cfg["sep_token_id"]]
+
+
 def make(out, cfg, prefix, with_head, seed):
     w = Weights(seed)
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
@@ -180,8 +197,43 @@ def make(out, cfg, prefix, with_head, seed):
         refs["mean_pooled"] = (hidden * m).sum(1) / m.sum(1)
         if with_head:
             refs["mlm_logits"] = masked_lm_logits(cfg, p, hidden)
+            ids_fill = torch.tensor([fill_ids(cfg, FILL_TEXT)])
+            hidden_fill = modernbert_forward(cfg, p, ids_fill, torch.ones_like(ids_fill))
+            refs["fill_ids"] = ids_fill[0]
+            refs["fill_logits"] = masked_lm_logits(cfg, p, hidden_fill)[0]
     print(f"{out}: " + ", ".join(f"{k} {v:.3g}" for k, v in sensitivities.items()))
     finish(out, cfg, w, ids, mask, refs, min(sensitivities.values()), generator=GENERATOR)
+
+
+def tokenizer_json(cfg):
+    """ModernBERT's tokenizer.json layout (answerdotai/ModernBERT-base) at fixture size:
+    single characters only (no merges), the special tokens at the top of the vocabulary."""
+    chars = ["\u0120"] + list("abcdefghijklmnopqrstuvwxyz0123456789.,!?'-:;()\"")
+    assert len(chars) == 48
+    specials = {"[UNK]": 48, "[MASK]": 49, "[CLS]": cfg["cls_token_id"],
+                "[SEP]": cfg["sep_token_id"], "[PAD]": cfg["pad_token_id"]}
+    added = [{"id": i, "content": t, "single_word": False, "lstrip": t == "[MASK]",
+              "rstrip": False, "normalized": False, "special": True}
+             for t, i in sorted(specials.items(), key=lambda item: item[1])]
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+                  "use_regex": True}
+    special = lambda t: {"SpecialToken": {"id": t, "type_id": 0}}
+    return {"version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+            "normalizer": {"type": "NFC"}, "pre_tokenizer": byte_level,
+            "post_processor": {
+                "type": "TemplateProcessing",
+                "single": [special("[CLS]"), {"Sequence": {"id": "A", "type_id": 0}},
+                           special("[SEP]")],
+                "pair": [special("[CLS]"), {"Sequence": {"id": "A", "type_id": 0}},
+                         special("[SEP]"), {"Sequence": {"id": "B", "type_id": 0}},
+                         special("[SEP]")],
+                "special_tokens": {t: {"id": t, "ids": [specials[t]], "tokens": [t]}
+                                   for t in ("[CLS]", "[SEP]")}},
+            "decoder": byte_level,
+            "model": {"type": "BPE", "dropout": None, "unk_token": None,
+                      "continuing_subword_prefix": "", "end_of_word_suffix": "",
+                      "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                      "vocab": {c: i for i, c in enumerate(chars)}, "merges": []}}
 
 
 def base_config(**overrides):
@@ -211,6 +263,7 @@ def main():
     torch.set_num_threads(1)
     j = lambda name: os.path.join(args.out_dir, name)
     make(j("modernbert"), base_config(), "model.", True, seed=41)
+    write_json(j("modernbert/tokenizer.json"), tokenizer_json(base_config()))
     make(j("modernbert_variant"),
          base_config(architectures=["ModernBertModel"], norm_bias=True, attention_bias=True,
                      mlp_bias=True, hidden_activation="gelu_pytorch_tanh", num_hidden_layers=4,
