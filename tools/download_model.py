@@ -3,12 +3,14 @@
 
     tools/download_model.py sentence-transformers/all-MiniLM-L6-v2 ~/models/all-MiniLM-L6-v2
     tools/download_model.py Helsinki-NLP/opus-mt-en-zh ~/models/opus-mt-en-zh --revision main
+    tools/download_model.py nomic-ai/modernbert-embed-base ~/models/modernbert-embed-base
     build/tools/ordo encode --model ~/models/all-MiniLM-L6-v2 --jsonl --output pooled "text"
 
 For users on a machine with internet access; ordo's build and tests never download anything.
 Python 3 standard library only. It fetches the files ordo reads when the repository has them:
-config.json, model.safetensors, the tokenizer (tokenizer.model, sentencepiece.bpe.model,
-spiece.model, source.spm + vocab.json, vocab.txt), tokenizer_config.json,
+config.json, model.safetensors, the tokenizer (tokenizer.json, tokenizer.model,
+sentencepiece.bpe.model, spiece.model, source.spm + vocab.json, vocab.txt, merges.txt),
+tokenizer_config.json,
 special_tokens_map.json and sentence-transformers' modules.json, sentence_bert_config.json and
 1_Pooling/config.json. Files the repository lacks are skipped; config.json and
 model.safetensors are required.
@@ -26,8 +28,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-FILES = ["config.json", "model.safetensors", "tokenizer.model", "sentencepiece.bpe.model",
-         "spiece.model", "source.spm", "vocab.json", "vocab.txt", "tokenizer_config.json",
+FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer.model",
+         "sentencepiece.bpe.model", "spiece.model", "source.spm", "vocab.json", "vocab.txt",
+         "merges.txt", "tokenizer_config.json",
          "special_tokens_map.json", "modules.json", "sentence_bert_config.json",
          "1_Pooling/config.json"]
 REQUIRED = {"config.json", "model.safetensors"}
