@@ -202,6 +202,9 @@ struct Encoder::Impl {
 
   EncoderSpec spec;
   PositionKind kind;
+  // Some layer attends within a window (then its output depends on where tokens are).
+  bool windowed = std::any_of(spec.layers.begin(), spec.layers.end(),
+                              [](const LayerWeights& w) { return w.attention_window > 0; });
   layers::Embeddings embeddings;
   std::unique_ptr<const layers::AttentionPosition> attention_position;  // null: not inside
   std::vector<std::shared_ptr<const layers::EncoderBlock>> blocks;      // per layer, in order
@@ -270,7 +273,8 @@ Tensor Encoder::score_contribution_by_distance(int64_t count) const {
 }
 
 EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& options) const {
-  if (impl_->kind == PositionKind::none) {
+  // A sliding window makes position matter even under `none`: no canonical order then.
+  if (impl_->kind == PositionKind::none && !impl_->windowed) {
     impl_->embeddings.validate(input);  // ids and token types of matching shapes, before sorting
     const layers::CanonicalOrder canonical(input);
     if (!canonical.is_identity()) {

@@ -3,6 +3,7 @@
 // does not implement fail at load naming the field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -472,6 +473,23 @@ TEST(EmbeddingFamily, ModernBertFillsTheMaskThroughItsTokenizer) {
   const auto document = nlohmann::json::parse(run.out);
   EXPECT_EQ(document["masks"][0]["position"], mask);
   EXPECT_EQ(document["masks"][0]["predictions"][0]["id"], best);
+}
+
+// Under `--pe none` a model without windows is permutation-equivariant, and ordo runs tokens in
+// a canonical order; a sliding window keeps position in play, so a reordered text must give
+// other vectors (its mean pooled too), not the canonical order's identical ones.
+TEST(EmbeddingFamily, ModernBertWindowKeepsWordOrderUnderNone) {
+  const models::LoadedModel model = models::load_model(fixture("families/modernbert"));
+  EncoderOptions options;
+  options.position_kind = PositionKind::none;
+  const Encoder encoder(model.spec, options);
+  std::vector<int32_t> ids = {50};
+  for (int32_t i = 0; i < 40; ++i) ids.push_back(1 + (i * 7) % 47);
+  std::vector<int32_t> reordered = ids;
+  std::reverse(reordered.begin() + 1, reordered.end());
+  const EncoderOutput a = encoder.forward({{ids}, {}});
+  const EncoderOutput b = encoder.forward({{reordered}, {}});
+  EXPECT_GT(max_abs_difference(a.pooled.data(), b.pooled.data(), a.pooled.numel()), 1e-3f);
 }
 
 }  // namespace
