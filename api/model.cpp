@@ -10,6 +10,7 @@
 
 #include "core/encoder.h"
 #include "model.h"
+#include "ops/bf16_linear.h"
 #include "tokenizer.h"
 
 namespace ordo {
@@ -57,6 +58,11 @@ ForwardOptions checked_forward_options(const Options& options) {
                 " (expected \"\" for the model's own, mean, cls, max, mean_sqrt_len or pooler)");
   }
   forward.normalize = options.normalize;
+  if (options.dimensions < 0) {
+    throw Error("Options::dimensions is " + std::to_string(options.dimensions) +
+                " (expected 0 for all, or 1 to the hidden size)");
+  }
+  forward.dimensions = options.dimensions;
   forward.output_hidden_states = options.output_hidden_states;
   forward.output_attentions = options.output_attentions;
   return forward;
@@ -74,11 +80,17 @@ int checked_threads(int threads) {
   return threads > 0 ? threads : omp_get_max_threads();
 }
 
-// true for int8
-bool checked_dtype(const std::string& dtype) {
-  if (dtype == "f32") return false;
-  if (dtype == "int8") return true;
-  throw Error("Options::dtype is " + quoted(dtype) + " (expected \"f32\" or \"int8\")");
+ComputeType checked_dtype(const std::string& dtype) {
+  ComputeType type;
+  try {
+    type = parse_compute_type(dtype);
+  } catch (const Error&) {
+    throw Error("Options::dtype is " + quoted(dtype) + " (expected \"f32\", \"bf16\" or \"int8\")");
+  }
+  const std::string unavailable =
+      type == ComputeType::bf16 ? ops::bf16_unavailable_reason() : std::string();
+  if (!unavailable.empty()) throw Error("Options::dtype is \"bf16\": " + unavailable);
+  return type;
 }
 
 // Every option, checked before any file is read.
@@ -87,12 +99,12 @@ struct CheckedOptions {
       : threads(checked_threads(options.threads)),
         forward(checked_forward_options(options)),
         position_kind(checked_positional_encoding(options.positional_encoding)),
-        int8(checked_dtype(options.dtype)) {}
+        compute(checked_dtype(options.dtype)) {}
 
   int threads;
   ForwardOptions forward;
   std::optional<PositionKind> position_kind;
-  bool int8;
+  ComputeType compute;
 };
 
 Array to_array(Tensor& tensor) {
@@ -121,8 +133,8 @@ struct Model::Impl {
         threads(checked.threads),
         forward(checked.forward),
         model(models::load_model(directory)),
-        encoder(
-            make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.int8}, threads)),
+        encoder(make_encoder(model.spec, EncoderOptions{checked.position_kind, checked.compute},
+                             threads)),
         max_tokens(models::max_tokens(model, encoder)) {
     // A sentence-transformers directory declares its pooling and normalisation.
     if (given.pooling.empty() && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
@@ -131,6 +143,11 @@ struct Model::Impl {
       throw Error("Options::pooling is \"pooler\", but " + directory.string() +
                   "/model.safetensors has no pooler (pooler.dense.weight)");
     }
+    if (forward.dimensions > encoder.hidden_size()) {
+      throw Error("Options::dimensions is " + std::to_string(forward.dimensions) + ", but " +
+                  directory.string() + " has hidden size " + std::to_string(encoder.hidden_size()));
+    }
+    prompt = models::choose_prompt(model.sentence, directory, given.prompt, "Options::prompt");
   }
 
   static Encoder make_encoder(const EncoderSpec& spec, const EncoderOptions& options, int threads) {
@@ -163,7 +180,8 @@ struct Model::Impl {
     Result result;
     if (input.ids.empty()) {
       result.last_hidden_state = Array({0, 0, encoder.hidden_size()}, {});
-      result.pooled = Array({0, encoder.hidden_size()}, {});
+      result.pooled =
+          Array({0, forward.dimensions > 0 ? forward.dimensions : encoder.hidden_size()}, {});
       return result;
     }
     EncoderOutput output;
@@ -203,6 +221,7 @@ struct Model::Impl {
   models::LoadedModel model;
   Encoder encoder;
   size_t max_tokens;
+  models::Prompt prompt;
 };
 
 Model::Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -219,7 +238,8 @@ Result Model::encode(const std::vector<std::string>& texts) const {
   std::vector<tokenizer::Encoding> encodings;
   for (size_t i = 0; i < texts.size(); ++i) {
     encodings.push_back(impl_->tokenize(kCall, i, [&](size_t limit, tokenizer::Truncation how) {
-      return tokenizer.encode(texts[i], limit, how);
+      if (impl_->prompt.text.empty()) return tokenizer.encode(texts[i], limit, how);
+      return tokenizer.encode(impl_->prompt.text + texts[i], limit, how);
     }));
   }
   return impl_->run_encodings(kCall, std::move(encodings));
@@ -301,6 +321,12 @@ std::string Model::positional_encoding() const {
 }
 size_t Model::max_tokens() const {
   return impl_->max_tokens;
+}
+std::string Model::prompt() const {
+  return impl_->prompt.name;
+}
+int64_t Model::dimensions() const {
+  return impl_->forward.dimensions > 0 ? impl_->forward.dimensions : impl_->encoder.hidden_size();
 }
 int Model::threads() const {
   return impl_->threads;

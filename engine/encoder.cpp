@@ -138,6 +138,17 @@ void validate(const EncoderSpec& spec) {
   }
 }
 
+// The first `dimensions` components of each row, L2-normalised on request (Matryoshka
+// embeddings are trained so that a prefix of the vector is itself an embedding).
+Tensor truncated_rows(const Tensor& rows, int64_t dimensions, bool normalize) {
+  const int64_t batch = rows.dim(0), hidden = rows.dim(1);
+  Tensor out({batch, dimensions});
+  for (int64_t b = 0; b < batch; ++b)
+    std::copy_n(rows.data() + b * hidden, dimensions, out.data() + b * dimensions);
+  if (normalize) layers::normalize_rows(out.data(), batch, dimensions);
+  return out;
+}
+
 // BertPooler: tanh(dense(hidden state of each sequence's first token)).
 void pooler_output(const EncoderSpec& spec, ops::OpCache& ops, const float* x,
                    const layers::BatchLayout& layout, bool normalize, float* pooled) {
@@ -185,10 +196,10 @@ struct Encoder::Impl {
         options.onednn_attention ? ops::Attention::Kernel::onednn : ops::Attention::Kernel::fastest;
     for (size_t i = 0; i < spec.layers.size(); ++i) {
       const size_t owner = spec.shares_weights_of.empty() ? i : spec.shares_weights_of[i];
-      blocks.push_back(
-          owner != i ? blocks[owner]
-                     : std::make_shared<const layers::EncoderBlock>(
-                           spec.layers[i], spec, options.int8, attention_position.get(), kernel));
+      blocks.push_back(owner != i ? blocks[owner]
+                                  : std::make_shared<const layers::EncoderBlock>(
+                                        spec.layers[i], spec, options.compute,
+                                        attention_position.get(), kernel));
     }
   }
 
@@ -285,6 +296,11 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
   }
   const EncoderSpec& spec = impl_->spec;
   const int64_t hidden = spec.hidden_size;
+  if (options.dimensions < 0 || options.dimensions > hidden) {
+    throw Error("dimensions " + std::to_string(options.dimensions) +
+                " is out of range: a pooled vector can be cut to 1 .. " + std::to_string(hidden) +
+                " components (0 keeps all)");
+  }
   const layers::BatchLayout layout(input.ids);
   impl_->embeddings.validate(input);
   const int64_t max_positions = impl_->max_positions();
@@ -341,11 +357,15 @@ EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& 
     layers::ProfileScope timed(context, "outputs and pooling");
     output.last_hidden_state = padded_hidden(x);
     output.pooled = Tensor({batch, hidden});
+    const bool truncate = options.dimensions > 0 && options.dimensions < hidden;
+    const bool normalize_now = options.normalize && !truncate;
     if (options.pooling == Pooling::pooler) {
-      pooler_output(spec, impl_->ops, x, layout, options.normalize, output.pooled.data());
+      pooler_output(spec, impl_->ops, x, layout, normalize_now, output.pooled.data());
     } else {
-      layers::pool(x, layout, hidden, options.pooling, options.normalize, output.pooled.data());
+      layers::pool(x, layout, hidden, options.pooling, normalize_now, output.pooled.data());
     }
+    if (truncate)
+      output.pooled = truncated_rows(output.pooled, options.dimensions, options.normalize);
   }
   output.profile = profile.entries();
   return output;
@@ -492,6 +512,25 @@ const char* to_string(Pooling pooling) {
       return "pooler";
   }
   return "?";
+}
+
+const char* to_string(ComputeType type) {
+  switch (type) {
+    case ComputeType::f32:
+      return "f32";
+    case ComputeType::bf16:
+      return "bf16";
+    case ComputeType::int8:
+      return "int8";
+  }
+  return "?";
+}
+
+ComputeType parse_compute_type(const std::string& name) {
+  for (ComputeType type : {ComputeType::f32, ComputeType::bf16, ComputeType::int8}) {
+    if (name == to_string(type)) return type;
+  }
+  throw Error("unknown compute type '" + name + "' (expected f32, bf16 or int8)");
 }
 
 Pooling parse_pooling(const std::string& name) {

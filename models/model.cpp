@@ -3,6 +3,7 @@
 #include "albert.h"
 #include "bert.h"
 #include "distilbert.h"
+#include "gte.h"
 #include "marian.h"
 #include "modernbert.h"
 #include "mpnet.h"
@@ -22,16 +23,10 @@ struct Family {
 
 // One entry per `model_type` a family file handles.
 const Family kFamilies[] = {
-    {"bert", load_bert},
-    {"roberta", load_roberta},
-    {"xlm-roberta", load_roberta},
-    {"camembert", load_roberta},
-    {"distilbert", load_distilbert},
-    {"marian", load_marian},
-    {"albert", load_albert},
-    {"mpnet", load_mpnet},
-    {"nomic_bert", load_nomic_bert},
-    {"modernbert", load_modernbert},
+    {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
+    {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
+    {"albert", load_albert},     {"mpnet", load_mpnet},           {"nomic_bert", load_nomic_bert},
+    {"new", load_gte},           {"modernbert", load_modernbert},
 };
 
 FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {

@@ -56,10 +56,47 @@ Pooling read_pooling(const std::filesystem::path& config_path) {
   return *chosen;
 }
 
+bool reads_include_prompt(const std::filesystem::path& config_path) {
+  const nlohmann::json config = read_json(config_path);
+  if (!config.contains("include_prompt")) return true;
+  if (!config.at("include_prompt").is_boolean())
+    throw Error(config_path.string() + ": include_prompt must be true or false");
+  return config.at("include_prompt").get<bool>();
+}
+
+const char* const kPromptsFile = "config_sentence_transformers.json";
+
+// prompts and default_prompt_name of config_sentence_transformers.json.
+void read_prompts(const std::filesystem::path& directory, SentencePipeline& pipeline) {
+  const auto path = directory / kPromptsFile;
+  if (!std::filesystem::exists(path)) return;
+  const nlohmann::json config = read_json(path);
+  if (!config.is_object()) throw Error(path.string() + ": expected a JSON object");
+  if (config.contains("prompts") && !config.at("prompts").is_null()) {
+    const nlohmann::json& prompts = config.at("prompts");
+    if (!prompts.is_object())
+      throw Error(path.string() + ": prompts must be an object of name -> prefix string");
+    for (const auto& [name, text] : prompts.items()) {
+      if (!text.is_string())
+        throw Error(path.string() + ": prompts[\"" + name + "\"] must be a string");
+      pipeline.prompts[name] = text.get<std::string>();
+    }
+  }
+  if (config.contains("default_prompt_name") && !config.at("default_prompt_name").is_null()) {
+    const nlohmann::json& name = config.at("default_prompt_name");
+    if (!name.is_string()) throw Error(path.string() + ": default_prompt_name must be a string");
+    pipeline.default_prompt_name = name.get<std::string>();
+    if (pipeline.prompts.count(pipeline.default_prompt_name) == 0)
+      throw Error(path.string() + ": default_prompt_name \"" + pipeline.default_prompt_name +
+                  "\" is not one of its prompts");
+  }
+}
+
 }  // namespace
 
 SentencePipeline read_sentence_pipeline(const std::filesystem::path& directory) {
   SentencePipeline pipeline;
+  read_prompts(directory, pipeline);
   const auto modules_path = directory / "modules.json";
   if (!std::filesystem::exists(modules_path)) return pipeline;
   const nlohmann::json modules = read_json(modules_path);
@@ -80,6 +117,7 @@ SentencePipeline read_sentence_pipeline(const std::filesystem::path& directory) 
     } else if (ends_with(type, ".Pooling")) {
       if (pipeline.pooling) throw Error(modules_path.string() + ": more than one Pooling module");
       pipeline.pooling = read_pooling(directory / path / "config.json");
+      pipeline.include_prompt = reads_include_prompt(directory / path / "config.json");
     } else if (ends_with(type, ".Normalize")) {
       pipeline.normalize = true;
     } else {
@@ -88,6 +126,26 @@ SentencePipeline read_sentence_pipeline(const std::filesystem::path& directory) 
     }
   }
   return pipeline;
+}
+
+Prompt choose_prompt(const SentencePipeline& pipeline, const std::filesystem::path& directory,
+                     const std::optional<std::string>& requested, const std::string& option) {
+  const std::string name = requested.value_or(pipeline.default_prompt_name);
+  if (name.empty()) return {};
+  const auto found = pipeline.prompts.find(name);
+  const std::string file = (directory / kPromptsFile).string();
+  if (found == pipeline.prompts.end()) {
+    std::string names;
+    for (const auto& prompt : pipeline.prompts) names += (names.empty() ? "" : ", ") + prompt.first;
+    throw Error(option + " \"" + name + "\" is not a prompt of " + file +
+                (names.empty() ? " (it defines none)" : " (available: " + names + ")"));
+  }
+  if (!pipeline.include_prompt) {
+    throw Error(option + " \"" + name + "\": the Pooling module of " + directory.string() +
+                " sets include_prompt false (the prompt's tokens left out of the pooling), "
+                "which ordo does not support");
+  }
+  return {name, found->second};
 }
 
 }  // namespace ordo::models

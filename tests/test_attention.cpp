@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -346,6 +347,20 @@ INSTANTIATE_TEST_SUITE_P(
       return std::to_string(s.batch) + "x" + std::to_string(s.length) + "_dim" +
              std::to_string(s.head_dim) + "_window" + std::to_string(info.param.window);
     });
+
+// The pair count the FLOP counts (`ordo bench`, the profile) use: the (query, key) pairs with
+// |i - j| <= window, every pair when the window is 0 or covers the sequence.
+TEST(Attention, AttendedPairsCountThePairsWithinTheWindow) {
+  for (const int64_t length : {1, 2, 9, 70, 129, 200}) {
+    for (const int64_t window : {0, 1, 5, 64, 68, 69, 70, 300}) {
+      int64_t want = 0;
+      for (int64_t i = 0; i < length; ++i) {
+        for (int64_t j = 0; j < length; ++j) want += window == 0 || std::abs(i - j) <= window;
+      }
+      EXPECT_EQ(attended_pairs(length, window), want) << length << " tokens, window " << window;
+    }
+  }
+}
 
 // An op made for a bias refuses a call without one, and the other way round: a mismatch would
 // otherwise add stale scores or drop the bias silently.

@@ -115,6 +115,33 @@ TEST(CliBench, SyntheticShapeRunsWithoutAModelDirectory) {
               1e-6 * result["gflops"].get<double>());
 }
 
+// The family shapes: each family's positional scheme, and a gated FFN counted as three
+// matrices.
+TEST(CliBench, FamilyShapesRunInTheirLayout) {
+  struct Shape {
+    const char* name;
+    const char* pe;
+    double ffn_matrices;
+  };
+  for (const Shape& shape :
+       {Shape{"mpnet-base", "relative_bias", 2.0}, Shape{"nomic-v1.5", "rotary", 3.0},
+        Shape{"gte-base", "rotary", 3.0}}) {
+    const CliRun run = ordo({"bench", "--shape", shape.name, "--batch", "1", "--seq", "8",
+                             "--seconds", "0", "--min-runs", "1", "--json"});
+    ASSERT_EQ(run.status, 0) << run.err;
+    const auto result = nlohmann::json::parse(run.out);
+    EXPECT_EQ(result["model"], shape.name);
+    EXPECT_EQ(result["pe"], shape.pe);
+    // 12 layers x (2 x 8 x (4 x 768^2 + m x 768 x 3072) + 4 x 8^2 x 768).
+    const double flops =
+        12.0 * (2.0 * 8 * (4.0 * 768 * 768 + shape.ffn_matrices * 768 * 3072) + 4.0 * 64 * 768);
+    EXPECT_NEAR(result["gflops"].get<double>(),
+                flops / (result["median_ms"].get<double>() / 1000.0) / 1e9,
+                1e-6 * result["gflops"].get<double>())
+        << shape.name;
+  }
+}
+
 TEST(CliBench, Int8ReportsItsAccuracyAgainstF32) {
   for (const std::vector<std::string>& model :
        {std::vector<std::string>{"--shape", "bert-base"},

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_test_util.h"
 #include "safetensors_test_util.h"
@@ -243,12 +244,12 @@ TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
                   {"fc1.weight", "encoder_ffn_dim 32"});
 }
 
-// NomicBERT, JinaBERT-v2 and ModernBERT: a fused Wqkv, rotary or ALiBi inside attention, gated
-// feed-forwards, optional biases, ModernBERT's local attention and per-layer rotary base.
-// References from PyTorch ports of each family's own forward pass
-// (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py,
-// tools/make_modernbert_fixture.py), on a ragged batch of 9, 70, 23 and 2 tokens (past
-// ModernBERT's fixture windows of 8 and 5), through both attention paths.
+// NomicBERT, JinaBERT-v2, GTE-v1.5 and ModernBERT: a fused Wqkv, rotary (GTE's with NTK
+// scaling) or ALiBi inside attention, gated feed-forwards, optional biases, ModernBERT's local
+// attention and per-layer rotary base. References from PyTorch ports of each family's own
+// forward pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py,
+// tools/make_gte_fixture.py, tools/make_modernbert_fixture.py), on a ragged batch of 9, 70, 23
+// and 2 tokens (past ModernBERT's fixture windows of 8 and 5), through both attention paths.
 struct EmbeddingCase {
   std::string fixture, model_type;
   bool has_head;
@@ -305,16 +306,18 @@ TEST_P(EmbeddingFamily, MatchesThePyTorchPortOnBothAttentionPaths) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ports, EmbeddingFamily,
-                         ::testing::Values(EmbeddingCase{"nomic_bert", "nomic_bert", false},
-                                           EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
-                                           EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
-                                           EmbeddingCase{"jina_bert", "bert", false},
-                                           EmbeddingCase{"jina_bert_reglu", "bert", true},
-                                           EmbeddingCase{"modernbert", "modernbert", true},
-                                           EmbeddingCase{"modernbert_variant", "modernbert",
-                                                         false}),
-                         [](const auto& info) { return info.param.fixture; });
+INSTANTIATE_TEST_SUITE_P(
+    Ports, EmbeddingFamily,
+    ::testing::Values(EmbeddingCase{"nomic_bert", "nomic_bert", false},
+                      EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
+                      EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
+                      EmbeddingCase{"jina_bert", "bert", false},
+                      EmbeddingCase{"jina_bert_reglu", "bert", true},
+                      EmbeddingCase{"gte", "new", false}, EmbeddingCase{"gte_mlm", "new", true},
+                      EmbeddingCase{"gte_unpacked", "new", false},
+                      EmbeddingCase{"modernbert", "modernbert", true},
+                      EmbeddingCase{"modernbert_variant", "modernbert", false}),
+    [](const auto& info) { return info.param.fixture; });
 
 // The settings a family's code computes differently from anything ordo runs are refused by
 // name, never run as something else.
@@ -446,6 +449,62 @@ TEST(EmbeddingFamily, ModernBertLayersAreGlobalOrLocalByIndex) {
   EXPECT_EQ(error, "(loaded without an error)");
 }
 
+// A frequency scale (GTE's NTK scaling) multiplies the frequencies of every rotary base, the
+// per-layer ones included: what rotation alone adds to a score at distance d is
+// sum_i 2 cos(d s base^(-2i / rot)) / head_dim on each layer with that layer's base.
+TEST(EmbeddingFamily, EveryRotaryBaseTakesTheFrequencyScale) {
+  EncoderSpec spec = models::load_model(fixture("families/modernbert_variant")).spec;
+  constexpr double kScale = 0.75;
+  spec.rotary.frequency_scale = kScale;
+  const Encoder encoder(spec);
+  const int64_t count = 40, distances = 2 * count - 1;
+  const Tensor by_distance = encoder.score_contribution_by_distance(count);
+  const int64_t layers = static_cast<int64_t>(spec.layers.size()), heads = spec.num_heads;
+  ASSERT_EQ(by_distance.numel(), layers * heads * distances);
+  const int64_t head_dim = spec.hidden_size / heads, pairs = head_dim / 2;
+  for (int64_t l = 0; l < layers; ++l) {
+    const double base = l % 3 == 0 ? 1000.0 : 50.0;  // global_rope_theta, local_rope_theta
+    for (int64_t d = -(count - 1); d < count; ++d) {
+      double want = 0.0;
+      for (int64_t i = 0; i < pairs; ++i) {
+        want += 2.0 * std::cos(static_cast<double>(d) * kScale *
+                               std::pow(base, -2.0 * static_cast<double>(i) / (2.0 * pairs)));
+      }
+      want /= static_cast<double>(head_dim);
+      for (int64_t h = 0; h < heads; ++h) {
+        EXPECT_NEAR(by_distance.data()[(l * heads + h) * distances + d + count - 1], want, 1e-6)
+            << "layer " << l << ", head " << h << ", distance " << d;
+      }
+    }
+  }
+}
+
+// Past the tabulated positions the angles are computed per call into the calling thread's
+// workspace, which every model shares: two models of the same bases and rotated pairs but other
+// frequency scales, run in turn on one thread, each give what they give on a fresh thread.
+TEST(EmbeddingFamily, LongSequencesDoNotShareAnglesAcrossFrequencyScales) {
+  EncoderSpec scaled = models::load_model(fixture("families/modernbert_variant")).spec;
+  const EncoderSpec plain = scaled;
+  scaled.rotary.frequency_scale = 0.75;
+  const Encoder a(plain), b(scaled);
+  std::vector<int32_t> ids(4100);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(1 + (i * 7) % 47);
+  const EncoderInput input{{ids}, {}};
+  auto on_fresh_thread = [&](const Encoder& encoder) {
+    Tensor pooled;
+    std::thread([&] { pooled = encoder.forward(input).pooled; }).join();
+    return pooled;
+  };
+  const Tensor want_a = on_fresh_thread(a), want_b = on_fresh_thread(b);
+  ASSERT_GT(max_abs_difference(want_a.data(), want_b.data(), want_a.numel()), 1e-4f);
+  const Tensor got_a = a.forward(input).pooled;
+  const Tensor got_b = b.forward(input).pooled;
+  const Tensor again_a = a.forward(input).pooled;
+  EXPECT_EQ(max_abs_difference(got_a.data(), want_a.data(), want_a.numel()), 0.0f);
+  EXPECT_EQ(max_abs_difference(got_b.data(), want_b.data(), want_b.numel()), 0.0f);
+  EXPECT_EQ(max_abs_difference(again_a.data(), want_a.data(), want_a.numel()), 0.0f);
+}
+
 // The MLM fixture's tokenizer.json (ModernBERT's layout, byte-level BPE, [MASK] with lstrip)
 // is found in the directory and tokenizes the text as the generator does by hand; `ordo fill`
 // then scores the mask from the head, as the port does, past the local window.
@@ -490,6 +549,46 @@ TEST(EmbeddingFamily, ModernBertWindowKeepsWordOrderUnderNone) {
   const EncoderOutput a = encoder.forward({{ids}, {}});
   const EncoderOutput b = encoder.forward({{reordered}, {}});
   EXPECT_GT(max_abs_difference(a.pooled.data(), b.pooled.data(), a.pooled.numel()), 1e-3f);
+}
+
+// GTE (`new`): what NewModel computes differently is refused by name; its tensors are named.
+TEST(GteFamily, UnsupportedSettingsAndMissingTensorsAreNamed) {
+  expect_contains(
+      EditedFamily("gte", [](auto& c) { c["position_embedding_type"] = "absolute"; }).error(),
+      {"config.json", "position_embedding_type", "\"absolute\"", "rope"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["logn_attention_scale"] = true; }).error(),
+                  {"logn_attention_scale"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["layer_norm_type"] = "rms_norm"; }).error(),
+                  {"layer_norm_type", "\"rms_norm\""});
+  expect_contains(EditedFamily("gte",
+                               [](auto& c) {
+                                 c["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+                               })
+                      .error(),
+                  {"rope_scaling", "\"linear\"", "ntk"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["rope_scaling"]["mixed_b"] = 0.5; }).error(),
+                  {"rope_scaling", "mixed_b"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["rope_scaling"]["factor"] = 0.5; }).error(),
+                  {"rope_scaling", "at least 1"});
+  expect_contains(EditedFamily("gte",
+                               [](auto& c) {
+                                 c.erase("rope_theta");
+                                 c["rope_parameters"] = {{"rope_theta", 500000}};
+                               })
+                      .error(),
+                  {"rope_parameters", "rope_theta"});
+  // How attention is computed (xformers, unpadding) changes nothing: the fixture still loads.
+  EXPECT_EQ(
+      EditedFamily("gte", [](auto& c) { c["use_memory_efficient_attention"] = true; }).error(),
+      "(loaded without an error)");
+  expect_contains(error_without_tensor("gte", "encoder.layer.1.mlp.up_gate_proj.weight"),
+                  {"'encoder.layer.1.mlp.up_gate_proj.weight' is missing"});
+  expect_contains(error_without_tensor("gte_mlm", "new.encoder.layer.0.attn_ln.bias"),
+                  {"'new.encoder.layer.0.attn_ln.bias' is missing"});
+  expect_contains(error_without_tensor("gte_unpacked", "encoder.layer.0.attention.k_proj.weight"),
+                  {"'encoder.layer.0.attention.k_proj.weight' is missing"});
+  expect_contains(EditedFamily("gte", [](auto& c) { c["intermediate_size"] = 64; }).error(),
+                  {"encoder.layer.0.mlp.up_gate_proj.weight", "[128, 64]", "[192, 64]"});
 }
 
 }  // namespace

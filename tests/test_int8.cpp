@@ -155,7 +155,7 @@ TEST_P(BundledInt8, HiddenStatesStayCloseToPyTorch) {
   const ReferenceBatch batch = reference_batch(reference);
   const models::LoadedModel model =
       models::load_model(std::filesystem::path(ORDO_MODELS_DIR) / name);
-  const Encoder encoder(model.spec, EncoderOptions{std::nullopt, true});
+  const Encoder encoder(model.spec, EncoderOptions{std::nullopt, ComputeType::int8});
   const EncoderOutput output = encoder.forward(batch.input);
   const TensorView expected = reference.f32("last_hidden_state");
   ASSERT_EQ(output.last_hidden_state.shape(), expected.shape);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "ops/bf16_linear.h"
 #include "ordo/model.h"
 #include "test_util.h"
 
@@ -235,15 +236,23 @@ TEST(ModelOptions, PositionalEncodingOverride) {
   }
 }
 
-TEST(ModelOptions, Int8StaysWithinCosine0999OfF32) {
+// Each approximate compute type against f32 on trained weights: close, and not f32's bits.
+class ModelComputeType : public testing::TestWithParam<std::string> {};
+
+TEST_P(ModelComputeType, StaysWithinCosine0999OfF32) {
   const auto directory = std::filesystem::path(ORDO_MODELS_DIR) / "ordo-learned";
-  Options int8;
-  int8.dtype = "int8";
-  const Model quantized = Model::load(directory, int8), reference = Model::load(directory);
+  Options approximate;
+  approximate.dtype = GetParam();
+  if (approximate.dtype == "bf16" && !ops::bf16_unavailable_reason().empty()) {
+    expect_contains(error_message([&] { Model::load(directory, approximate); }),
+                    {"Options::dtype is \"bf16\": ", ops::bf16_unavailable_reason()});
+    return;
+  }
+  const Model fast = Model::load(directory, approximate), reference = Model::load(directory);
   const std::vector<std::string> texts = {"猫追老鼠",
                                           "The quick brown fox jumps over the lazy dog.",
                                           "数字形式的组 ID", "man 1 ls: list directory contents"};
-  const Result a = quantized.encode(texts), b = reference.encode(texts);
+  const Result a = fast.encode(texts), b = reference.encode(texts);
   bool any_difference = false;
   for (size_t i = 0; i < texts.size(); ++i) {
     const FloatSpan x = a.sentence_vector(i), y = b.sentence_vector(i);
@@ -254,8 +263,10 @@ TEST(ModelOptions, Int8StaysWithinCosine0999OfF32) {
     }
     EXPECT_GE(dot / std::sqrt(nx * ny), 0.999) << texts[i];
   }
-  EXPECT_TRUE(any_difference) << "int8 gave f32's exact bits: it did not run";
+  EXPECT_TRUE(any_difference) << GetParam() << " gave f32's exact bits: it did not run";
 }
+
+INSTANTIATE_TEST_SUITE_P(Types, ModelComputeType, testing::Values("int8", "bf16"));
 
 TEST(ModelOptions, ThreadCountIsTheModelsAndTheCallersIsRestored) {
   const io::SafetensorsFile reference(fixture("odd_shape_learned_relu") / "reference.safetensors");
@@ -324,8 +335,8 @@ TEST(ModelErrors, LoadNamesTheDirectoryOrOption) {
   };
   expect_contains(with([](Options& o) { o.pooling = "avg"; }),
                   {"Options::pooling is \"avg\"", "mean, cls, max, mean_sqrt_len or pooler"});
-  expect_contains(with([](Options& o) { o.dtype = "bf16"; }),
-                  {"Options::dtype is \"bf16\"", "\"f32\" or \"int8\""});
+  expect_contains(with([](Options& o) { o.dtype = "fp16"; }),
+                  {"Options::dtype is \"fp16\"", "\"f32\", \"bf16\" or \"int8\""});
   expect_contains(with([](Options& o) { o.threads = -1; }), {"Options::threads is -1"});
   expect_contains(with([](Options& o) { o.pooling = "pooler"; }),
                   {"Options::pooling is \"pooler\"", "has no pooler (pooler.dense.weight)"});

@@ -6,12 +6,21 @@
     tools/download_model.py nomic-ai/modernbert-embed-base ~/models/modernbert-embed-base
     build/tools/ordo encode --model ~/models/all-MiniLM-L6-v2 --jsonl --output pooled "text"
 
+One repository per family of today's embedding encoders (EXAMPLES below, also in --help):
+    tools/download_model.py sentence-transformers/all-mpnet-base-v2 ~/models/all-mpnet-base-v2
+    tools/download_model.py nomic-ai/nomic-embed-text-v1.5 ~/models/nomic-embed-text-v1.5
+    tools/download_model.py jinaai/jina-embeddings-v2-base-en ~/models/jina-embeddings-v2-base-en
+    tools/download_model.py Alibaba-NLP/gte-base-en-v1.5 ~/models/gte-base-en-v1.5
+    tools/download_model.py answerdotai/ModernBERT-base ~/models/ModernBERT-base
+    build/tools/ordo encode --model ~/models/nomic-embed-text-v1.5 --prompt search_query \\
+        --output pooled --dim 256 --jsonl "text"
+
 For users on a machine with internet access; ordo's build and tests never download anything.
 Python 3 standard library only. It fetches the files ordo reads when the repository has them:
 config.json, model.safetensors, the tokenizer (tokenizer.json, tokenizer.model,
 sentencepiece.bpe.model, spiece.model, source.spm + vocab.json, vocab.txt, merges.txt),
-tokenizer_config.json,
-special_tokens_map.json and sentence-transformers' modules.json, sentence_bert_config.json and
+tokenizer_config.json, special_tokens_map.json and sentence-transformers' modules.json,
+sentence_bert_config.json, config_sentence_transformers.json (prompts) and
 1_Pooling/config.json. Files the repository lacks are skipped; config.json and
 model.safetensors are required.
 
@@ -30,9 +39,15 @@ import urllib.request
 
 FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer.model",
          "sentencepiece.bpe.model", "spiece.model", "source.spm", "vocab.json", "vocab.txt",
-         "merges.txt", "tokenizer_config.json",
-         "special_tokens_map.json", "modules.json", "sentence_bert_config.json",
+         "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "modules.json",
+         "sentence_bert_config.json", "config_sentence_transformers.json",
          "1_Pooling/config.json"]
+# One repository per family (model_type) of today's embedding encoders, for --help.
+EXAMPLES = [("mpnet", "sentence-transformers/all-mpnet-base-v2"),
+            ("nomic_bert", "nomic-ai/nomic-embed-text-v1.5"),
+            ("bert (JinaBERT-v2)", "jinaai/jina-embeddings-v2-base-en"),
+            ("new (GTE-v1.5)", "Alibaba-NLP/gte-base-en-v1.5"),
+            ("modernbert", "answerdotai/ModernBERT-base")]
 REQUIRED = {"config.json", "model.safetensors"}
 CHUNK = 1 << 20
 
@@ -100,7 +115,11 @@ def fetch(url, destination, token):
 
 def main():
     parser = argparse.ArgumentParser(
-        description="Download a Hugging Face model directory for ordo (resumable).")
+        description="Download a Hugging Face model directory for ordo (resumable).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples, one per family:\n" + "\n".join(
+            f"  {sys.argv[0]} {repository} ~/models/{repository.split('/')[1]}   # {family}"
+            for family, repository in EXAMPLES))
     parser.add_argument("repository", help="e.g. sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("directory", help="where to put the files")
     parser.add_argument("--revision", default="main", help="branch, tag or commit (main)")

@@ -15,6 +15,16 @@
 namespace ordo {
 
 enum class Activation { gelu, gelu_tanh, relu, silu };
+// The number type of the four projections of every layer (QKV, attention output, FFN in and
+// out); embeddings, attention scores, layer norms, residuals and heads stay f32 in all three.
+//   f32   exact
+//   bf16  weights and inputs rounded to bfloat16, f32 accumulation (ops/bf16_linear.h); only on
+//         CPUs with native bf16 (AVX512-BF16 or AMX), refused elsewhere
+//   int8  weights per channel, activations per token (ops/quantized_linear.h)
+enum class ComputeType { f32, bf16, int8 };
+const char* to_string(ComputeType type);
+// "f32", "bf16" or "int8"; throws Error listing them otherwise.
+ComputeType parse_compute_type(const std::string& name);
 // How a model knows token positions. The first four act on the input (a vector added to each
 // token's embedding, or nothing); the rest act inside attention: `rotary` rotates q and k,
 // the others add a bias to the scores before the softmax.
@@ -67,7 +77,7 @@ struct LayerWeights {
   // attention_window (ModernBERT's local_attention / 2 on its local layers); 0, to every key.
   int64_t attention_window = 0;
   // Rotary kind: this layer's base (ModernBERT's local_rope_theta on local layers); 0, the
-  // encoder's RotarySettings::base.
+  // encoder's RotarySettings::base. RotarySettings::frequency_scale applies to either.
   double rotary_base = 0.0;
 };
 
@@ -76,6 +86,9 @@ struct RotarySettings {
   double base = 10000.0;
   double fraction = 1.0;     // the first fraction x head_dim dimensions of each head rotate
   bool interleaved = false;  // false: pairs (i, i + rot/2) (GPT-NeoX); true: (2i, 2i+1) (GPT-J)
+  // Multiplies every pair's frequency: pair i turns by t x frequency_scale / base^(2i / rot).
+  // GTE-v1.5's fixed NTK scaling by f is base x f with frequency_scale f^(-2 / rot).
+  double frequency_scale = 1.0;
 };
 
 // T5 / MPNet bucketed relative bias: distances up to num_buckets / 4 each have a bucket, longer
@@ -159,10 +172,7 @@ struct EncoderOptions {
   // comparison ordo exists for). `learned`, `relative_key*` and `relative_bias` need their
   // tables in the checkpoint; the other kinds have no weights and run on any checkpoint.
   std::optional<PositionKind> position_kind;
-  // Run the four projections of every layer (QKV, attention output, FFN in and out) in int8:
-  // weights per channel, activations per token (ops/quantized_linear.h). Embeddings,
-  // attention scores, layer norms and heads stay f32.
-  bool int8 = false;
+  ComputeType compute = ComputeType::f32;  // of the four projections of every layer
   // Run attention through oneDNN's primitives even where ordo's own kernel would run: the
   // tests check both paths on one machine.
   bool onednn_attention = false;
@@ -178,7 +188,10 @@ struct ForwardOptions {
   bool output_attentions = false;
   Pooling pooling = Pooling::mean;
   bool normalize = false;  // L2-normalise the pooled vectors
-  bool profile = false;    // fill EncoderOutput::profile (one clock read per op)
+  // Matryoshka truncation: keep the first `dimensions` components of each pooled vector, then
+  // normalise (when on). 0 keeps them all; otherwise 1 .. hidden_size.
+  int64_t dimensions = 0;
+  bool profile = false;  // fill EncoderOutput::profile (one clock read per op)
 };
 
 // Wall time spent in one kind of op during a forward pass, summed over its calls.
@@ -194,7 +207,7 @@ struct EncoderOutput {
   Tensor last_hidden_state;           // [batch, longest, hidden], padded rows are zero
   std::vector<Tensor> hidden_states;  // layers + 1 tensors like last_hidden_state (on request)
   std::vector<Tensor> attentions;     // per layer [batch, heads, longest, longest] (on request)
-  Tensor pooled;                      // [batch, hidden]
+  Tensor pooled;                      // [batch, hidden], or [batch, dimensions]
   std::vector<OpTime> profile;        // when ForwardOptions::profile, in order of first use
 };
 

@@ -43,11 +43,13 @@ struct Workspace {
   AlignedBuffer probabilities;      // [run batch, heads, length, length]
   AlignedBuffer scratchpad;         // oneDNN's temporary memory for the primitive being run
   ops::QuantizedBuffers quantized;  // int8 projections' inputs, scales and sums
+  AlignedBuffer bf16_input;         // bf16 projections' inputs rounded to bf16
   // Position inside attention (layers/attention_position.h):
   AlignedBuffer position_bias;                // a score bias for the current run
   AlignedBuffer distance_scores;              // relative_key: q . r and k . r for the current run
   std::vector<float> rotary_cos, rotary_sin;  // rotary angles past the tabulated positions
-  double rotary_base = 0.0;                   // ... of this base and number of pairs
+  double rotary_base = 0.0;                   // ... of this base, frequency scale and number
+  double rotary_frequency_scale = 0.0;        // of pairs (thread_local: shared by every model)
   int64_t rotary_pairs = 0;
 };
 

@@ -9,17 +9,25 @@
 
 namespace ordo::layers {
 
-EncoderBlock::Projection::Projection(const float* weight, int64_t in, int64_t out, bool quantize)
+EncoderBlock::Projection::Projection(const float* weight, int64_t in, int64_t out,
+                                     ComputeType compute)
     : in_features(in), out_features(out) {
-  if (quantize) {
-    int8.emplace(weight, in, out);
-  } else {
-    f32.emplace(weight, in, out);
+  switch (compute) {
+    case ComputeType::f32:
+      f32.emplace(weight, in, out);
+      break;
+    case ComputeType::bf16:
+      bf16.emplace(weight, in, out);
+      break;
+    case ComputeType::int8:
+      int8.emplace(weight, in, out);
+      break;
   }
 }
 
-EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8,
-                           const AttentionPosition* positions, ops::Attention::Kernel kernel)
+EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec,
+                           ComputeType compute, const AttentionPosition* positions,
+                           ops::Attention::Kernel kernel)
     : weights_(weights),
       hidden_size_(spec.hidden_size),
       num_heads_(spec.num_heads),
@@ -35,12 +43,12 @@ EncoderBlock::EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec,
       qkv_bias_(static_cast<size_t>(3 * hidden_size_)),
       zeros_(static_cast<size_t>(hidden_size_), 0.0f),
       qkv_(fused_qkv(weights, hidden_size_, head_dim_, qkv_weight_, qkv_bias_), hidden_size_,
-           3 * hidden_size_, int8),
-      output_(weights.attention_output_weight.data, hidden_size_, hidden_size_, int8),
+           3 * hidden_size_, compute),
+      output_(weights.attention_output_weight.data, hidden_size_, hidden_size_, compute),
       ffn_input_(ffn_input_matrix(weights, hidden_size_, intermediate_size_, ffn_input_weight_,
                                   ffn_input_bias_),
-                 hidden_size_, (gated_ ? 2 : 1) * intermediate_size_, int8),
-      ffn_output_(weights.ffn_output_weight.data, intermediate_size_, hidden_size_, int8) {
+                 hidden_size_, (gated_ ? 2 : 1) * intermediate_size_, compute),
+      ffn_output_(weights.ffn_output_weight.data, intermediate_size_, hidden_size_, compute) {
   // Packed or quantized copies make the stacked plain matrices redundant; a plain layout reads
   // them.
   if (!qkv_.f32 || qkv_.f32->packed()) std::vector<float>().swap(qkv_weight_);
@@ -61,6 +69,10 @@ void EncoderBlock::project(ForwardContext& context, const char* name, const Proj
   if (projection.int8) {
     const auto op = context.ops.quantized_linear(*projection.int8, activation, output, rows);
     (*op)(context.stream, ws.scratchpad, ws.quantized, input, rows, *projection.int8, bias, result);
+  } else if (projection.bf16) {
+    const auto op = context.ops.bf16_linear(*projection.bf16, activation, output, rows);
+    (*op)(context.stream, ws.scratchpad, ws.bf16_input, input, rows, *projection.bf16, bias,
+          result);
   } else {
     const auto op = context.ops.linear(*projection.f32, activation, output, rows);
     (*op)(context.stream, ws.scratchpad, input, rows, *projection.f32, bias, result);
@@ -133,11 +145,13 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
                               : ops::AttentionPositions{};
     const float* probabilities = nullptr;
     {
-      // QK^T and PV: 2 x count x length x keys x hidden multiply-adds, keys per query at most
-      // 2 window + 1 under local attention.
-      const int64_t window = weights_.attention_window;
-      const int64_t keys = window > 0 ? std::min(run.length, 2 * window + 1) : run.length;
-      ProfileScope timed(context, "attention", 4.0 * run.count * run.length * keys * hidden_size_);
+      // QK^T and PV: 2 x count x hidden multiply-adds per (query, key) pair attended to (all
+      // length^2, or those within the window under local attention).
+      ProfileScope timed(
+          context, "attention",
+          4.0 * static_cast<double>(run.count) *
+              static_cast<double>(ops::attended_pairs(run.length, weights_.attention_window)) *
+              static_cast<double>(hidden_size_));
       const auto attention =
           context.ops.attention(run.count, run.length, num_heads_, head_dim_, kernel_,
                                 !positions.bias.empty(), weights_.attention_window);

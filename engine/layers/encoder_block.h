@@ -16,9 +16,9 @@ namespace ordo::layers {
 
 class EncoderBlock {
  public:
-  // int8: run the four projections quantized (EncoderOptions::int8). `positions`: the scheme
-  // inside attention, or null; it outlives the block.
-  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, bool int8,
+  // compute: the number type of the four projections (EncoderOptions::compute). `positions`: the
+  // scheme inside attention, or null; it outlives the block.
+  EncoderBlock(const LayerWeights& weights, const EncoderSpec& spec, ComputeType compute,
                const AttentionPosition* positions, ops::Attention::Kernel kernel);
 
   // Updates the packed hidden states x [tokens, hidden] in place. When `attentions` is not
@@ -26,11 +26,12 @@ class EncoderBlock {
   void forward(ForwardContext& context, float* x, Tensor* attentions) const;
 
  private:
-  // One weight matrix of the block, in the form its matmul reads: packed f32 or int8.
+  // One weight matrix of the block, in the form its matmul reads: packed f32, bf16 or int8.
   struct Projection {
-    Projection(const float* weight, int64_t in, int64_t out, bool quantize);
+    Projection(const float* weight, int64_t in, int64_t out, ComputeType compute);
     int64_t in_features, out_features;
     std::optional<ops::PackedWeights> f32;
+    std::optional<ops::Bf16Weights> bf16;
     std::optional<ops::QuantizedWeights> int8;
   };
   void forward_post_norm(ForwardContext& context, float* x, Tensor* attentions) const;

@@ -1,8 +1,10 @@
 // Rotary position embedding (Su et al. 2021, RoFormer), as NomicBERT, GTE-v1.5 and ModernBERT
 // use it: in every head, the first `rot` = fraction x head_dim dimensions form rot / 2 pairs,
-// and pair i of the token at position t is rotated by the angle t / base^(2i / rot). q . k then
-// depends on the positions only through their difference. A layer may have its own base
-// (LayerWeights::rotary_base: ModernBERT's local layers); each base has its own tables.
+// and pair i of the token at position t is rotated by the angle t s / base^(2i / rot) (s: the
+// frequency scale, 1 unless a scaling such as GTE's NTK sets it). q . k then depends on the
+// positions only through their difference. A layer may have its own base
+// (LayerWeights::rotary_base: ModernBERT's local layers); each base has its own tables, and
+// the encoder's frequency scale applies to all of them.
 #include <cmath>
 #include <map>
 #include <string>
@@ -14,23 +16,26 @@
 namespace ordo::layers {
 namespace {
 
-// The angles of one base: frequencies base^(-2i / rot) and, for the first positions, their
+// The angles of one base: frequencies s x base^(-2i / rot) and, for the first positions, their
 // cosines and sines.
 class RotaryTables {
  public:
   // Angles for the first positions are tabulated at load; longer sequences get theirs per call.
   static constexpr int64_t kTabulatedPositions = 4096;
 
-  RotaryTables(double base, int64_t pairs) : base_(base) {
+  RotaryTables(double base, double frequency_scale, int64_t pairs)
+      : base_(base), frequency_scale_(frequency_scale) {
     for (int64_t i = 0; i < pairs; ++i) {
-      frequencies_.push_back(std::pow(base, -2.0 * static_cast<double>(i) / (2.0 * pairs)));
+      frequencies_.push_back(frequency_scale *
+                             std::pow(base, -2.0 * static_cast<double>(i) / (2.0 * pairs)));
     }
     fill(kTabulatedPositions, cos_, sin_);
   }
 
   double base() const { return base_; }
+  double frequency_scale() const { return frequency_scale_; }
   int64_t pairs() const { return static_cast<int64_t>(frequencies_.size()); }
-  // base^(-2i / rot) of pair i.
+  // s x base^(-2i / rot) of pair i.
   double frequency(int64_t pair) const { return frequencies_[static_cast<size_t>(pair)]; }
   const float* cos() const { return cos_.data(); }
   const float* sin() const { return sin_.data(); }
@@ -51,6 +56,7 @@ class RotaryTables {
 
  private:
   double base_;
+  double frequency_scale_;
   std::vector<double> frequencies_;
   std::vector<float> cos_, sin_;  // [kTabulatedPositions][pairs]
 };
@@ -61,12 +67,14 @@ class RotaryEmbedding final : public AttentionPosition {
       : settings_(spec.rotary),
         heads_(spec.num_heads),
         head_dim_(head_dim),
-        pairs_(rotated_pairs(settings_.base, settings_.fraction, head_dim)) {
-    tables_.emplace(settings_.base, RotaryTables(settings_.base, pairs_));
+        pairs_(rotated_pairs(settings_, head_dim)) {
+    tables_.emplace(settings_.base,
+                    RotaryTables(settings_.base, settings_.frequency_scale, pairs_));
     for (const LayerWeights& layer : spec.layers) {
       const double base = base_of(layer);
       check_base(base);
-      if (tables_.count(base) == 0) tables_.emplace(base, RotaryTables(base, pairs_));
+      if (tables_.count(base) == 0)
+        tables_.emplace(base, RotaryTables(base, settings_.frequency_scale, pairs_));
     }
   }
 
@@ -84,11 +92,15 @@ class RotaryEmbedding final : public AttentionPosition {
       positions.rotation.sin = tables.sin();
       return positions;
     }
+    // The workspace is the calling thread's, shared by every model: its angles are reused only
+    // when they were filled for the same base, frequency scale and number of pairs.
     Workspace& ws = context.workspace;
     if (static_cast<int64_t>(ws.rotary_cos.size()) < run.length * pairs_ ||
-        ws.rotary_base != tables.base() || ws.rotary_pairs != pairs_) {
+        ws.rotary_base != tables.base() || ws.rotary_frequency_scale != tables.frequency_scale() ||
+        ws.rotary_pairs != pairs_) {
       tables.fill(run.length, ws.rotary_cos, ws.rotary_sin);
       ws.rotary_base = tables.base();
+      ws.rotary_frequency_scale = tables.frequency_scale();
       ws.rotary_pairs = pairs_;
     }
     positions.rotation.cos = ws.rotary_cos.data();
@@ -124,17 +136,22 @@ class RotaryEmbedding final : public AttentionPosition {
     }
   }
 
-  static int64_t rotated_pairs(double base, double fraction, int64_t head_dim) {
-    check_base(base);
-    if (!(fraction > 0.0 && fraction <= 1.0)) {
-      throw Error("rotary: rotary_emb_fraction must be in (0, 1], got " + std::to_string(fraction));
+  static int64_t rotated_pairs(const RotarySettings& settings, int64_t head_dim) {
+    check_base(settings.base);
+    if (!(settings.fraction > 0.0 && settings.fraction <= 1.0)) {
+      throw Error("rotary: rotary_emb_fraction must be in (0, 1], got " +
+                  std::to_string(settings.fraction));
     }
     // As NomicBERT: int(head_dim * fraction) dimensions rotate, in pairs.
-    const auto rotated = static_cast<int64_t>(static_cast<double>(head_dim) * fraction);
+    const auto rotated = static_cast<int64_t>(static_cast<double>(head_dim) * settings.fraction);
     if (rotated < 2 || rotated % 2 != 0) {
-      throw Error("rotary: rotary_emb_fraction " + std::to_string(fraction) + " of head size " +
-                  std::to_string(head_dim) + " rotates " + std::to_string(rotated) +
-                  " dimensions; it must be an even number of at least 2");
+      throw Error("rotary: rotary_emb_fraction " + std::to_string(settings.fraction) +
+                  " of head size " + std::to_string(head_dim) + " rotates " +
+                  std::to_string(rotated) + " dimensions; it must be an even number of at least 2");
+    }
+    if (!(settings.frequency_scale > 0.0) || !std::isfinite(settings.frequency_scale)) {
+      throw Error("rotary: the frequency scale must be a positive number, got " +
+                  std::to_string(settings.frequency_scale));
     }
     return rotated / 2;
   }

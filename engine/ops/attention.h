@@ -17,6 +17,14 @@
 
 namespace ordo::ops {
 
+// The (query, key) pairs of a sequence of `length` tokens that attention relates: length^2, or
+// under a window w > 0 those with |i - j| <= w, length (2m + 1) - m (m + 1) with m = min(w,
+// length - 1). QK^T and PV cost head_dim multiply-adds per pair and head each.
+inline int64_t attended_pairs(int64_t length, int64_t window) {
+  if (window <= 0 || window >= length - 1) return length * length;
+  return length * (2 * window + 1) - window * (window + 1);
+}
+
 class Attention {
  public:
   enum class Kernel { fastest, onednn };

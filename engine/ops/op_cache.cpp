@@ -58,6 +58,17 @@ std::shared_ptr<const QuantizedLinear> OpCache::quantized_linear(
       });
 }
 
+std::shared_ptr<const Bf16Linear> OpCache::bf16_linear(const Bf16Weights& weights,
+                                                       std::optional<Activation> activation,
+                                                       Linear::Output output, int64_t rows) {
+  return find_or_make(
+      bf16_linears_,
+      linear_key(weights.in_features(), weights.out_features(), activation, output, rows), [&] {
+        return std::make_shared<const Bf16Linear>(weights.in_features(), weights.out_features(),
+                                                  activation, output, weights.desc(), rows);
+      });
+}
+
 std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t features,
                                                      float epsilon) {
   return find_or_make(layer_norms_, std::make_tuple(rows, features, epsilon),

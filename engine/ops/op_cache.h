@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "ops/attention.h"
+#include "ops/bf16_linear.h"
 #include "ops/distance_scores.h"
 #include "ops/layer_norm.h"
 #include "ops/linear.h"
@@ -32,6 +33,9 @@ class OpCache {
   std::shared_ptr<const QuantizedLinear> quantized_linear(const QuantizedWeights& weights,
                                                           std::optional<Activation> activation,
                                                           Linear::Output output, int64_t rows);
+  std::shared_ptr<const Bf16Linear> bf16_linear(const Bf16Weights& weights,
+                                                std::optional<Activation> activation,
+                                                Linear::Output output, int64_t rows);
   std::shared_ptr<const LayerNorm> layer_norm(int64_t rows, int64_t features, float epsilon);
   std::shared_ptr<const Attention> attention(int64_t batch, int64_t length, int64_t heads,
                                              int64_t head_dim, Attention::Kernel kernel,
@@ -50,6 +54,7 @@ class OpCache {
   std::mutex mutex_;
   std::map<LinearKey, std::shared_ptr<const Linear>> linears_;
   std::map<LinearKey, std::shared_ptr<const QuantizedLinear>> quantized_linears_;
+  std::map<LinearKey, std::shared_ptr<const Bf16Linear>> bf16_linears_;
   std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
   std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool, int64_t>,
            std::shared_ptr<const Attention>>

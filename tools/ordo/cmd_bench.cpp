@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "common.h"
 #include "fma_peak.h"
+#include "ops/attention.h"
 #include "ops/cpu.h"
 #include "ordo/error.h"
 #include "synthetic_model.h"
@@ -22,7 +23,7 @@ namespace ordo::cli {
 
 const char* const kBenchHelp =
     R"(usage: ordo bench [--model DIR | --shape NAME] [--batch B] [--seq T | --ragged MIN-MAX]
-                  [--threads N] [--dtype f32|int8] [--seconds S] [--profile] [--json]
+                  [--threads N] [--dtype f32|bf16|int8] [--seconds S] [--profile] [--json]
 
 Times the forward pass on random ids (fixed seed) after a warm-up: median and 90th-percentile
 latency, throughput in real tokens per second (padding is not counted), achieved GFLOP/s and
@@ -37,21 +38,23 @@ both synthetic shapes.
 
   --model DIR      a model directory
   --shape NAME     a random-weight model built in memory: minilm (6 x 384, 12 heads, FFN 1536)
-                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522; or
-                   modernbert-base (ModernBERT's layout: 22 x 768, 12 heads, GeGLU 1152,
+                   or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522; or, each
+                   12 x 768 with 12 heads, mpnet-base (relative bias), nomic-v1.5 (rotary
+                   base 1000, SwiGLU 3072, no linear biases), gte-base (NTK rotary, GLU 3072);
+                   or modernbert-base (ModernBERT's layout: 22 x 768, 12 heads, GeGLU 1152,
                    rotary, local attention of 128 tokens on all but every 3rd layer,
                    vocabulary 50368) and modernbert-base-global (the same weights, every
-                   layer global), not in the default grid
+                   layer global)
   --batch B        sequences per call (default 1, or 32 with --ragged)
   --seq T          tokens per sequence (default 128)
   --ragged MIN-MAX sequence lengths drawn uniformly from MIN..MAX (fixed seed)
   --lengths L,L,.. exactly these sequence lengths, one sequence each (for a peer benchmark
                    that must see the same batch)
-  --dtype TYPE     f32 (default) or int8: the four projections of every layer quantized,
-                   weights per channel and activations per token; GFLOP/s then counts the
-                   same operations, so its fraction of the f32 peak can pass 100%, and each
-                   case adds the smallest cosine similarity of the int8 sentence vectors (mean
-                   pooling) to the f32 ones
+  --dtype TYPE     f32 (default), bf16 or int8: the four projections of every layer in bf16
+                   (AVX512-BF16 or AMX CPUs only) or quantized to int8 (weights per channel,
+                   activations per token); GFLOP/s then counts the same operations, so its
+                   fraction of the f32 peak can pass 100%, and each case adds the smallest
+                   cosine similarity of the sentence vectors (mean pooling) to the f32 ones
   --seconds S      how long to measure each case (default 3)
   --min-runs N     measure at least N calls per case (default 10)
   --profile        add the time per op (projections, attention, FFN, LayerNorm, ...), the
@@ -118,20 +121,19 @@ EncoderInput random_input(const Case& c, int64_t vocab) {
 }
 
 // Multiply-adds of the encoder stack on the real tokens, counted as 2 FLOPs each: projections
-// and FFN per token (a gated FFN's first matmul twice as wide), QK^T and PV per token pair of
-// each sequence that attention computes (under local attention, pairs within the window).
+// and FFN per token (a gated FFN has three matrices), QK^T and PV per token pair of each
+// sequence that attention computes (under local attention, the pairs within the window).
 double forward_flops(const EncoderSpec& spec, const EncoderInput& input) {
   const double h = static_cast<double>(spec.hidden_size);
   const double f = static_cast<double>(spec.intermediate_size);
   double total = 0.0;
   for (const LayerWeights& layer : spec.layers) {
-    const double ffn = (layer.ffn_gate_weight.empty() ? 2.0 : 3.0) * h * f;
+    const double ffn_matrices = layer.ffn_gate_weight.empty() ? 2.0 : 3.0;
     for (const auto& ids : input.ids) {
       const auto length = static_cast<int64_t>(ids.size());
-      const int64_t window = layer.attention_window;
-      const int64_t keys = window > 0 ? std::min(length, 2 * window + 1) : length;
-      total += 2.0 * static_cast<double>(length) * (4.0 * h * h + ffn) +
-               4.0 * static_cast<double>(length * keys) * h;
+      const auto pairs = static_cast<double>(ops::attended_pairs(length, layer.attention_window));
+      total += 2.0 * static_cast<double>(length) * (4.0 * h * h + ffn_matrices * h * f) +
+               4.0 * pairs * h;
     }
   }
   return total;
@@ -148,12 +150,12 @@ struct Settings {
   int min_runs = 10;
   bool profile = false;
   bool json = false;
-  bool int8 = false;
+  ComputeType compute = ComputeType::f32;
   bool serve = false;
 };
 
-// The smallest cosine similarity between the int8 and the f32 sentence vectors (mean pooling)
-// of the batch: what quantization costs in accuracy, reported beside what it gains in speed.
+// The smallest cosine similarity between the bf16 or int8 and the f32 sentence vectors (mean
+// pooling) of the batch: what the number type costs in accuracy, beside what it gains in speed.
 double min_cosine_vs_f32(const Encoder& quantized, const Encoder& reference,
                          const EncoderInput& input) {
   const Tensor a = quantized.forward(input).pooled, b = reference.forward(input).pooled;
@@ -225,14 +227,14 @@ void serve_case(const LoadedEncoder& loaded, const Case& c, const Settings& sett
   }
 }
 
-LoadedEncoder synthetic_encoder(const std::string& name, bool int8,
+LoadedEncoder synthetic_encoder(const std::string& name, ComputeType compute,
                                 std::optional<PositionKind> pe) {
   const auto start = std::chrono::steady_clock::now();
   models::LoadedModel model;
   model.directory = "synthetic:" + name;
   model.model_type = "bert";
   model.spec = synthetic_spec(synthetic_shape(name));
-  Encoder encoder(model.spec, EncoderOptions{pe, int8});
+  Encoder encoder(model.spec, EncoderOptions{pe, compute});
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - start;
   return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
@@ -259,7 +261,7 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
       {"batch", c.batch},
       {"seq", c.max_length},
       {"tokens", tokens},
-      {"dtype", settings.int8 ? "int8" : "f32"},
+      {"dtype", to_string(settings.compute)},
       {"threads", peak.threads},
       {"runs", timing.runs},
       {"median_ms", median},
@@ -336,8 +338,8 @@ void print_row(const nlohmann::json& r, size_t model_width) {
                 r["peak_rss_mb"].get<double>());
   std::cout << line;
   if (r.contains("min_cosine_vs_f32")) {
-    std::snprintf(line, sizeof line, "    int8 sentence vectors vs f32: min cosine %.6f\n",
-                  r["min_cosine_vs_f32"].get<double>());
+    std::snprintf(line, sizeof line, "    %s sentence vectors vs f32: min cosine %.6f\n",
+                  r["dtype"].get<std::string>().c_str(), r["min_cosine_vs_f32"].get<double>());
     std::cout << line;
   }
   if (!r.contains("profile")) return;
@@ -393,13 +395,13 @@ int run_bench(const std::vector<std::string>& arguments) {
     throw UsageError("--seq, --ragged and --lengths are alternatives: give one");
   if (args.value("--lengths") && args.value("--batch"))
     throw UsageError("--lengths sets the batch (one sequence per length): drop --batch");
-  const bool int8 = parse_dtype(args);
+  const ComputeType compute = parse_dtype(args);
   Settings settings;
   settings.seconds = args.real("--seconds", 3.0, 0.0, 3600.0);
   settings.min_runs = args.integer("--min-runs", 10, 1, 1 << 20);
   settings.profile = args.flag("--profile");
   settings.json = args.flag("--json");
-  settings.int8 = int8;
+  settings.compute = compute;
   settings.serve = args.flag("--serve");
 
   std::vector<Case> cases = kGrid;
@@ -428,8 +430,8 @@ int run_bench(const std::vector<std::string>& arguments) {
 
   if (settings.serve && cases.size() != 1)
     throw UsageError("--serve times one case: give --batch/--seq, --ragged or --lengths");
-  if (settings.serve &&
-      (settings.profile || int8 || (!args.value("--model") && !args.value("--shape"))))
+  if (settings.serve && (settings.profile || compute != ComputeType::f32 ||
+                         (!args.value("--model") && !args.value("--shape"))))
     throw UsageError("--serve takes one model (--model or --shape), f32, and no --profile");
 
   const std::vector<std::optional<PositionKind>> kinds = parse_pe_list(args);
@@ -440,7 +442,7 @@ int run_bench(const std::vector<std::string>& arguments) {
     shapes = {synthetic_shape(*shape).name};
   } else if (!args.value("--model")) {
     for (const SyntheticShape& shape : synthetic_shapes())
-      if (shape.in_default_grid) shapes.push_back(shape.name);
+      if (shape.in_default_run) shapes.push_back(shape.name);
   }
   apply_threads(args);
   models::LoadOptions load_options;
@@ -452,9 +454,9 @@ int run_bench(const std::vector<std::string>& arguments) {
       if (shape.empty()) {
         encoders.push_back(load_encoder(
             args.value("--model") ? *args.value("--model") : default_model_directory().string(),
-            kind, load_options, int8));
+            kind, load_options, compute));
       } else {
-        encoders.push_back(synthetic_encoder(shape, int8, kind));
+        encoders.push_back(synthetic_encoder(shape, compute, kind));
       }
     }
     return encoders;
@@ -487,8 +489,8 @@ int run_bench(const std::vector<std::string>& arguments) {
   }
   const auto report = [&](const std::vector<LoadedEncoder>& encoders, const std::string& name) {
     std::vector<std::optional<Encoder>> f32_references(encoders.size());
-    for (size_t k = 0; k < encoders.size() && int8; ++k) {
-      f32_references[k].emplace(encoders[k].model.spec, EncoderOptions{kinds[k], false});
+    for (size_t k = 0; k < encoders.size() && compute != ComputeType::f32; ++k) {
+      f32_references[k].emplace(encoders[k].model.spec, EncoderOptions{kinds[k]});
     }
     for (const Case& c : cases) {
       for (size_t k = 0; k < encoders.size(); ++k) {

@@ -26,7 +26,8 @@ Compares models' positional encodings, running each on the same text:
      (models/README.md);
   2. order sensitivity: how far the sentence vector (mean pooling) moves when the words of
      a line are shuffled, with each model's encoding and, as a control, the same weights
-     under --pe none (where a shuffle cannot move it);
+     under --pe none (where a shuffle cannot move it, unless layers attend within a window,
+     as ModernBERT's local layers do);
   3. position structure: for encodings added to the input, the cosine between the vectors at
      two positions, by distance; for those inside attention, what position alone adds to a
      score at distance j - i (mean over layers and heads; --json has each; see ordo pe).
@@ -244,7 +245,7 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
     }
     figure.curve_label = "Mean cosine similarity against distance";
     figure.x_label = "distance |i - j| (positions)";
-    figure.bar_label = "Masked-LM top-1 accuracy by position bucket, every length (fraction)";
+    BarChart accuracy{"Masked-LM top-1 accuracy by position bucket, every length (fraction)", {}};
     for (size_t m = 0; m < reports.size(); ++m) {
       for (const char* bucket : kColumns) {
         // A bucket's best-informed length: the shortest that reaches it.
@@ -252,13 +253,27 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
           const auto found = result.model.find(bucket);
           if (result.skipped || found == result.model.end() || !found->second.value()) continue;
           if (std::string(bucket) == "overall" && result.length != lengths.front()) continue;
-          figure.bars.push_back(
+          accuracy.bars.push_back(
               {reports[m].name + " " + bucket + " L" + std::to_string(result.length),
                *found->second.value(), m});
           break;
         }
       }
     }
+    figure.bar_charts.push_back(std::move(accuracy));
+    // Order sensitivity beside its control: the same weights with no positional encoding,
+    // which cannot move (0) unless layers attend within a window (ModernBERT's local layers
+    // keep position in play), so any bar above it is word order seen by the model.
+    BarChart order{
+        "Order sensitivity: 1 - cosine of the sentence vector when a line's words "
+        "are shuffled (mean over lines)",
+        {}};
+    for (size_t m = 0; m < reports.size(); ++m) {
+      order.bars.push_back({reports[m].name, reports[m].order.mean_one_minus_cosine, m});
+      order.bars.push_back(
+          {reports[m].name + " --pe none", reports[m].order_without_pe.mean_one_minus_cosine, m});
+    }
+    figure.bar_charts.push_back(std::move(order));
     write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {

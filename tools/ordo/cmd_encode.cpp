@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checkpoint.h"
 #include "commands.h"
 #include "common.h"
 #include "npy.h"
@@ -43,6 +44,11 @@ options:
                       what a sentence-transformers model declares in modules.json, else mean)
   --normalize         L2-normalise the sentence vectors (on when modules.json has Normalize);
                       with --npy it needs --output pooled
+  --dim N             Matryoshka: keep the first N components of each sentence vector, then
+                      normalise (when on); needs --output pooled
+  --prompt NAME       prepend the prompt NAME of config_sentence_transformers.json to every
+                      text (e.g. nomic's search_query); default: its default_prompt_name
+  --no-prompt         no prompt, even where the model declares a default (same as --prompt "")
   --batch-size N      sequences per forward pass (default 32)
   --model DIR         model directory (config.json + model.safetensors + tokenizer);
                       default: the bundled sinusoidal model
@@ -50,7 +56,8 @@ options:
                       none | sinusoidal | sinusoidal-blocked | learned (on the input),
                       rotary | alibi | relative_key | relative_key_query | relative_bias
                       (inside attention)
-  --dtype TYPE        f32 (default) or int8 (quantized projections, faster, approximate)
+  --dtype TYPE        f32 (default), bf16 (AVX512-BF16/AMX CPUs) or int8: the projections in a
+                      faster, approximate number type
   --max-tokens N      tokens per sequence (default: what the model declares; up to its
                       position table, or 4096 for encodings without one)
   --threads N         OpenMP threads (default: OMP_NUM_THREADS or all cores)
@@ -101,12 +108,12 @@ std::vector<Sequence> sequences_from_ids(const Args& args) {
 
 std::vector<Sequence> sequences_from_texts(const LoadedEncoder& loaded,
                                            const std::vector<std::string>& texts,
-                                           const std::string& label) {
+                                           const std::string& label, const std::string& prompt) {
   std::vector<Sequence> sequences;
   sequences.reserve(texts.size());
   std::vector<size_t> truncated;  // 1-based numbers of the inputs that were cut
   for (size_t i = 0; i < texts.size(); ++i) {
-    auto encoding = tokenize(loaded, texts[i], label + " " + std::to_string(i + 1), false);
+    auto encoding = tokenize(loaded, prompt + texts[i], label + " " + std::to_string(i + 1), false);
     if (encoding.truncated > 0) truncated.push_back(i + 1);
     sequences.push_back(
         {std::move(encoding.ids), std::move(encoding.token_types), std::move(encoding.tokens)});
@@ -145,9 +152,9 @@ nlohmann::json hidden_rows(const Tensor& hidden, int64_t b, int64_t length) {
 int run_encode(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--max-tokens", "--ids", "--token-types", "--input", "--npy", "--pooling",
-                  "--output", "--batch-size", "--dtype"});
-  const Args args(arguments, with_model_flags({"--json", "--jsonl", "--normalize"}), options,
-                  {"--ids", "--token-types"});
+                  "--output", "--batch-size", "--dtype", "--prompt", "--dim"});
+  const Args args(arguments, with_model_flags({"--json", "--jsonl", "--normalize", "--no-prompt"}),
+                  options, {"--ids", "--token-types"});
   const bool from_ids = !args.values("--ids").empty();
   const auto input_file = args.value("--input");
   const int sources = int(from_ids) + int(input_file.has_value()) + int(!args.positional().empty());
@@ -171,16 +178,26 @@ int run_encode(const std::vector<std::string>& arguments) {
   }
   const int batch_size = args.integer("--batch-size", 32, 1, 4096);
   ForwardOptions forward = pooling_options(args);
+  forward.dimensions = args.integer("--dim", 0, 1, static_cast<int>(models::kMaxHidden));
+  if (args.value("--dim") && !pooled_only) {
+    throw UsageError("--dim cuts sentence vectors: add --output pooled");
+  }
 
   const LoadedEncoder loaded = load_encoder(args);
   apply_declared_pooling(forward, args, loaded.model);
+  if (forward.dimensions > loaded.encoder.hidden_size()) {
+    throw UsageError("--dim " + std::to_string(forward.dimensions) + " exceeds the hidden size " +
+                     std::to_string(loaded.encoder.hidden_size()) + " of " +
+                     loaded.model.directory.string());
+  }
+  const models::Prompt prompt = chosen_prompt(args, loaded.model, from_ids);
   std::vector<Sequence> sequences;
   if (from_ids) {
     sequences = sequences_from_ids(args);
   } else if (input_file) {
-    sequences = sequences_from_texts(loaded, read_input(*input_file), "--input line");
+    sequences = sequences_from_texts(loaded, read_input(*input_file), "--input line", prompt.text);
   } else {
-    sequences = sequences_from_texts(loaded, args.positional(), "text");
+    sequences = sequences_from_texts(loaded, args.positional(), "text", prompt.text);
   }
   // An empty --input gives empty output and success, so `grep ... | ordo encode --input -`
   // works when nothing matched.
@@ -188,10 +205,11 @@ int run_encode(const std::vector<std::string>& arguments) {
   int64_t longest = 0;
   for (const Sequence& s : sequences) longest = std::max<int64_t>(longest, s.ids.size());
   const int64_t hidden = loaded.encoder.hidden_size();
+  const int64_t width = forward.dimensions > 0 ? forward.dimensions : hidden;  // pooled vectors
 
   std::optional<NpyWriter> npy_writer;
   if (npy) {
-    npy_writer.emplace(*npy, pooled_only ? std::vector<int64_t>{count, hidden}
+    npy_writer.emplace(*npy, pooled_only ? std::vector<int64_t>{count, width}
                                          : std::vector<int64_t>{count, longest, hidden});
   }
   nlohmann::json document_states = nlohmann::json::array(),
@@ -222,7 +240,7 @@ int run_encode(const std::vector<std::string>& arguments) {
       const int64_t length = output.lengths[b];
       lengths.push_back(length);
       if (npy_writer && pooled_only) {
-        npy_writer->append(output.pooled.data() + b * hidden, hidden);
+        npy_writer->append(output.pooled.data() + b * width, width);
       } else if (npy_writer) {
         npy_writer->append(states.data() + b * states.dim(1) * hidden, length * hidden);
         for (int64_t t = length; t < longest; ++t) npy_writer->append(zeros.data(), hidden);
@@ -253,10 +271,12 @@ int run_encode(const std::vector<std::string>& arguments) {
         {"model", loaded.model.directory.string()},
         {"pe", to_string(loaded.encoder.position_kind())},
         {"shape",
-         pooled_only ? nlohmann::json{count, hidden} : nlohmann::json{count, longest, hidden}},
+         pooled_only ? nlohmann::json{count, width} : nlohmann::json{count, longest, hidden}},
         {"lengths", lengths},
         {"tokens", std::move(document_tokens)},
         {"pooling", to_string(forward.pooling)},
+        {"prompt", prompt.name.empty() ? nlohmann::json() : nlohmann::json(prompt.name)},
+        {"dimensions", width},
         {"pooled", std::move(document_pooled)},
     };
     if (!pooled_only) document["last_hidden_state"] = std::move(document_states);

@@ -24,7 +24,8 @@ pieces with their probabilities. The mask token is the tokenizer's ([MASK] for o
   --pe KIND      run under another positional encoding: none | sinusoidal |
                  sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
                  relative_key_query | relative_bias (inside attention)
-  --dtype TYPE   f32 (default) or int8 (quantized projections, faster, approximate)
+  --dtype TYPE   f32 (default), bf16 (AVX512-BF16/AMX CPUs) or int8: the projections in a
+                 faster, approximate number type
   --max-tokens N tokens per sequence (default: what the model declares; up to its position
                  table, or 4096 for encodings without one)
   --threads N    OpenMP threads

@@ -29,7 +29,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --pe KIND       run under another positional encoding: none | sinusoidal |
                   sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
                   relative_key_query | relative_bias (inside attention)
-  --dtype TYPE    f32 (default) or int8 (quantized projections, faster, approximate)
+  --dtype TYPE    f32 (default), bf16 (AVX512-BF16/AMX CPUs) or int8: the projections in a
+                  faster, approximate number type
   --layer N       hidden states after block N (0 = embeddings; default: the last block);
                   attention from block N (block 1 when N is 0)
   --head H        attention head 0 .. heads-1 for the attention drift (default: the mean)
@@ -46,6 +47,9 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --joint         encode A and B as one pair input ([CLS] A [SEP] B [SEP] with token types,
                   as a cross-encoder reads them) and compare each shared token's occurrence
                   in A with its occurrence in B; reports the cross-attention between them
+  --prompt NAME   prepend the prompt NAME of config_sentence_transformers.json to A and B
+                  (default: its default_prompt_name); not with --joint
+  --no-prompt     no prompt, even where the model declares a default
   --json          machine-readable output: "cosine" (the two sentence vectors),
                   "shared_tokens" ([{"token", "cosine", "l2", "attention_cosine",
                   "attention_l2", "index_a", "index_b"}]), "verdict", ...
@@ -147,8 +151,9 @@ std::pair<std::vector<int32_t>, std::vector<int32_t>> surface_keys(
 
 int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettings& settings) {
   const int layer = settings.layer, head = settings.head;
-  const auto a = tokenize(loaded, args.positional()[0], "sentence A");
-  const auto b = tokenize(loaded, args.positional()[1], "sentence B");
+  const models::Prompt prompt = chosen_prompt(args, loaded.model, false);
+  const auto a = tokenize(loaded, prompt.text + args.positional()[0], "sentence A");
+  const auto b = tokenize(loaded, prompt.text + args.positional()[1], "sentence B");
   const EncoderOutput output =
       loaded.encoder.forward({{a.ids, b.ids}, {a.token_types, b.token_types}}, settings.forward);
   require_finite(output);
@@ -189,9 +194,9 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
     Figure figure{"Attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"A", a.tokens, attention_matrix(output, 0, layer, head)},
                    {"B", b.tokens, attention_matrix(output, 1, layer, head)}};
-    figure.bar_label = "Drift of each shared token's vector between A and B at layer " +
-                       std::to_string(layer) + " (L2)";
-    figure.bars = drift_bars(drift, a.tokens);
+    figure.bar_charts.push_back({"Drift of each shared token's vector between A and B at layer " +
+                                     std::to_string(layer) + " (L2)",
+                                 drift_bars(drift, a.tokens)});
     write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {
@@ -203,6 +208,7 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
         {"attention_block", std::max(layer, 1)},
         {"head", head < 0 ? nlohmann::json("mean") : nlohmann::json(head)},
         {"pooling", to_string(settings.forward.pooling)},
+        {"prompt", prompt.name.empty() ? nlohmann::json() : nlohmann::json(prompt.name)},
         {"a", {{"text", args.positional()[0]}, {"tokens", a.tokens}, {"ids", a.ids}}},
         {"b", {{"text", args.positional()[1]}, {"tokens", b.tokens}, {"ids", b.ids}}},
         {"cosine", sentence_cosine},
@@ -312,9 +318,10 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
   if (const auto svg = args.value("--svg")) {
     Figure figure{"Joint pair input, attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"[A ; B]", pair.tokens, matrix}};
-    figure.bar_label = "Drift of each shared token between its occurrence in A and in B at layer " +
-                       std::to_string(layer) + " (L2)";
-    figure.bars = drift_bars(drift, pair.tokens);
+    figure.bar_charts.push_back(
+        {"Drift of each shared token between its occurrence in A and in B at layer " +
+             std::to_string(layer) + " (L2)",
+         drift_bars(drift, pair.tokens)});
     write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {
@@ -357,8 +364,9 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--dtype", "--align"});
-  const Args args(arguments, with_model_flags({"--json", "--joint"}), options);
+  options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--dtype", "--align",
+                  "--prompt"});
+  const Args args(arguments, with_model_flags({"--json", "--joint", "--no-prompt"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));
   }
@@ -378,6 +386,10 @@ int run_pair(const std::vector<std::string>& arguments) {
   settings.align_surface = align == "surface";
   if (settings.align_surface && args.flag("--joint")) {
     throw UsageError("--align surface goes with separate sentences, not --joint");
+  }
+  // A cross-encoder's pair input has no prompt in sentence-transformers.
+  if (args.value("--prompt") && args.flag("--joint")) {
+    throw UsageError("--prompt prefixes separate sentences, not --joint");
   }
   return args.flag("--joint") ? run_joint(args, loaded, settings)
                               : run_separate(args, loaded, settings);

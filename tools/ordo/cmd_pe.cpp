@@ -187,12 +187,14 @@ int run_decompose(const Args& args, const LoadedEncoder& loaded, int positions) 
     Figure figure{"Word + position = both recoverable? " + kind + " (" +
                       loaded.model.directory.filename().string() + ")",
                   "x = E[token] + T[0] + P[p]: nearest word vector and nearest position vector"};
-    figure.bar_label = "Recovered from x alone, by position bucket (fraction)";
+    BarChart recovered{"Recovered from x alone, by position bucket (fraction)", {}};
     for (const RecoveryBucket& b : d.buckets) {
-      figure.bars.push_back({"token " + b.name, static_cast<double>(b.token_right) / b.trials, 0});
-      figure.bars.push_back(
+      recovered.bars.push_back(
+          {"token " + b.name, static_cast<double>(b.token_right) / b.trials, 0});
+      recovered.bars.push_back(
           {"position " + b.name, static_cast<double>(b.position_right) / b.trials, 1});
     }
+    figure.bar_charts.push_back(std::move(recovered));
     figure.curve_label = "Cosines of the principal angles, position vs word subspace";
     figure.x_label = "principal angle (largest cosine first)";
     figure.curves = {{"cos", d.cosines}};

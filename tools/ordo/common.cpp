@@ -11,6 +11,7 @@
 #include <functional>
 #include <iostream>
 
+#include "ops/bf16_linear.h"
 #include "ordo/error.h"
 #include "output_file.h"
 
@@ -52,10 +53,10 @@ void check_sequence_length(size_t tokens, const std::string& label) {
 }
 
 LoadedEncoder load_encoder(const std::filesystem::path& directory, std::optional<PositionKind> pe,
-                           const models::LoadOptions& options, bool int8) {
+                           const models::LoadOptions& options, ComputeType compute) {
   const auto start = std::chrono::steady_clock::now();
   models::LoadedModel model = models::load_model(directory, options);
-  Encoder encoder(model.spec, EncoderOptions{pe, int8});
+  Encoder encoder(model.spec, EncoderOptions{pe, compute});
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - start;
   return LoadedEncoder{std::move(model), std::move(encoder), elapsed.count()};
@@ -92,11 +93,21 @@ LoadedEncoder load_encoder(const Args& args) {
   return loaded;
 }
 
-bool parse_dtype(const Args& args) {
+ComputeType parse_dtype(const Args& args) {
   const auto dtype = args.value("--dtype");
-  if (!dtype || *dtype == "f32") return false;
-  if (*dtype == "int8") return true;
-  throw UsageError("--dtype: '" + *dtype + "' is not a compute type (expected f32 or int8)");
+  if (!dtype) return ComputeType::f32;
+  ComputeType type;
+  try {
+    type = parse_compute_type(*dtype);
+  } catch (const Error&) {
+    throw UsageError("--dtype: '" + *dtype +
+                     "' is not a compute type (expected f32, bf16 or int8)");
+  }
+  if (type == ComputeType::bf16) {
+    if (const std::string reason = ops::bf16_unavailable_reason(); !reason.empty())
+      throw Error("--dtype bf16: " + reason);
+  }
+  return type;
 }
 
 ForwardOptions pooling_options(const Args& args, bool with_normalize) {
@@ -116,6 +127,20 @@ void apply_declared_pooling(ForwardOptions& forward, const Args& args,
                             const models::LoadedModel& model, bool with_normalize) {
   if (!args.value("--pooling") && model.sentence.pooling) forward.pooling = *model.sentence.pooling;
   if (with_normalize && model.sentence.normalize) forward.normalize = true;
+}
+
+models::Prompt chosen_prompt(const Args& args, const models::LoadedModel& model, bool from_ids) {
+  const auto asked = args.value("--prompt");
+  if (asked && args.flag("--no-prompt")) throw UsageError("give --prompt or --no-prompt, not both");
+  if (asked && from_ids) throw UsageError("--prompt applies to texts; --ids are used as given");
+  if (from_ids) return {};
+  try {
+    return models::choose_prompt(model.sentence, model.directory,
+                                 args.flag("--no-prompt") ? std::optional<std::string>("") : asked,
+                                 "--prompt");
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {

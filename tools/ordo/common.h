@@ -48,9 +48,10 @@ LoadedEncoder load_encoder(const Args& args);
 // Loads `directory`, optionally under another positional encoding.
 LoadedEncoder load_encoder(const std::filesystem::path& directory,
                            std::optional<PositionKind> pe = std::nullopt,
-                           const models::LoadOptions& options = {}, bool int8 = false);
-// --dtype f32|int8 (for the commands that accept it): true for int8.
-bool parse_dtype(const Args& args);
+                           const models::LoadOptions& options = {},
+                           ComputeType compute = ComputeType::f32);
+// --dtype f32|bf16|int8 (for the commands that accept it).
+ComputeType parse_dtype(const Args& args);
 // --threads N, applied before any model is loaded.
 void apply_threads(const Args& args);
 
@@ -69,6 +70,10 @@ ForwardOptions pooling_options(const Args& args, bool with_normalize = true);
 // no --pooling (and, if `with_normalize`, for normalisation).
 void apply_declared_pooling(ForwardOptions& forward, const Args& args,
                             const models::LoadedModel& model, bool with_normalize = true);
+
+// --prompt NAME / --no-prompt against the directory's config_sentence_transformers.json: the
+// prompt whose prefix goes before every text (none for `from_ids`, where --prompt is an error).
+models::Prompt chosen_prompt(const Args& args, const models::LoadedModel& model, bool from_ids);
 
 // Both texts as one pair input (the model's pair template, token types 1 for the second),
 // longest-first truncation to max_tokens() with a warning.

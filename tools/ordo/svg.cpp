@@ -168,19 +168,19 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
   draw_colour_scale(svg, map, left + box.width + 8, top, std::max(box.height, 60.0));
 }
 
-void draw_bars(Canvas& svg, const Figure& figure, double top, double width) {
+void draw_bars(Canvas& svg, const BarChart& chart, double top, double width) {
   const double height = 120, left = 110;
   const double bar_width =
-      std::max(14.0, std::min(40.0, (width - 140) / std::max<size_t>(figure.bars.size(), 1)));
+      std::max(14.0, std::min(40.0, (width - 140) / std::max<size_t>(chart.bars.size(), 1)));
   double largest = 0;
-  for (const auto& bar : figure.bars) largest = std::max(largest, bar.value);
+  for (const auto& bar : chart.bars) largest = std::max(largest, bar.value);
   // Float rounding (~1e-6) must not fill the chart when nothing moved: the scale starts at 0.01.
   const double scale = std::max(largest, 0.01);
   std::ostringstream label;
-  label << figure.bar_label << " (largest " << largest << ")";
+  label << chart.label << " (largest " << largest << ")";
   svg.text(20, top - 10, 14, label.str(), "font-weight=\"bold\"");
   const double baseline = top + height;
-  svg.line(left, baseline, left + bar_width * static_cast<double>(figure.bars.size()), baseline,
+  svg.line(left, baseline, left + bar_width * static_cast<double>(chart.bars.size()), baseline,
            "#444");
   svg.line(left, top, left, baseline, "#444");  // the value axis, with three ticks
   for (double fraction : {0.0, 0.5, 1.0}) {
@@ -188,8 +188,8 @@ void draw_bars(Canvas& svg, const Figure& figure, double top, double width) {
     svg.line(left - 4, y, left, y, "#444");
     svg.text(left - 8, y + 4, 11, tick(scale * fraction), "text-anchor=\"end\"");
   }
-  for (size_t i = 0; i < figure.bars.size(); ++i) {
-    const Bar& bar = figure.bars[i];
+  for (size_t i = 0; i < chart.bars.size(); ++i) {
+    const Bar& bar = chart.bars[i];
     const double h = height * bar.value / scale, x = left + bar_width * static_cast<double>(i);
     std::ostringstream tooltip;
     tooltip << bar.label << ": " << bar.value;
@@ -277,8 +277,9 @@ std::string render_svg(const Figure& figure) {
     maps_bottom = std::max(maps_bottom, maps_top + boxes.back().height);
   }
   // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
+  // Each bar chart takes 290 pixels: its title, 120 of bars, the rotated labels below.
   const double bars_top = std::max(maps_bottom, maps_top + 60) + 50;
-  const double curves_top = figure.bars.empty() ? bars_top : bars_top + 290;
+  const double curves_top = bars_top + 290 * static_cast<double>(figure.bar_charts.size());
   const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
   width = std::max(width, figure.curves.empty() ? 400.0 : 800.0);
   // Nothing may run off the right edge: titles, the caption, the curves' legend.
@@ -287,7 +288,8 @@ std::string render_svg(const Figure& figure) {
     width = std::max(width, 20 + label_width + text_width(map.title, 14));
   for (const auto& curve : figure.curves)
     width = std::max(width, 706 + text_width(curve.name, 12) + 20);
-  width = std::max(width, 40 + text_width(figure.bar_label + " (largest 0.000000)", 14));
+  for (const auto& chart : figure.bar_charts)
+    width = std::max(width, 40 + text_width(chart.label + " (largest 0.000000)", 14));
   width = std::max(width, 40 + text_width(figure.curve_label, 14));
 
   Canvas svg;
@@ -304,7 +306,8 @@ std::string render_svg(const Figure& figure) {
     draw_heatmap(svg, figure.maps[m], boxes[m], left, maps_top);
     left += boxes[m].width + label_width + gap;
   }
-  if (!figure.bars.empty()) draw_bars(svg, figure, bars_top, width);
+  for (size_t c = 0; c < figure.bar_charts.size(); ++c)
+    draw_bars(svg, figure.bar_charts[c], bars_top + 290 * static_cast<double>(c), width);
   if (!figure.curves.empty()) draw_curves(svg, figure, curves_top + 30);
   svg.raw() << "</svg>\n";
   return svg.raw().str();

@@ -41,6 +41,12 @@ struct Bar {
   size_t series = 0;  // colour: the same as curve `series` (one per model in a comparison)
 };
 
+// One bar chart: its title and bars, on a value axis from 0 to the largest bar.
+struct BarChart {
+  std::string label;
+  std::vector<Bar> bars;
+};
+
 struct Curve {
   std::string name;
   std::vector<double> y;  // y[x] for x = 0, 1, ...
@@ -51,9 +57,8 @@ struct Figure {
       : title(std::move(title_)), caption(std::move(caption_)) {}
 
   std::string title, caption;
-  std::vector<Heatmap> maps;  // side by side
-  std::string bar_label;      // bars under the maps, when any
-  std::vector<Bar> bars;
+  std::vector<Heatmap> maps;         // side by side
+  std::vector<BarChart> bar_charts;  // under the maps, one below the other
   std::string curve_label, x_label;  // a line chart under the rest, when any curves
   std::vector<Curve> curves;
   int64_t x_first = 0;  // the x of y[0] (signed distances start below zero)

@@ -45,23 +45,91 @@ class Arena {
   Random random_;
 };
 
+SyntheticShape bert_layout(std::string name, int64_t layers, int64_t hidden, int64_t vocab,
+                           int64_t positions) {
+  SyntheticShape shape;
+  shape.name = std::move(name);
+  shape.layers = layers;
+  shape.hidden = hidden;
+  shape.heads = hidden / 64;
+  shape.intermediate = 4 * hidden;
+  shape.vocab = vocab;
+  shape.positions = positions;
+  return shape;
+}
+
+std::vector<SyntheticShape> make_shapes() {
+  std::vector<SyntheticShape> shapes;
+  SyntheticShape minilm = bert_layout("minilm", 6, 384, 30522, 512);
+  minilm.heads = 12;
+  minilm.in_default_run = true;
+  shapes.push_back(minilm);
+  SyntheticShape bert = bert_layout("bert-base", 12, 768, 30522, 512);
+  bert.in_default_run = true;
+  shapes.push_back(bert);
+  // all-mpnet-base-v2: positions from padding_idx + 1, no token types.
+  SyntheticShape mpnet = bert_layout("mpnet-base", 12, 768, 30527, 514);
+  mpnet.position_kind = PositionKind::relative_bias;
+  mpnet.learned_input_positions_too = true;
+  mpnet.position_offset = 2;
+  mpnet.token_types = 0;
+  shapes.push_back(mpnet);
+  // nomic-embed-text-v1.5: SwiGLU, rotary base 1000 over whole heads, no linear biases.
+  // Rotary needs no table; 512 positions keep the --pe tables (and the RSS) at BERT-base size.
+  SyntheticShape nomic = bert_layout("nomic-v1.5", 12, 768, 30528, 512);
+  nomic.position_kind = PositionKind::rotary;
+  nomic.rotary.base = 1000.0;
+  nomic.gated = true;
+  nomic.activation = Activation::silu;
+  nomic.attention_biases = nomic.ffn_input_biases = nomic.ffn_output_bias = false;
+  shapes.push_back(nomic);
+  // gte-base-en-v1.5: rope_theta 500000 with NTK factor 2 (base x 2, frequencies x 2^(-2/64)),
+  // GLU with GELU, no bias on up_gate_proj, no token types.
+  SyntheticShape gte = bert_layout("gte-base", 12, 768, 30528, 512);
+  gte.position_kind = PositionKind::rotary;
+  gte.rotary.base = 1000000.0;
+  gte.rotary.frequency_scale = std::pow(2.0, -2.0 / 64.0);
+  gte.gated = true;
+  gte.ffn_input_biases = false;
+  gte.token_types = 0;
+  shapes.push_back(gte);
+  // ModernBERT-base: GeGLU 1152, rotary over whole heads with base 160000 on the global layers
+  // (every 3rd, from layer 0) and 10000 on the others, which see 64 tokens on each side
+  // (local_attention 128); no biases, no position table, no token types. modernbert_spec
+  // builds it; the -global shape has the same weights with every layer global.
+  SyntheticShape modernbert = bert_layout("modernbert-base", 22, 768, 50368, 0);
+  modernbert.intermediate = 1152;
+  modernbert.position_kind = PositionKind::rotary;
+  modernbert.rotary.base = 160000.0;
+  modernbert.gated = true;
+  modernbert.attention_biases = modernbert.ffn_input_biases = modernbert.ffn_output_bias = false;
+  modernbert.token_types = 0;
+  modernbert.global_every = 3;
+  modernbert.window = 64;
+  modernbert.local_rotary_base = 10000.0;
+  shapes.push_back(modernbert);
+  SyntheticShape modernbert_global = modernbert;
+  modernbert_global.name = "modernbert-base-global";
+  modernbert_global.global_every = 1;
+  modernbert_global.window = 0;
+  shapes.push_back(modernbert_global);
+  return shapes;
+}
+
 }  // namespace
 
 const std::vector<SyntheticShape>& synthetic_shapes() {
-  static const std::vector<SyntheticShape> shapes = {
-      {"minilm", 6, 384, 12, 1536, 30522, 512},
-      {"bert-base", 12, 768, 12, 3072, 30522, 512},
-      {"modernbert-base", 22, 768, 12, 1152, 50368, 0, 3, 64, false},
-      {"modernbert-base-global", 22, 768, 12, 1152, 50368, 0, 1, 0, false},
-  };
+  static const std::vector<SyntheticShape> shapes = make_shapes();
   return shapes;
 }
 
 const SyntheticShape& synthetic_shape(const std::string& name) {
-  for (const SyntheticShape& shape : synthetic_shapes())
+  std::string names;
+  for (const SyntheticShape& shape : synthetic_shapes()) {
     if (shape.name == name) return shape;
-  throw UsageError("--shape: unknown shape '" + name +
-                   "' (expected minilm, bert-base, modernbert-base or modernbert-base-global)");
+    names += (names.empty() ? "" : ", ") + shape.name;
+  }
+  throw UsageError("--shape: unknown shape '" + name + "' (expected one of " + names + ")");
 }
 
 namespace {
@@ -81,8 +149,9 @@ EncoderSpec modernbert_spec(const SyntheticShape& shape, uint64_t seed) {
   spec.vocab_size = shape.vocab;
   spec.layer_norm_eps = 1e-5f;
   spec.norm_placement = NormPlacement::pre;
-  spec.position_kind = PositionKind::rotary;
-  spec.rotary.base = 160000.0;
+  spec.activation = shape.activation;
+  spec.position_kind = shape.position_kind;
+  spec.rotary = shape.rotary;
   spec.word_embeddings = arena.take({shape.vocab, h}, 0.0f, kStd);
   spec.embedding_norm_weight = arena.take({h}, 1.0f, kStd);
   for (int64_t l = 0; l < shape.layers; ++l) {
@@ -98,7 +167,7 @@ EncoderSpec modernbert_spec(const SyntheticShape& shape, uint64_t seed) {
     layer.ffn_output_weight = arena.take({h, f}, 0.0f, kStd);
     if (l % shape.global_every != 0) {
       layer.attention_window = shape.window;
-      layer.rotary_base = 10000.0;
+      layer.rotary_base = shape.local_rotary_base;
     }
     spec.layers.push_back(layer);
   }
@@ -115,8 +184,9 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
   const int64_t head_dim = h / shape.heads, distances = 2 * shape.positions - 1;
   const RelativeBucketSettings buckets;
   // The tables of every positional kind, so that --pe can run any of them.
-  const int64_t per_layer = 4 * h * h + 2 * h * f + 9 * h + f + distances * head_dim;
-  const int64_t total = (shape.vocab + shape.positions + 2 + 2) * h +
+  const int64_t per_layer =
+      4 * h * h + (shape.gated ? 3 : 2) * h * f + 9 * h + 2 * f + distances * head_dim;
+  const int64_t total = (shape.vocab + shape.positions + shape.token_types + 2) * h +
                         buckets.num_buckets * shape.heads + shape.layers * per_layer;
   auto storage = std::make_shared<std::vector<float>>(static_cast<size_t>(total));
   Arena arena(storage, seed);
@@ -127,10 +197,15 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
   spec.num_heads = shape.heads;
   spec.intermediate_size = f;
   spec.vocab_size = shape.vocab;
-  spec.position_kind = PositionKind::learned;
+  spec.activation = shape.activation;
+  spec.position_kind = shape.position_kind;
+  spec.rotary = shape.rotary;
+  spec.learned_input_positions_too = shape.learned_input_positions_too;
+  spec.position_offset = shape.position_offset;
   spec.word_embeddings = arena.take({shape.vocab, h}, 0.0f, kStd);
   spec.position_embeddings = arena.take({shape.positions, h}, 0.0f, kStd);
-  spec.token_type_embeddings = arena.take({2, h}, 0.0f, kStd);
+  if (shape.token_types > 0)
+    spec.token_type_embeddings = arena.take({shape.token_types, h}, 0.0f, kStd);
   spec.embedding_norm_weight = arena.take({h}, 1.0f, kStd);
   spec.embedding_norm_bias = arena.take({h}, 0.0f, kStd);
   spec.relative_buckets = buckets;
@@ -140,14 +215,22 @@ EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
     for (auto* weight : {&layer.query_weight, &layer.key_weight, &layer.value_weight,
                          &layer.attention_output_weight})
       *weight = arena.take({h, h}, 0.0f, kStd);
-    for (auto* bias :
-         {&layer.query_bias, &layer.key_bias, &layer.value_bias, &layer.attention_output_bias,
-          &layer.attention_norm_bias, &layer.ffn_output_bias, &layer.ffn_norm_bias})
-      *bias = arena.take({h}, 0.0f, kStd);
+    if (shape.attention_biases) {
+      for (auto* bias :
+           {&layer.query_bias, &layer.key_bias, &layer.value_bias, &layer.attention_output_bias})
+        *bias = arena.take({h}, 0.0f, kStd);
+    }
+    layer.attention_norm_bias = arena.take({h}, 0.0f, kStd);
+    layer.ffn_norm_bias = arena.take({h}, 0.0f, kStd);
+    if (shape.ffn_output_bias) layer.ffn_output_bias = arena.take({h}, 0.0f, kStd);
     layer.attention_norm_weight = arena.take({h}, 1.0f, kStd);
     layer.ffn_norm_weight = arena.take({h}, 1.0f, kStd);
     layer.ffn_input_weight = arena.take({f, h}, 0.0f, kStd);
-    layer.ffn_input_bias = arena.take({f}, 0.0f, kStd);
+    if (shape.ffn_input_biases) layer.ffn_input_bias = arena.take({f}, 0.0f, kStd);
+    if (shape.gated) {
+      layer.ffn_gate_weight = arena.take({f, h}, 0.0f, kStd);
+      if (shape.ffn_input_biases) layer.ffn_gate_bias = arena.take({f}, 0.0f, kStd);
+    }
     layer.ffn_output_weight = arena.take({h, f}, 0.0f, kStd);
     layer.distance_embedding = arena.take({distances, head_dim}, 0.0f, kStd);
     spec.layers.push_back(layer);

@@ -3,7 +3,7 @@
 //
 //   const ordo::Model model = ordo::Model::load("path/to/model");
 //   const ordo::Result result = model.encode({"The cat chases the mouse."});
-//   ordo::FloatSpan vector = result.sentence_vector(0);  // model.hidden_size() floats
+//   ordo::FloatSpan vector = result.sentence_vector(0);  // model.dimensions() floats
 //
 // Thread-safety: after load() a Model is immutable. Every const member may be called from any
 // number of threads at once on one shared Model, and each call gives exactly the result the
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,13 +52,24 @@ struct Options {
   // Scale each pooled vector to unit L2 norm (cosine = dot product). A sentence-transformers
   // directory with a Normalize module turns it on.
   bool normalize = false;
+  // A prompt of the directory's config_sentence_transformers.json, by name: its prefix string
+  // is prepended to every text Model::encode tokenizes, as SentenceTransformer.encode(...,
+  // prompt_name=...) does (nomic: "search_query" -> "search_query: "). Unset: the file's
+  // default_prompt_name, if any; "": no prompt. Pairs and ids are never prefixed. An unknown
+  // name makes load throw, listing the available ones.
+  std::optional<std::string> prompt;
+  // Matryoshka truncation: keep the first `dimensions` components of each pooled vector, then
+  // normalise if normalize is on (nomic-embed-text-v1.5: 768, 512, 256, 128 or 64). 0 keeps
+  // all; otherwise 1 .. hidden_size(). Unlike sentence-transformers' truncate_dim, which cuts
+  // after its Normalize module, the cut vector is normalised again.
+  int64_t dimensions = 0;
   // OpenMP threads per call (see "Threads inside a call" above); 0 takes the OpenMP default
   // of the thread calling load(): OMP_NUM_THREADS, else one per core.
   int threads = 0;
-  // Compute type: "f32", or "int8" for the four projections of every layer (s8 weights per
-  // channel, u8 activations per token; on an AVX-512 VNNI CPU about 2x faster than f32 on
-  // BERT-base at 8x128 in `ordo bench --dtype int8`, sentence vectors within cosine 0.9999 of
-  // f32 on the bundled and synthetic models).
+  // Compute type of the four projections of every layer: "f32"; "bf16" (weights and inputs
+  // rounded to bfloat16, f32 accumulation; only on CPUs with AVX512-BF16 or AMX, load() throws
+  // elsewhere); or "int8" (s8 weights per channel, u8 activations per token). Speed and
+  // accuracy of each: docs/performance.md.
   std::string dtype = "f32";
   // Texts longer than max_tokens(): true cuts them (longest text of a pair first) and reports
   // the count in Result::truncated; false throws ordo::Error naming the input.
@@ -94,7 +106,7 @@ class ORDO_API Model {
   // Thread-safe accessors.
   const std::filesystem::path& directory() const;
   const Options& options() const;  // as given to load()
-  int64_t hidden_size() const;     // floats per token vector and per sentence vector
+  int64_t hidden_size() const;     // floats per token vector (and per sentence vector, uncut)
   int64_t num_layers() const;
   int64_t num_heads() const;
   int64_t vocab_size() const;
@@ -103,6 +115,9 @@ class ORDO_API Model {
   // relative_key distance tables, else the tokenizer's declared model_max_length; 0 when there
   // is no limit.
   size_t max_tokens() const;
+  // The prompt in effect (Options::prompt, else the default): its name ("" for none).
+  std::string prompt() const;
+  int64_t dimensions() const;  // floats per sentence vector: Options::dimensions or hidden_size()
   int threads() const;         // OpenMP threads per call
   bool has_tokenizer() const;  // false: only encode_ids() works
 

@@ -79,8 +79,8 @@ struct ORDO_API Result {
   // [N, longest, hidden]: the last layer's output for every token; rows t >= tokens[i].size()
   // are zero padding.
   Array last_hidden_state;
-  // [N, hidden]: one vector per input, pooled over its real tokens as Options::pooling says,
-  // unit L2 norm when Options::normalize.
+  // [N, hidden] (or [N, Options::dimensions]): one vector per input, pooled over its real
+  // tokens as Options::pooling says, unit L2 norm when Options::normalize.
   Array pooled;
   // With Options::output_hidden_states: layers + 1 arrays shaped like last_hidden_state, [0] the
   // embedding output and [l] the output of block l. Pre-LN models: [layers] is before the final
@@ -92,7 +92,7 @@ struct ORDO_API Result {
   std::vector<Array> attentions;
 
   size_t size() const { return tokens.size(); }   // N
-  FloatSpan sentence_vector(size_t input) const;  // pooled.slice(input), [hidden]
+  FloatSpan sentence_vector(size_t input) const;  // pooled.slice(input), [hidden or dimensions]
   // last_hidden_state.slice(input, token), [hidden]; throws ordo::Error past the input's
   // real tokens.
   FloatSpan token_vector(size_t input, size_t token) const;
