@@ -36,11 +36,12 @@ void expect_optional(const TensorView& view, const std::vector<int64_t>& shape,
   if (!view.empty()) expect_shape(view, shape, name);
 }
 
+// A LayerNorm: absent (both empty, the identity), or a weight with an optional bias.
 void expect_optional_pair(const TensorView& weight, const TensorView& bias, int64_t size,
                           const std::string& name) {
   if (weight.empty() && bias.empty()) return;
   expect_shape(weight, {size}, name + " weight");
-  expect_shape(bias, {size}, name + " bias");
+  expect_optional(bias, {size}, name + " bias");
 }
 
 // The engine's own safety net: model loaders check shapes against their file names first.
@@ -80,16 +81,16 @@ void validate(const EncoderSpec& spec) {
     const MaskedLmHead& head = *spec.masked_lm_head;
     const int64_t width = head.width(h);
     expect_shape(head.dense_weight, {width, h}, "mlm dense weight");
-    expect_shape(head.dense_bias, {width}, "mlm dense bias");
+    expect_optional(head.dense_bias, {width}, "mlm dense bias");
     expect_shape(head.norm_weight, {width}, "mlm norm weight");
-    expect_shape(head.norm_bias, {width}, "mlm norm bias");
+    expect_optional(head.norm_bias, {width}, "mlm norm bias");
     if (head.decoder_weight.empty()) {
       expect_shape(spec.word_embeddings, {spec.vocab_size, width},
                    "word_embeddings (tied decoder)");
     } else {
       expect_shape(head.decoder_weight, {spec.vocab_size, width}, "mlm decoder weight");
     }
-    expect_shape(head.decoder_bias, {spec.vocab_size}, "mlm decoder bias");
+    expect_optional(head.decoder_bias, {spec.vocab_size}, "mlm decoder bias");
   }
   if (!spec.shares_weights_of.empty()) {
     if (spec.shares_weights_of.size() != spec.layers.size()) {
@@ -115,8 +116,8 @@ void validate(const EncoderSpec& spec) {
     expect_optional(w.value_bias, {h}, layer + "value bias");
     expect_shape(w.attention_output_weight, {h, h}, layer + "attention output weight");
     expect_optional(w.attention_output_bias, {h}, layer + "attention output bias");
-    expect_shape(w.attention_norm_weight, {h}, layer + "attention norm weight");
-    expect_shape(w.attention_norm_bias, {h}, layer + "attention norm bias");
+    expect_optional_pair(w.attention_norm_weight, w.attention_norm_bias, h,
+                         layer + "attention norm");
     expect_shape(w.ffn_input_weight, {f, h}, layer + "ffn input weight");
     expect_optional(w.ffn_input_bias, {f}, layer + "ffn input bias");
     if (!w.ffn_gate_weight.empty() || !w.ffn_gate_bias.empty()) {
@@ -125,8 +126,15 @@ void validate(const EncoderSpec& spec) {
     }
     expect_shape(w.ffn_output_weight, {h, f}, layer + "ffn output weight");
     expect_optional(w.ffn_output_bias, {h}, layer + "ffn output bias");
-    expect_shape(w.ffn_norm_weight, {h}, layer + "ffn norm weight");
-    expect_shape(w.ffn_norm_bias, {h}, layer + "ffn norm bias");
+    expect_optional_pair(w.ffn_norm_weight, w.ffn_norm_bias, h, layer + "ffn norm");
+    if (w.attention_window < 0) {
+      throw Error(layer + "attention window must be 0 (global) or positive, got " +
+                  std::to_string(w.attention_window));
+    }
+    if (!(w.rotary_base >= 0.0) || !std::isfinite(w.rotary_base)) {
+      throw Error(layer + "rotary base must be 0 (the encoder's) or positive, got " +
+                  std::to_string(w.rotary_base));
+    }
   }
 }
 
@@ -205,6 +213,9 @@ struct Encoder::Impl {
 
   EncoderSpec spec;
   PositionKind kind;
+  // Some layer attends within a window (then its output depends on where tokens are).
+  bool windowed = std::any_of(spec.layers.begin(), spec.layers.end(),
+                              [](const LayerWeights& w) { return w.attention_window > 0; });
   layers::Embeddings embeddings;
   std::unique_ptr<const layers::AttentionPosition> attention_position;  // null: not inside
   std::vector<std::shared_ptr<const layers::EncoderBlock>> blocks;      // per layer, in order
@@ -273,7 +284,8 @@ Tensor Encoder::score_contribution_by_distance(int64_t count) const {
 }
 
 EncoderOutput Encoder::forward(const EncoderInput& input, const ForwardOptions& options) const {
-  if (impl_->kind == PositionKind::none) {
+  // A sliding window makes position matter even under `none`: no canonical order then.
+  if (impl_->kind == PositionKind::none && !impl_->windowed) {
     impl_->embeddings.validate(input);  // ids and token types of matching shapes, before sorting
     const layers::CanonicalOrder canonical(input);
     if (!canonical.is_identity()) {
@@ -391,8 +403,13 @@ Tensor Encoder::masked_lm_logits(const EncoderOutput& output,
   float* transformed = transformed_buffer.reserve(static_cast<size_t>(count * width));
   dnnl::stream stream(ops::cpu_engine());
   const auto overwrite = ops::Linear::Output::overwrite;
+  // A bias-free head (ModernBERT's classifier_bias / decoder_bias false) adds zeros.
+  const bool bias_free = head.dense_bias.empty() || head.decoder_bias.empty();
+  const std::vector<float> zeros(
+      bias_free ? static_cast<size_t>(std::max(spec.vocab_size, width)) : 0, 0.0f);
+  auto bias_of = [&](const TensorView& bias) { return bias.empty() ? zeros.data() : bias.data; };
   (*impl_->ops.linear(hidden, width, head.activation, overwrite))(
-      stream, scratchpad, selected.data(), count, head.dense_weight.data, head.dense_bias.data,
+      stream, scratchpad, selected.data(), count, head.dense_weight.data, bias_of(head.dense_bias),
       transformed);
   (*impl_->ops.layer_norm(count, width, spec.layer_norm_eps))(
       stream, scratchpad, transformed, transformed, head.norm_weight.data, head.norm_bias.data);
@@ -400,7 +417,8 @@ Tensor Encoder::masked_lm_logits(const EncoderOutput& output,
   const TensorView& decoder =
       head.decoder_weight.empty() ? spec.word_embeddings : head.decoder_weight;
   (*impl_->ops.linear(width, spec.vocab_size, std::nullopt, overwrite))(
-      stream, scratchpad, transformed, count, decoder.data, head.decoder_bias.data, logits.data());
+      stream, scratchpad, transformed, count, decoder.data, bias_of(head.decoder_bias),
+      logits.data());
   stream.wait();
   return logits;
 }

@@ -5,6 +5,7 @@
 #include "distilbert.h"
 #include "gte.h"
 #include "marian.h"
+#include "modernbert.h"
 #include "mpnet.h"
 #include "nomic_bert.h"
 #include "ordo/error.h"
@@ -25,7 +26,7 @@ const Family kFamilies[] = {
     {"bert", load_bert},         {"roberta", load_roberta},       {"xlm-roberta", load_roberta},
     {"camembert", load_roberta}, {"distilbert", load_distilbert}, {"marian", load_marian},
     {"albert", load_albert},     {"mpnet", load_mpnet},           {"nomic_bert", load_nomic_bert},
-    {"new", load_gte},
+    {"new", load_gte},           {"modernbert", load_modernbert},
 };
 
 FamilyLoader find_family(const io::JsonFile& config, const std::string& model_type) {

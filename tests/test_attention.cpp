@@ -1,12 +1,14 @@
 // ops::Attention, both kernels (ordo's own AVX-512 one and oneDNN's primitives), against
 // softmax(Q K^T + bias) V computed here in double precision from its definition, with q and k
-// rotated first when a rotation is given. Shapes cover a single token, query tiles of 1 to 6
-// rows, key panels cut at 64, and head sizes of 1 to 8 vectors.
+// rotated first when a rotation is given, and keys farther than a sliding window left out of
+// the softmax. Shapes cover a single token, query tiles of 1 to 6 rows, key panels cut at 64,
+// and head sizes of 1 to 8 vectors.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -54,8 +56,9 @@ std::vector<double> rotated(const Shape& s, const std::vector<float>& qkv, const
   return out;
 }
 
+// window > 0: query i sees key j only when |i - j| <= window (probability exactly 0 otherwise).
 Expected reference(const Shape& s, const std::vector<float>& qkv_floats,
-                   const AttentionPositions& positions = {}) {
+                   const AttentionPositions& positions = {}, int64_t window = 0) {
   const int64_t hidden = s.heads * s.head_dim;
   Expected out{std::vector<double>(static_cast<size_t>(s.batch * s.heads * s.length * s.length)),
                std::vector<double>(static_cast<size_t>(s.batch * s.length * hidden))};
@@ -70,6 +73,7 @@ Expected reference(const Shape& s, const std::vector<float>& qkv_floats,
     for (int64_t h = 0; h < s.heads; ++h) {
       for (int64_t i = 0; i < s.length; ++i) {
         std::vector<double> scores(static_cast<size_t>(s.length));
+        const auto seen = [&](int64_t j) { return window == 0 || std::abs(i - j) <= window; };
         for (int64_t j = 0; j < s.length; ++j) {
           double abs_score = 0.0;
           for (int64_t d = 0; d < s.head_dim; ++d) {
@@ -79,10 +83,14 @@ Expected reference(const Shape& s, const std::vector<float>& qkv_floats,
           }
           out.largest_abs_score = std::max(out.largest_abs_score, abs_score);
           if (!positions.bias.empty()) scores[j] += positions.bias.row(b, h, i)[j];
+          if (!seen(j)) scores[j] = -INFINITY;
         }
         const double maximum = *std::max_element(scores.begin(), scores.end());
         double total = 0.0;
-        for (double& score : scores) total += (score = std::exp(score - maximum));
+        for (int64_t j = 0; j < s.length; ++j) {
+          scores[j] = seen(j) ? std::exp(scores[j] - maximum) : 0.0;
+          total += scores[j];
+        }
         double* p =
             &out.probabilities[static_cast<size_t>(((b * s.heads + h) * s.length + i) * s.length)];
         double* c = &out.context[static_cast<size_t>((b * s.length + i) * hidden + h * s.head_dim)];
@@ -278,6 +286,81 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<PositionCase>& info) {
       return std::string(info.param.name);
     });
+
+// Sliding-window local attention (ModernBERT's local layers): windows narrower than a query
+// tile, crossing 64-key panels, wider than a panel, and as wide as the sequence (global
+// attention again); alone and with a rotation and a bias. Both kernels against the masked
+// softmax of the definition, and the probabilities outside the window exactly 0.
+struct WindowCase {
+  Shape shape;
+  int64_t window;
+};
+
+class AttentionWindow : public ::testing::TestWithParam<WindowCase> {};
+
+TEST_P(AttentionWindow, BothKernelsMatchTheMaskedDefinition) {
+  const auto [s, window] = GetParam();
+  const std::vector<float> qkv = random_qkv(s, 0.5f, 31);
+  const std::vector<float> bias = random_qkv(Shape{1, 1, s.heads, 2 * s.length - 1}, 2.0f, 7);
+  const int64_t pairs = s.head_dim / 2;
+  std::vector<float> cos(static_cast<size_t>(s.length * pairs)), sin(cos.size());
+  for (size_t i = 0; i < cos.size(); ++i) {
+    cos[i] = static_cast<float>(std::cos(0.11 * static_cast<double>(i)));
+    sin[i] = static_cast<float>(std::sin(0.11 * static_cast<double>(i)));
+  }
+  for (const bool positioned : {false, true}) {
+    SCOPED_TRACE(positioned ? "with a rotation and a bias" : "alone");
+    AttentionPositions positions;
+    if (positioned) {
+      positions.bias = {bias.data() + (s.length - 1), 0, 2 * s.length - 1, -1};
+      positions.rotation = {pairs, false, cos.data(), sin.data()};
+    }
+    const Expected want = reference(s, qkv, positions, window);
+    for (const auto kernel : {Attention::Kernel::fastest, Attention::Kernel::onednn}) {
+      const Attention attention(s.batch, s.length, s.heads, s.head_dim, kernel, positioned, window);
+      SCOPED_TRACE(attention.uses_own_kernel() ? "own kernel" : "oneDNN");
+      const Outputs kept = run(attention, s, qkv, true, positions);
+      expect_near(kept.probabilities, want.probabilities, 2e-6, "probabilities");
+      expect_near(kept.context, want.context, 2e-6, "context");
+      for (size_t i = 0; i < want.probabilities.size(); ++i) {
+        if (want.probabilities[i] == 0.0) {
+          ASSERT_EQ(kept.probabilities[i], 0.0f) << "outside the window at " << i;
+        }
+      }
+      const Outputs unkept = run(attention, s, qkv, false, positions);
+      EXPECT_EQ(unkept.context, kept.context);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, AttentionWindow,
+    ::testing::Values(WindowCase{{2, 70, 2, 64}, 8},    // ModernBERT's rule at fixture size
+                      WindowCase{{1, 150, 1, 16}, 20},  // three panels, tiles cross them
+                      WindowCase{{3, 9, 3, 16}, 1},     // narrower than a query tile
+                      WindowCase{{1, 200, 2, 48}, 64},  // wider than a panel
+                      WindowCase{{2, 20, 2, 80}, 3},    // a head of one panel and one vector
+                      WindowCase{{1, 40, 2, 24}, 5},    // not whole vectors: oneDNN only
+                      WindowCase{{2, 12, 1, 16}, 11}),  // as wide as the sequence: global
+    [](const ::testing::TestParamInfo<WindowCase>& info) {
+      const Shape& s = info.param.shape;
+      return std::to_string(s.batch) + "x" + std::to_string(s.length) + "_dim" +
+             std::to_string(s.head_dim) + "_window" + std::to_string(info.param.window);
+    });
+
+// The pair count the FLOP counts (`ordo bench`, the profile) use: the (query, key) pairs with
+// |i - j| <= window, every pair when the window is 0 or covers the sequence.
+TEST(Attention, AttendedPairsCountThePairsWithinTheWindow) {
+  for (const int64_t length : {1, 2, 9, 70, 129, 200}) {
+    for (const int64_t window : {0, 1, 5, 64, 68, 69, 70, 300}) {
+      int64_t want = 0;
+      for (int64_t i = 0; i < length; ++i) {
+        for (int64_t j = 0; j < length; ++j) want += window == 0 || std::abs(i - j) <= window;
+      }
+      EXPECT_EQ(attended_pairs(length, window), want) << length << " tokens, window " << window;
+    }
+  }
+}
 
 // An op made for a bias refuses a call without one, and the other way round: a mismatch would
 // otherwise add stale scores or drop the bias silently.

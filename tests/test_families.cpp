@@ -3,11 +3,14 @@
 // does not implement fail at load naming the field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "cli_test_util.h"
 #include "safetensors_test_util.h"
 #include "test_util.h"
 
@@ -241,11 +244,12 @@ TEST(Family, ConfigThatContradictsTheTensorsNamesBoth) {
                   {"fc1.weight", "encoder_ffn_dim 32"});
 }
 
-// NomicBERT, JinaBERT-v2 and GTE-v1.5: a fused Wqkv, rotary (GTE's with NTK scaling) or ALiBi
-// inside attention, gated feed-forwards, optional biases. References from PyTorch ports of each
-// family's own forward pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py,
-// tools/make_gte_fixture.py), on a ragged batch
-// of 9, 70, 23 and 2 tokens, through both attention paths.
+// NomicBERT, JinaBERT-v2, GTE-v1.5 and ModernBERT: a fused Wqkv, rotary (GTE's with NTK
+// scaling) or ALiBi inside attention, gated feed-forwards, optional biases, ModernBERT's local
+// attention and per-layer rotary base. References from PyTorch ports of each family's own
+// forward pass (tools/make_nomic_bert_fixture.py, tools/make_jina_bert_fixture.py,
+// tools/make_gte_fixture.py, tools/make_modernbert_fixture.py), on a ragged batch of 9, 70, 23
+// and 2 tokens (past ModernBERT's fixture windows of 8 and 5), through both attention paths.
 struct EmbeddingCase {
   std::string fixture, model_type;
   bool has_head;
@@ -302,16 +306,18 @@ TEST_P(EmbeddingFamily, MatchesThePyTorchPortOnBothAttentionPaths) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ports, EmbeddingFamily,
-                         ::testing::Values(EmbeddingCase{"nomic_bert", "nomic_bert", false},
-                                           EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
-                                           EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
-                                           EmbeddingCase{"jina_bert", "bert", false},
-                                           EmbeddingCase{"jina_bert_reglu", "bert", true},
-                                           EmbeddingCase{"gte", "new", false},
-                                           EmbeddingCase{"gte_mlm", "new", true},
-                                           EmbeddingCase{"gte_unpacked", "new", false}),
-                         [](const auto& info) { return info.param.fixture; });
+INSTANTIATE_TEST_SUITE_P(
+    Ports, EmbeddingFamily,
+    ::testing::Values(EmbeddingCase{"nomic_bert", "nomic_bert", false},
+                      EmbeddingCase{"nomic_bert_variant", "nomic_bert", false},
+                      EmbeddingCase{"nomic_bert_learned", "nomic_bert", false},
+                      EmbeddingCase{"jina_bert", "bert", false},
+                      EmbeddingCase{"jina_bert_reglu", "bert", true},
+                      EmbeddingCase{"gte", "new", false}, EmbeddingCase{"gte_mlm", "new", true},
+                      EmbeddingCase{"gte_unpacked", "new", false},
+                      EmbeddingCase{"modernbert", "modernbert", true},
+                      EmbeddingCase{"modernbert_variant", "modernbert", false}),
+    [](const auto& info) { return info.param.fixture; });
 
 // The settings a family's code computes differently from anything ordo runs are refused by
 // name, never run as something else.
@@ -338,6 +344,33 @@ TEST(EmbeddingFamily, UnsupportedSettingsAreRefusedNamingTheKey) {
       {"position_embedding_type", "alibi"});
   expect_contains(EditedFamily("jina_bert", [](auto& c) { c["emb_pooler"] = "cls"; }).error(),
                   {"emb_pooler", "\"cls\""});
+  expect_contains(EditedFamily("modernbert",
+                               [](auto& c) {
+                                 c["rope_scaling"] = {{"rope_type", "yarn"}};
+                               })
+                      .error(),
+                  {"config.json", "rope_scaling"});
+  expect_contains(
+      EditedFamily("modernbert",
+                   [](auto& c) {
+                     c["rope_parameters"] = {{"full_attention", {{"rope_type", "dynamic"}}}};
+                   })
+          .error(),
+      {"rope_parameters", "full_attention.rope_type", "dynamic"});
+  expect_contains(
+      EditedFamily("modernbert",
+                   [](auto& c) {
+                     c["layer_types"] = {"full_attention", "full_attention", "full_attention"};
+                   })
+          .error(),
+      {"layer_types", "global_attn_every_n_layers 2"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["head_dim"] = 8; }).error(),
+                  {"head_dim", "16"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["local_attention"] = 1; }).error(),
+                  {"local_attention", "at least 2"});
+  expect_contains(
+      EditedFamily("modernbert", [](auto& c) { c["hidden_activation"] = "quick_gelu"; }).error(),
+      {"hidden_activation", "quick_gelu"});
   // Keys the remote code never reads change nothing: the fixture still loads.
   EXPECT_EQ(EditedFamily("nomic_bert", [](auto& c) { c["use_rms_norm"] = true; }).error(),
             "(loaded without an error)");
@@ -381,9 +414,141 @@ TEST(EmbeddingFamily, AMissingTensorIsNamed) {
   // A config that asks for biases the checkpoint lacks names the first one.
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["qkv_proj_bias"] = true; }).error(),
                   {"'encoder.layers.0.attn.Wqkv.bias' is missing"});
+  // ModernBERT: bias-free by default; a config asking for norm biases names the first one.
+  expect_contains(error_without_tensor("modernbert", "model.layers.1.attn_norm.weight"),
+                  {"'model.layers.1.attn_norm.weight' is missing"});
+  expect_contains(error_without_tensor("modernbert_variant", "layers.0.mlp.Wi.bias"),
+                  {"'layers.0.mlp.Wi.bias' is missing", "mlp_bias"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["norm_bias"] = true; }).error(),
+                  {"'model.embeddings.norm.bias' is missing", "norm_bias true"});
+  expect_contains(EditedFamily("modernbert", [](auto& c) { c["intermediate_size"] = 48; }).error(),
+                  {"model.layers.0.mlp.Wi.weight", "[80, 32]", "[96, 32]"});
   // The gated MLP's width is n_inner rounded up to 256, checked against the tensors.
   expect_contains(EditedFamily("nomic_bert", [](auto& c) { c["n_inner"] = 300; }).error(),
                   {"encoder.layers.0.mlp.fc11.weight", "[256, 64]", "[512, 64]", "n_inner 512"});
+}
+
+// ModernBERT's layer pattern reaches the engine: layer l % global_attn_every_n_layers == 0 is
+// global with global_rope_theta, the others local (local_attention / 2 each side) with
+// local_rope_theta; layer 0's attn_norm is the identity.
+TEST(EmbeddingFamily, ModernBertLayersAreGlobalOrLocalByIndex) {
+  const models::LoadedModel model = models::load_model(fixture("families/modernbert_variant"));
+  const EncoderSpec& spec = model.spec;
+  ASSERT_EQ(spec.layers.size(), 4u);
+  EXPECT_EQ(spec.rotary.base, 1000.0);
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const bool global = i % 3 == 0;
+    EXPECT_EQ(spec.layers[i].attention_window, global ? 0 : 5) << i;
+    EXPECT_EQ(spec.layers[i].rotary_base, global ? 0.0 : 50.0) << i;
+  }
+  EXPECT_TRUE(spec.layers[0].attention_norm_weight.empty());
+  EXPECT_FALSE(spec.layers[1].attention_norm_weight.empty());
+  // local_rope_theta null: the local layers rotate by the global base.
+  const std::string error =
+      EditedFamily("modernbert_variant", [](auto& c) { c["local_rope_theta"] = nullptr; }).error();
+  EXPECT_EQ(error, "(loaded without an error)");
+}
+
+// A frequency scale (GTE's NTK scaling) multiplies the frequencies of every rotary base, the
+// per-layer ones included: what rotation alone adds to a score at distance d is
+// sum_i 2 cos(d s base^(-2i / rot)) / head_dim on each layer with that layer's base.
+TEST(EmbeddingFamily, EveryRotaryBaseTakesTheFrequencyScale) {
+  EncoderSpec spec = models::load_model(fixture("families/modernbert_variant")).spec;
+  constexpr double kScale = 0.75;
+  spec.rotary.frequency_scale = kScale;
+  const Encoder encoder(spec);
+  const int64_t count = 40, distances = 2 * count - 1;
+  const Tensor by_distance = encoder.score_contribution_by_distance(count);
+  const int64_t layers = static_cast<int64_t>(spec.layers.size()), heads = spec.num_heads;
+  ASSERT_EQ(by_distance.numel(), layers * heads * distances);
+  const int64_t head_dim = spec.hidden_size / heads, pairs = head_dim / 2;
+  for (int64_t l = 0; l < layers; ++l) {
+    const double base = l % 3 == 0 ? 1000.0 : 50.0;  // global_rope_theta, local_rope_theta
+    for (int64_t d = -(count - 1); d < count; ++d) {
+      double want = 0.0;
+      for (int64_t i = 0; i < pairs; ++i) {
+        want += 2.0 * std::cos(static_cast<double>(d) * kScale *
+                               std::pow(base, -2.0 * static_cast<double>(i) / (2.0 * pairs)));
+      }
+      want /= static_cast<double>(head_dim);
+      for (int64_t h = 0; h < heads; ++h) {
+        EXPECT_NEAR(by_distance.data()[(l * heads + h) * distances + d + count - 1], want, 1e-6)
+            << "layer " << l << ", head " << h << ", distance " << d;
+      }
+    }
+  }
+}
+
+// Past the tabulated positions the angles are computed per call into the calling thread's
+// workspace, which every model shares: two models of the same bases and rotated pairs but other
+// frequency scales, run in turn on one thread, each give what they give on a fresh thread.
+TEST(EmbeddingFamily, LongSequencesDoNotShareAnglesAcrossFrequencyScales) {
+  EncoderSpec scaled = models::load_model(fixture("families/modernbert_variant")).spec;
+  const EncoderSpec plain = scaled;
+  scaled.rotary.frequency_scale = 0.75;
+  const Encoder a(plain), b(scaled);
+  std::vector<int32_t> ids(4100);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(1 + (i * 7) % 47);
+  const EncoderInput input{{ids}, {}};
+  auto on_fresh_thread = [&](const Encoder& encoder) {
+    Tensor pooled;
+    std::thread([&] { pooled = encoder.forward(input).pooled; }).join();
+    return pooled;
+  };
+  const Tensor want_a = on_fresh_thread(a), want_b = on_fresh_thread(b);
+  ASSERT_GT(max_abs_difference(want_a.data(), want_b.data(), want_a.numel()), 1e-4f);
+  const Tensor got_a = a.forward(input).pooled;
+  const Tensor got_b = b.forward(input).pooled;
+  const Tensor again_a = a.forward(input).pooled;
+  EXPECT_EQ(max_abs_difference(got_a.data(), want_a.data(), want_a.numel()), 0.0f);
+  EXPECT_EQ(max_abs_difference(got_b.data(), want_b.data(), want_b.numel()), 0.0f);
+  EXPECT_EQ(max_abs_difference(again_a.data(), want_a.data(), want_a.numel()), 0.0f);
+}
+
+// The MLM fixture's tokenizer.json (ModernBERT's layout, byte-level BPE, [MASK] with lstrip)
+// is found in the directory and tokenizes the text as the generator does by hand; `ordo fill`
+// then scores the mask from the head, as the port does, past the local window.
+TEST(EmbeddingFamily, ModernBertFillsTheMaskThroughItsTokenizer) {
+  const auto directory = fixture("families/modernbert");
+  const models::LoadedModel model = models::load_model(directory);
+  const io::SafetensorsFile reference(directory / "reference.safetensors");
+  const auto want_ids = reference.i64("fill_ids");
+  const TensorView want_logits = reference.f32("fill_logits");  // [tokens, vocab]
+  const std::string text = "the cat [MASK] on the mat, far from the door.";
+  const auto encoding = model.require_tokenizer().encode_masked(text);
+  ASSERT_EQ(encoding.ids.size(), want_ids.size());
+  for (size_t i = 0; i < want_ids.size(); ++i) EXPECT_EQ(encoding.ids[i], want_ids[i]) << i;
+  const int64_t mask = 3 + 1 + 3 + 1;  // [CLS] t h e \u0120 c a t, then [MASK]
+  ASSERT_EQ(encoding.ids[static_cast<size_t>(mask)], *model.require_tokenizer().mask_id());
+  const Encoder encoder(model.spec);
+  const EncoderOutput output = encoder.forward({{encoding.ids}, {}});
+  const Tensor logits = encoder.masked_lm_logits(output, {{0, mask}});
+  const int64_t vocab = want_logits.shape.at(1);
+  EXPECT_LE(max_abs_difference(logits.data(), want_logits.data + mask * vocab, vocab), 1e-4f);
+
+  const int64_t best = std::max_element(logits.data(), logits.data() + vocab) - logits.data();
+  const CliRun run = ordo({"fill", "--model", directory.string(), "--json", text});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto document = nlohmann::json::parse(run.out);
+  EXPECT_EQ(document["masks"][0]["position"], mask);
+  EXPECT_EQ(document["masks"][0]["predictions"][0]["id"], best);
+}
+
+// Under `--pe none` a model without windows is permutation-equivariant, and ordo runs tokens in
+// a canonical order; a sliding window keeps position in play, so a reordered text must give
+// other vectors (its mean pooled too), not the canonical order's identical ones.
+TEST(EmbeddingFamily, ModernBertWindowKeepsWordOrderUnderNone) {
+  const models::LoadedModel model = models::load_model(fixture("families/modernbert"));
+  EncoderOptions options;
+  options.position_kind = PositionKind::none;
+  const Encoder encoder(model.spec, options);
+  std::vector<int32_t> ids = {50};
+  for (int32_t i = 0; i < 40; ++i) ids.push_back(1 + (i * 7) % 47);
+  std::vector<int32_t> reordered = ids;
+  std::reverse(reordered.begin() + 1, reordered.end());
+  const EncoderOutput a = encoder.forward({{ids}, {}});
+  const EncoderOutput b = encoder.forward({{reordered}, {}});
+  EXPECT_GT(max_abs_difference(a.pooled.data(), b.pooled.data(), a.pooled.numel()), 1e-3f);
 }
 
 // GTE (`new`): what NewModel computes differently is refused by name; its tensors are named.

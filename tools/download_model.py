@@ -3,6 +3,7 @@
 
     tools/download_model.py sentence-transformers/all-MiniLM-L6-v2 ~/models/all-MiniLM-L6-v2
     tools/download_model.py Helsinki-NLP/opus-mt-en-zh ~/models/opus-mt-en-zh --revision main
+    tools/download_model.py nomic-ai/modernbert-embed-base ~/models/modernbert-embed-base
     build/tools/ordo encode --model ~/models/all-MiniLM-L6-v2 --jsonl --output pooled "text"
 
 One repository per family of today's embedding encoders (EXAMPLES below, also in --help):

@@ -384,6 +384,9 @@ def finish(out, config, w, ids, mask, refs, sensitivity, types=None,
     for name, value in refs.items():
         if value.dim() == 3:
             value = value.detach() * mask[..., None]  # zero at padding, as ordo writes it
+        if not value.is_floating_point():  # ids, as the inputs are stored
+            tensors[name] = ("I64", value.numpy())
+            continue
         tensors[name] = ("F32", value.detach().numpy().astype("<f4"))
     write_safetensors(os.path.join(out, "reference.safetensors"), tensors,
                       {"generator": generator})

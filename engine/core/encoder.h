@@ -54,8 +54,10 @@ const char* to_string(Pooling pooling);
 Pooling parse_pooling(const std::string& name);
 
 // Weights of one encoder block, each in PyTorch's [out][in] order. Every bias may be empty (no
-// bias, as NomicBERT's qkv_proj_bias / mlp_fc*_bias false); a loader reading a fused matrix
-// (NomicBERT's Wqkv, JinaBERT's gated_layers) hands its row blocks over as separate views.
+// bias, as NomicBERT's qkv_proj_bias / mlp_fc*_bias false, ModernBERT's norm_bias false); a
+// norm with an empty weight is the identity (ModernBERT's first attn_norm, an nn.Identity). A
+// loader reading a fused matrix (NomicBERT's Wqkv, JinaBERT's gated_layers) hands its row
+// blocks over as separate views.
 struct LayerWeights {
   TensorView query_weight, query_bias;  // [hidden, hidden], [hidden]
   TensorView key_weight, key_bias;
@@ -71,6 +73,12 @@ struct LayerWeights {
   TensorView ffn_norm_weight, ffn_norm_bias;      // LayerNorm around the FFN
   // relative_key kinds: r(d) for distances d = -(P-1) .. P-1, [2P - 1, head_dim]; may be empty.
   TensorView distance_embedding;
+  // Sliding-window local attention: > 0, query i attends only to keys j with |i - j| <=
+  // attention_window (ModernBERT's local_attention / 2 on its local layers); 0, to every key.
+  int64_t attention_window = 0;
+  // Rotary kind: this layer's base (ModernBERT's local_rope_theta on local layers); 0, the
+  // encoder's RotarySettings::base. RotarySettings::frequency_scale applies to either.
+  double rotary_base = 0.0;
 };
 
 // Rotary settings, as NomicBERT's config names them (rotary_emb_*).
@@ -100,7 +108,8 @@ struct PositionWeightNames {
 
 // BERT's masked-language-model head: logits = LayerNorm(act(h W + b)) E^T + bias, with E the
 // word embeddings (tied, as Hugging Face's BertForMaskedLM) unless a decoder is given. Its
-// width is hidden for BERT-like models and embedding_size for ALBERT (AlbertMLMHead).
+// width is hidden for BERT-like models and embedding_size for ALBERT (AlbertMLMHead). The
+// three biases may be empty (ModernBERT's classifier_bias, norm_bias, decoder_bias false).
 struct MaskedLmHead {
   TensorView dense_weight, dense_bias;  // [width, hidden], [width]
   TensorView norm_weight, norm_bias;    // [width]

@@ -48,6 +48,9 @@ struct Workspace {
   AlignedBuffer position_bias;                // a score bias for the current run
   AlignedBuffer distance_scores;              // relative_key: q . r and k . r for the current run
   std::vector<float> rotary_cos, rotary_sin;  // rotary angles past the tabulated positions
+  double rotary_base = 0.0;                   // ... of this base, frequency scale and number
+  double rotary_frequency_scale = 0.0;        // of pairs (thread_local: shared by every model)
+  int64_t rotary_pairs = 0;
 };
 
 class OpProfile;

@@ -145,11 +145,16 @@ void EncoderBlock::attend(ForwardContext& context, const float* input, Tensor* a
                               : ops::AttentionPositions{};
     const float* probabilities = nullptr;
     {
-      // QK^T and PV: 2 x count x length^2 x hidden multiply-adds.
-      ProfileScope timed(context, "attention",
-                         4.0 * run.count * run.length * run.length * hidden_size_);
-      const auto attention = context.ops.attention(run.count, run.length, num_heads_, head_dim_,
-                                                   kernel_, !positions.bias.empty());
+      // QK^T and PV: 2 x count x hidden multiply-adds per (query, key) pair attended to (all
+      // length^2, or those within the window under local attention).
+      ProfileScope timed(
+          context, "attention",
+          4.0 * static_cast<double>(run.count) *
+              static_cast<double>(ops::attended_pairs(run.length, weights_.attention_window)) *
+              static_cast<double>(hidden_size_));
+      const auto attention =
+          context.ops.attention(run.count, run.length, num_heads_, head_dim_, kernel_,
+                                !positions.bias.empty(), weights_.attention_window);
       probabilities =
           (*attention)(context.stream, ws.scratchpad, ws.probabilities, attentions != nullptr,
                        run_qkv, attended + run.first_row * hidden_size_, positions);
@@ -205,21 +210,30 @@ void EncoderBlock::add_feed_forward(ForwardContext& context, const float* input,
 }
 
 // BERT, as in "Attention Is All You Need": x = LN1(x + Attention(x)); x = LN2(x + FFN(x)).
+// An absent norm is the identity.
 void EncoderBlock::forward_post_norm(ForwardContext& context, float* x, Tensor* attentions) const {
   add_attention(context, x, x, attentions);
-  layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
+  if (!weights_.attention_norm_weight.empty())
+    layer_norm(context, x, x, weights_.attention_norm_weight, weights_.attention_norm_bias);
   add_feed_forward(context, x, x);
-  layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
+  if (!weights_.ffn_norm_weight.empty())
+    layer_norm(context, x, x, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
 }
 
-// x = x + Attention(LN1(x)); x = x + FFN(LN2(x)).
+// x = x + Attention(LN1(x)); x = x + FFN(LN2(x)). An absent norm (ModernBERT's first
+// attn_norm) hands x itself to the sublayer: it reads its input (the QKV or FFN input
+// projection) before it adds onto the residual x.
 void EncoderBlock::forward_pre_norm(ForwardContext& context, float* x, Tensor* attentions) const {
   float* normed = context.workspace.normed.reserve(
       static_cast<size_t>(context.layout.total_tokens * hidden_size_));
-  layer_norm(context, x, normed, weights_.attention_norm_weight, weights_.attention_norm_bias);
-  add_attention(context, normed, x, attentions);
-  layer_norm(context, x, normed, weights_.ffn_norm_weight, weights_.ffn_norm_bias);
-  add_feed_forward(context, normed, x);
+  auto norm = [&](const TensorView& weight, const TensorView& bias) -> const float* {
+    if (weight.empty()) return x;
+    layer_norm(context, x, normed, weight, bias);
+    return normed;
+  };
+  add_attention(context, norm(weights_.attention_norm_weight, weights_.attention_norm_bias), x,
+                attentions);
+  add_feed_forward(context, norm(weights_.ffn_norm_weight, weights_.ffn_norm_bias), x);
 }
 
 void EncoderBlock::forward(ForwardContext& context, float* x, Tensor* attentions) const {

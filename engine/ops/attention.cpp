@@ -1,6 +1,7 @@
 #include "ops/attention.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "ops/attention_kernel.h"
@@ -12,13 +13,16 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
 Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim, Kernel kernel,
-                     bool score_bias)
+                     bool score_bias, int64_t window)
     : batch_(batch),
       length_(length),
       heads_(heads),
       head_dim_(head_dim),
       own_kernel_(kernel == Kernel::fastest && attention_kernel_supported(head_dim)),
-      score_bias_(score_bias) {
+      score_bias_(score_bias),
+      window_(window < length - 1 ? window : 0) {
+  if (window < 0)
+    throw Error("attention window must be 0 or positive, got " + std::to_string(window));
   if (own_kernel_) return;  // no primitives needed
   const int64_t hidden = heads * head_dim;
   const int64_t row = 3 * hidden;  // leading dimension of qkv
@@ -38,9 +42,9 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
 
   const auto& engine = cpu_engine();
   const auto attr = user_scratchpad_attr();
-  // A bias is written into the scores first; the matmul then adds Q K^T to it.
+  // A bias or a window's mask is written into the scores first; the matmul then adds Q K^T.
   auto scores_attr = user_scratchpad_attr();
-  if (score_bias) {
+  if (score_bias || window_ > 0) {
     dnnl::post_ops sum;
     sum.append_sum(1.0f);
     scores_attr.set_post_ops(sum);
@@ -85,17 +89,28 @@ const float* Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchp
     float* kept = keep_probabilities
                       ? probabilities.reserve(static_cast<size_t>(probabilities_size()))
                       : nullptr;
-    attention_kernel(qkv, batch_, length_, heads_, head_dim_, positions, scratchpad, kept, context);
+    attention_kernel(qkv, batch_, length_, heads_, head_dim_, positions, window_, scratchpad, kept,
+                     context);
     return kept;
   }
   if (!positions.rotation.empty()) rotate(qkv, positions.rotation);
   float* all_probabilities = probabilities.reserve(static_cast<size_t>(probabilities_size()));
-  if (score_bias_) {
+  if (score_bias_ || window_ > 0) {
+    // Keys outside the window get the lowest float, as Hugging Face's masks do: e^(score -
+    // maximum) is then 0, with no infinity in the arithmetic.
+    constexpr float kMasked = std::numeric_limits<float>::lowest();
 #pragma omp parallel for schedule(static)
     for (int64_t pair = 0; pair < batch_ * heads_; ++pair) {
       for (int64_t query = 0; query < length_; ++query) {
-        const float* bias = positions.bias.row(pair / heads_, pair % heads_, query);
-        std::copy_n(bias, length_, all_probabilities + (pair * length_ + query) * length_);
+        float* row = all_probabilities + (pair * length_ + query) * length_;
+        if (score_bias_) {
+          std::copy_n(positions.bias.row(pair / heads_, pair % heads_, query), length_, row);
+        } else {
+          std::fill_n(row, length_, 0.0f);
+        }
+        if (window_ == 0) continue;
+        std::fill(row, row + std::max<int64_t>(0, query - window_), kMasked);
+        std::fill(row + std::min(length_, query + window_ + 1), row + length_, kMasked);
       }
     }
   }

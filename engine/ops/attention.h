@@ -6,7 +6,9 @@
 //   probabilities = softmax(Q K^T + bias)          [batch, heads, length, length]
 //   context       = probabilities V                written as [batch * length, hidden]
 // Padding never reaches this op: the encoder groups sequences by length, so no mask is needed
-// and no work is spent on padded keys.
+// and no work is spent on padded keys. With a window w > 0 (sliding-window local attention),
+// query i attends to keys j with |i - j| <= w only: ordo's kernel never computes the others,
+// oneDNN's path masks them in the scores.
 // Where attention_kernel_supported(), ordo's own kernel (attention_kernel.h) runs it; elsewhere,
 // or when asked for (Kernel::onednn, for tests), three oneDNN primitives on strided views of
 // qkv: matmul, softmax, matmul.
@@ -15,14 +17,22 @@
 
 namespace ordo::ops {
 
+// The (query, key) pairs of a sequence of `length` tokens that attention relates: length^2, or
+// under a window w > 0 those with |i - j| <= w, length (2m + 1) - m (m + 1) with m = min(w,
+// length - 1). QK^T and PV cost head_dim multiply-adds per pair and head each.
+inline int64_t attended_pairs(int64_t length, int64_t window) {
+  if (window <= 0 || window >= length - 1) return length * length;
+  return length * (2 * window + 1) - window * (window + 1);
+}
+
 class Attention {
  public:
   enum class Kernel { fastest, onednn };
 
   // score_bias: every call passes a ScoreBias (oneDNN's path then adds it through the scores
-  // matmul's `sum` post-op, so the primitive differs).
+  // matmul's `sum` post-op, so the primitive differs). window: 0 (global) or the local reach.
   Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
-            Kernel kernel = Kernel::fastest, bool score_bias = false);
+            Kernel kernel = Kernel::fastest, bool score_bias = false, int64_t window = 0);
 
   // Writes the context; returns the probabilities, [batch, heads, length, length] in
   // `probabilities`, when keep_probabilities, else null: ordo's kernel then keeps only the
@@ -41,6 +51,7 @@ class Attention {
   int64_t batch_, length_, heads_, head_dim_;
   bool own_kernel_;
   bool score_bias_;
+  int64_t window_;  // 0 when global, or when the window covers the whole sequence
   dnnl::memory::desc query_desc_, key_transposed_desc_, value_desc_;
   dnnl::memory::desc scores_desc_, context_desc_;
   dnnl::memory::desc scores_scratchpad_, softmax_scratchpad_, weighted_values_scratchpad_;

@@ -49,7 +49,31 @@ struct Head {
   float* values;           // scratch: V copied to [length][head_dim]
   const float* bias;       // added to the scores of query 0; null = no bias
   int64_t bias_query_stride;
+  int64_t window;  // > 0: query i sees keys j with |i - j| <= window only; 0: every key
+  // The caller keeps the probabilities: those outside a query tile's keys are written as 0.
+  bool zero_outside_window;
 };
+
+// The keys a query tile [first, first + rows) sees under a window: [begin, end), begin rounded
+// down to a whole vector so that loads from K^T's panels stay aligned. Keys outside are never
+// scored, exponentiated or weighed: local attention costs O(length x window).
+struct KeyRange {
+  int64_t begin, end;
+};
+
+KeyRange key_range(const Head& head, int64_t first, int64_t rows) {
+  if (head.window == 0) return {0, head.length};
+  const int64_t begin = std::max<int64_t>(0, first - head.window) / 16 * 16;
+  return {begin, std::min(head.length, first + rows + head.window)};
+}
+
+// The lanes of the vector of keys key0 .. key0 + 15 that query `query` sees (and that exist).
+inline __mmask16 visible_keys(const Head& head, int64_t query, int64_t key0) {
+  if (head.window == 0) return tail_mask(head.length - key0);
+  const int64_t begin = std::max<int64_t>(0, query - head.window);
+  const int64_t end = std::min(head.length, query + head.window + 1);
+  return static_cast<__mmask16>(tail_mask(end - key0) & ~tail_mask(begin - key0));
+}
 
 // K^T in the panel layout multiply_step reads: one row of 64 keys per dimension, zero past the
 // last key up to a multiple of 16 (the rest of a last, partial panel is never read). Gathers take
@@ -81,17 +105,18 @@ void copy_values(const Head& head) {
   }
 }
 
-// rows[r][key0 .. key0 + 16 Vectors) = the queries' scores against one panel of K^T; maxima[r]
-// takes in those within the sequence.
+// rows[r][key0 .. key0 + 16 Vectors) = the queries' scores against (part of) one panel of K^T,
+// key0 a multiple of 16; maxima[r] takes in those query first + r sees.
 template <int Rows, int Vectors>
-ORDO_AVX512 void score_panel(const Head& head, const float* const (&queries)[Rows], int64_t key0,
-                             const float* const (&biases)[Rows], float* const (&rows)[Rows],
-                             __m512 (&maxima)[Rows]) {
+ORDO_AVX512 void score_panel(const Head& head, int64_t first, const float* const (&queries)[Rows],
+                             int64_t key0, const float* const (&biases)[Rows],
+                             float* const (&rows)[Rows], __m512 (&maxima)[Rows]) {
   __m512 sums[Rows][Vectors];
   for (auto& row : sums) {
     for (auto& sum : row) sum = _mm512_setzero_ps();
   }
-  const float* panel = head.keys_transposed + key0 * head.head_dim;
+  const float* panel =
+      head.keys_transposed + key0 / kKeyPanel * kKeyPanel * head.head_dim + key0 % kKeyPanel;
   for (int64_t d = 0; d < head.head_dim; ++d) {
     avx512::multiply_step(sums, queries, d, panel + d * kKeyPanel);
   }
@@ -103,7 +128,8 @@ ORDO_AVX512 void score_panel(const Head& head, const float* const (&queries)[Row
             _mm512_add_ps(sums[r][v], _mm512_maskz_loadu_ps(mask, biases[r] + key0 + 16 * v));
       }
       _mm512_mask_storeu_ps(rows[r] + key0 + 16 * v, mask, sums[r][v]);
-      maxima[r] = _mm512_mask_max_ps(maxima[r], mask, maxima[r], sums[r][v]);
+      const __mmask16 seen = visible_keys(head, first + r, key0 + 16 * v);
+      maxima[r] = _mm512_mask_max_ps(maxima[r], seen, maxima[r], sums[r][v]);
     }
   }
 }
@@ -124,43 +150,56 @@ ORDO_AVX512 void probabilities_tile(const Head& head, int64_t first) {
     rows[r] = head.probabilities + (first + r) * head.length;
     maxima[r] = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   }
-  for (int64_t key0 = 0; key0 < head.length; key0 += kKeyPanel) {
-    // Short sequences fill only part of the last panel; its empty vectors are skipped.
-    switch (std::min<int64_t>(kPanelVectors, (head.length - key0 + 15) / 16)) {
+  const KeyRange keys = key_range(head, first, Rows);
+  for (int64_t key0 = keys.begin; key0 < keys.end;) {
+    // Up to the end of key0's panel; short sequences and windows fill only part of a panel,
+    // whose other vectors are skipped.
+    const int64_t vectors =
+        std::min<int64_t>(kPanelVectors - key0 % kKeyPanel / 16, (keys.end - key0 + 15) / 16);
+    switch (vectors) {
       case 1:
-        score_panel<Rows, 1>(head, queries, key0, biases, rows, maxima);
+        score_panel<Rows, 1>(head, first, queries, key0, biases, rows, maxima);
         break;
       case 2:
-        score_panel<Rows, 2>(head, queries, key0, biases, rows, maxima);
+        score_panel<Rows, 2>(head, first, queries, key0, biases, rows, maxima);
         break;
       case 3:
-        score_panel<Rows, 3>(head, queries, key0, biases, rows, maxima);
+        score_panel<Rows, 3>(head, first, queries, key0, biases, rows, maxima);
         break;
       default:
-        score_panel<Rows, kPanelVectors>(head, queries, key0, biases, rows, maxima);
+        score_panel<Rows, kPanelVectors>(head, first, queries, key0, biases, rows, maxima);
     }
+    key0 += 16 * vectors;
   }
   __m512 totals[Rows];
   for (int64_t r = 0; r < Rows; ++r) {
     maxima[r] = _mm512_set1_ps(_mm512_reduce_max_ps(maxima[r]));
     totals[r] = _mm512_setzero_ps();
   }
-  for (int64_t j = 0; j < head.length; j += 16) {
-    const __mmask16 mask = tail_mask(head.length - j);
+  // Keys in the tile's range that a query does not see get probability 0.
+  for (int64_t j = keys.begin; j < keys.end; j += 16) {
+    const __mmask16 mask = tail_mask(keys.end - j);
     for (int64_t r = 0; r < Rows; ++r) {
-      const __m512 e =
-          avx512::exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, rows[r] + j), maxima[r]));
+      const __mmask16 seen = visible_keys(head, first + r, j);
+      const __m512 e = _mm512_maskz_mov_ps(
+          seen, avx512::exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(seen, rows[r] + j), maxima[r])));
       _mm512_mask_storeu_ps(rows[r] + j, mask, e);
-      totals[r] = _mm512_mask_add_ps(totals[r], mask, totals[r], e);
+      totals[r] = _mm512_add_ps(totals[r], e);
     }
   }
   for (int64_t r = 0; r < Rows; ++r)
     totals[r] = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(totals[r]));
-  for (int64_t j = 0; j < head.length; j += 16) {
-    const __mmask16 mask = tail_mask(head.length - j);
+  for (int64_t j = keys.begin; j < keys.end; j += 16) {
+    const __mmask16 mask = tail_mask(keys.end - j);
     for (int64_t r = 0; r < Rows; ++r) {
       const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, rows[r] + j), totals[r]);
       _mm512_mask_storeu_ps(rows[r] + j, mask, p);
+    }
+  }
+  if (head.zero_outside_window) {
+    for (int64_t r = 0; r < Rows; ++r) {
+      std::fill(rows[r], rows[r] + keys.begin, 0.0f);
+      std::fill(rows[r] + keys.end, rows[r] + head.length, 0.0f);
     }
   }
 }
@@ -175,7 +214,8 @@ ORDO_AVX512 void weigh_values(const Head& head, int64_t first, int64_t column) {
     for (auto& sum : row) sum = _mm512_setzero_ps();
   }
   const float* values = head.values + column;
-  for (int64_t k = 0; k < head.length; ++k) {
+  const KeyRange keys = key_range(head, first, Rows);
+  for (int64_t k = keys.begin; k < keys.end; ++k) {
     avx512::multiply_step(sums, weights, k, values + k * head.head_dim);
   }
   for (int64_t r = 0; r < Rows; ++r) {
@@ -268,8 +308,10 @@ ORDO_AVX512 void prefetch_next_sequence_share(const float* next_sequence, int64_
 }  // namespace
 
 void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
-                      const AttentionPositions& positions, AlignedBuffer& scratch,
+                      const AttentionPositions& positions, int64_t window, AlignedBuffer& scratch,
                       float* probabilities, float* context) {
+  // A window as wide as the sequence is global attention.
+  if (window >= length - 1) window = 0;
   const int64_t hidden = heads * head_dim;
   const int64_t sequence_floats = length * 3 * hidden;  // one sequence's rows of qkv
   const int64_t keys_floats = (length + kKeyPanel - 1) / kKeyPanel * kKeyPanel * head_dim;
@@ -308,7 +350,7 @@ void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, 
                     head_probabilities, context + sequence * length * hidden + head * head_dim,
                     hidden, keys_transposed, values,
                     biased ? positions.bias.row(sequence, head, 0) : nullptr,
-                    positions.bias.query_stride});
+                    positions.bias.query_stride, window, probabilities != nullptr});
       });
 }
 
@@ -319,7 +361,7 @@ void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, 
 namespace ordo::ops {
 
 void attention_kernel(float*, int64_t, int64_t, int64_t, int64_t, const AttentionPositions&,
-                      AlignedBuffer&, float*, float*) {
+                      int64_t, AlignedBuffer&, float*, float*) {
   throw Error("internal error: ordo's AVX-512 attention kernel called on a build without it");
 }
 

@@ -22,9 +22,11 @@ bool attention_kernel_supported(int64_t head_dim);
 // just before the head reads them, and the bias is added to the scores while they are still in
 // registers, so neither costs a pass of its own over memory. `scratch` receives per OpenMP
 // thread a transposed K, a copy of V and, when probabilities is null, one head's probabilities.
-// Runs on OpenMP's threads, one share of the (sequence, head) pairs each.
+// `window` > 0: sliding-window local attention, query i sees keys j with |i - j| <= window
+// only (the others' probabilities are 0); key blocks wholly outside a query tile's window are
+// skipped. Runs on OpenMP's threads, one share of the (sequence, head) pairs each.
 void attention_kernel(float* qkv, int64_t batch, int64_t length, int64_t heads, int64_t head_dim,
-                      const AttentionPositions& positions, AlignedBuffer& scratch,
+                      const AttentionPositions& positions, int64_t window, AlignedBuffer& scratch,
                       float* probabilities, float* context);
 
 }  // namespace ordo::ops

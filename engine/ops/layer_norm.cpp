@@ -6,7 +6,9 @@ using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
 LayerNorm::LayerNorm(int64_t rows, int64_t features, float epsilon)
-    : data_desc_({rows, features}, dt::f32, tag::ab), parameter_desc_({features}, dt::f32, tag::a) {
+    : data_desc_({rows, features}, dt::f32, tag::ab),
+      parameter_desc_({features}, dt::f32, tag::a),
+      zeros_(static_cast<size_t>(features), 0.0f) {
   const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, data_desc_,
                                                      epsilon, flags);
@@ -22,7 +24,7 @@ void LayerNorm::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, cons
   dnnl::memory input(data_desc_, engine, input_handle(src));
   dnnl::memory output(data_desc_, engine, dst);
   dnnl::memory scale(parameter_desc_, engine, input_handle(gamma));
-  dnnl::memory shift(parameter_desc_, engine, input_handle(beta));
+  dnnl::memory shift(parameter_desc_, engine, input_handle(beta != nullptr ? beta : zeros_.data()));
   primitive_.execute(stream,
                      {{DNNL_ARG_SRC, input},
                       {DNNL_ARG_DST, output},

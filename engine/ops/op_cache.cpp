@@ -77,11 +77,12 @@ std::shared_ptr<const LayerNorm> OpCache::layer_norm(int64_t rows, int64_t featu
 
 std::shared_ptr<const Attention> OpCache::attention(int64_t batch, int64_t length, int64_t heads,
                                                     int64_t head_dim, Attention::Kernel kernel,
-                                                    bool score_bias) {
+                                                    bool score_bias, int64_t window) {
   const auto key =
-      std::make_tuple(batch, length, heads, head_dim, static_cast<int>(kernel), score_bias);
+      std::make_tuple(batch, length, heads, head_dim, static_cast<int>(kernel), score_bias, window);
   return find_or_make(attentions_, key, [&] {
-    return std::make_shared<const Attention>(batch, length, heads, head_dim, kernel, score_bias);
+    return std::make_shared<const Attention>(batch, length, heads, head_dim, kernel, score_bias,
+                                             window);
   });
 }
 

@@ -39,7 +39,7 @@ class OpCache {
   std::shared_ptr<const LayerNorm> layer_norm(int64_t rows, int64_t features, float epsilon);
   std::shared_ptr<const Attention> attention(int64_t batch, int64_t length, int64_t heads,
                                              int64_t head_dim, Attention::Kernel kernel,
-                                             bool score_bias);
+                                             bool score_bias, int64_t window = 0);
   std::shared_ptr<const DistanceScores> distance_scores(int64_t batch, int64_t length,
                                                         int64_t heads, int64_t head_dim);
 
@@ -56,7 +56,7 @@ class OpCache {
   std::map<LinearKey, std::shared_ptr<const QuantizedLinear>> quantized_linears_;
   std::map<LinearKey, std::shared_ptr<const Bf16Linear>> bf16_linears_;
   std::map<std::tuple<int64_t, int64_t, float>, std::shared_ptr<const LayerNorm>> layer_norms_;
-  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool>,
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool, int64_t>,
            std::shared_ptr<const Attention>>
       attentions_;
   std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, std::shared_ptr<const DistanceScores>>

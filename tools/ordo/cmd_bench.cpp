@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "common.h"
 #include "fma_peak.h"
+#include "ops/attention.h"
 #include "ops/cpu.h"
 #include "ordo/error.h"
 #include "synthetic_model.h"
@@ -39,7 +40,11 @@ both synthetic shapes.
   --shape NAME     a random-weight model built in memory: minilm (6 x 384, 12 heads, FFN 1536)
                    or bert-base (12 x 768, 12 heads, FFN 3072), vocabulary 30522; or, each
                    12 x 768 with 12 heads, mpnet-base (relative bias), nomic-v1.5 (rotary
-                   base 1000, SwiGLU 3072, no linear biases), gte-base (NTK rotary, GLU 3072)
+                   base 1000, SwiGLU 3072, no linear biases), gte-base (NTK rotary, GLU 3072);
+                   or modernbert-base (ModernBERT's layout: 22 x 768, 12 heads, GeGLU 1152,
+                   rotary, local attention of 128 tokens on all but every 3rd layer,
+                   vocabulary 50368) and modernbert-base-global (the same weights, every
+                   layer global)
   --batch B        sequences per call (default 1, or 32 with --ragged)
   --seq T          tokens per sequence (default 128)
   --ragged MIN-MAX sequence lengths drawn uniformly from MIN..MAX (fixed seed)
@@ -117,18 +122,21 @@ EncoderInput random_input(const Case& c, int64_t vocab) {
 
 // Multiply-adds of the encoder stack on the real tokens, counted as 2 FLOPs each: projections
 // and FFN per token (a gated FFN has three matrices), QK^T and PV per token pair of each
-// sequence.
+// sequence that attention computes (under local attention, the pairs within the window).
 double forward_flops(const EncoderSpec& spec, const EncoderInput& input) {
   const double h = static_cast<double>(spec.hidden_size);
   const double f = static_cast<double>(spec.intermediate_size);
-  const bool gated = !spec.layers.empty() && !spec.layers.front().ffn_gate_weight.empty();
-  const double ffn_matrices = gated ? 3.0 : 2.0;
-  double per_layer = 0.0;
-  for (const auto& ids : input.ids) {
-    const double length = static_cast<double>(ids.size());
-    per_layer += 2.0 * length * (4.0 * h * h + ffn_matrices * h * f) + 4.0 * length * length * h;
+  double total = 0.0;
+  for (const LayerWeights& layer : spec.layers) {
+    const double ffn_matrices = layer.ffn_gate_weight.empty() ? 2.0 : 3.0;
+    for (const auto& ids : input.ids) {
+      const auto length = static_cast<int64_t>(ids.size());
+      const auto pairs = static_cast<double>(ops::attended_pairs(length, layer.attention_window));
+      total += 2.0 * static_cast<double>(length) * (4.0 * h * h + ffn_matrices * h * f) +
+               4.0 * pairs * h;
+    }
   }
-  return per_layer * static_cast<double>(spec.layers.size());
+  return total;
 }
 
 double peak_rss_mb() {

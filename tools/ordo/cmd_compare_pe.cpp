@@ -27,7 +27,8 @@ Compares models' positional encodings, running each on the same text:
      (models/README.md);
   2. order sensitivity: how far the sentence vector (mean pooling) moves when the words of
      a line are shuffled, with each model's encoding and, as a control, the same weights
-     under --pe none (where a shuffle cannot move it);
+     under --pe none (where a shuffle cannot move it, unless layers attend within a window,
+     as ModernBERT's local layers do);
   3. position structure: for encodings added to the input, the cosine between the vectors at
      two positions, by distance; for those inside attention, what position alone adds to a
      score at distance j - i (mean over layers and heads; --json has each; see ordo pe).
@@ -265,7 +266,8 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
     }
     figure.bar_charts.push_back(std::move(accuracy));
     // Order sensitivity beside its control: the same weights with no positional encoding,
-    // which cannot move (0), so any bar above it is word order seen by the model.
+    // which cannot move (0) unless layers attend within a window (ModernBERT's local layers
+    // keep position in play), so any bar above it is word order seen by the model.
     BarChart order{
         "Order sensitivity: 1 - cosine of the sentence vector when a line's words "
         "are shuffled (mean over lines)",

@@ -64,7 +64,8 @@ MlmEvaluation evaluate_mlm(const LoadedEncoder& loaded,
 // shuffled: mean of 1 - cosine and of the L2 distance over the lines with at least three
 // words. Words are groups of pieces (a piece starting with "▁" opens a word, and each piece
 // starting with a CJK character is a word of its own), so a shuffle is a permutation of the
-// pieces: without a positional encoding the vector cannot move.
+// pieces: without a positional encoding the vector cannot move (unless a layer attends within
+// a window).
 struct OrderSensitivity {
   int64_t sentences = 0;
   double mean_one_minus_cosine = 0, mean_l2 = 0;

@@ -93,6 +93,26 @@ std::vector<SyntheticShape> make_shapes() {
   gte.ffn_input_biases = false;
   gte.token_types = 0;
   shapes.push_back(gte);
+  // ModernBERT-base: GeGLU 1152, rotary over whole heads with base 160000 on the global layers
+  // (every 3rd, from layer 0) and 10000 on the others, which see 64 tokens on each side
+  // (local_attention 128); no biases, no position table, no token types. modernbert_spec
+  // builds it; the -global shape has the same weights with every layer global.
+  SyntheticShape modernbert = bert_layout("modernbert-base", 22, 768, 50368, 0);
+  modernbert.intermediate = 1152;
+  modernbert.position_kind = PositionKind::rotary;
+  modernbert.rotary.base = 160000.0;
+  modernbert.gated = true;
+  modernbert.attention_biases = modernbert.ffn_input_biases = modernbert.ffn_output_bias = false;
+  modernbert.token_types = 0;
+  modernbert.global_every = 3;
+  modernbert.window = 64;
+  modernbert.local_rotary_base = 10000.0;
+  shapes.push_back(modernbert);
+  SyntheticShape modernbert_global = modernbert;
+  modernbert_global.name = "modernbert-base-global";
+  modernbert_global.global_every = 1;
+  modernbert_global.window = 0;
+  shapes.push_back(modernbert_global);
   return shapes;
 }
 
@@ -112,7 +132,54 @@ const SyntheticShape& synthetic_shape(const std::string& name) {
   throw UsageError("--shape: unknown shape '" + name + "' (expected one of " + names + ")");
 }
 
+namespace {
+
+// ModernBERT's layout: no biases, no position table, GeGLU; the window and the rotary base
+// per layer are all that differs between its local and global shapes, so they share weights.
+EncoderSpec modernbert_spec(const SyntheticShape& shape, uint64_t seed) {
+  const int64_t h = shape.hidden, f = shape.intermediate;
+  const int64_t total = (shape.vocab + 2) * h + shape.layers * (4 * h * h + 3 * h * f + 2 * h);
+  auto storage = std::make_shared<std::vector<float>>(static_cast<size_t>(total));
+  Arena arena(storage, seed);
+  constexpr float kStd = 0.02f;
+  EncoderSpec spec;
+  spec.hidden_size = h;
+  spec.num_heads = shape.heads;
+  spec.intermediate_size = f;
+  spec.vocab_size = shape.vocab;
+  spec.layer_norm_eps = 1e-5f;
+  spec.norm_placement = NormPlacement::pre;
+  spec.activation = shape.activation;
+  spec.position_kind = shape.position_kind;
+  spec.rotary = shape.rotary;
+  spec.word_embeddings = arena.take({shape.vocab, h}, 0.0f, kStd);
+  spec.embedding_norm_weight = arena.take({h}, 1.0f, kStd);
+  for (int64_t l = 0; l < shape.layers; ++l) {
+    LayerWeights layer;
+    for (auto* weight : {&layer.query_weight, &layer.key_weight, &layer.value_weight,
+                         &layer.attention_output_weight})
+      *weight = arena.take({h, h}, 0.0f, kStd);
+    const TensorView norm = arena.take({h}, 1.0f, kStd);
+    if (l > 0) layer.attention_norm_weight = norm;  // layer 0's is the identity
+    layer.ffn_norm_weight = arena.take({h}, 1.0f, kStd);
+    layer.ffn_gate_weight = arena.take({f, h}, 0.0f, kStd);
+    layer.ffn_input_weight = arena.take({f, h}, 0.0f, kStd);
+    layer.ffn_output_weight = arena.take({h, f}, 0.0f, kStd);
+    if (l % shape.global_every != 0) {
+      layer.attention_window = shape.window;
+      layer.rotary_base = shape.local_rotary_base;
+    }
+    spec.layers.push_back(layer);
+  }
+  spec.final_norm_weight = arena.take({h}, 1.0f, kStd);
+  spec.storage = storage;
+  return spec;
+}
+
+}  // namespace
+
 EncoderSpec synthetic_spec(const SyntheticShape& shape, uint64_t seed) {
+  if (shape.global_every > 0) return modernbert_spec(shape, seed);
   const int64_t h = shape.hidden, f = shape.intermediate;
   const int64_t head_dim = h / shape.heads, distances = 2 * shape.positions - 1;
   const RelativeBucketSettings buckets;
