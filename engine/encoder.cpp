@@ -379,6 +379,13 @@ bool Encoder::has_pooler() const {
   return !impl_->spec.pooler_weight.empty();
 }
 
+bool Encoder::has_attention_window() const {
+  for (const LayerWeights& layer : impl_->spec.layers) {
+    if (layer.attention_window > 0) return true;
+  }
+  return false;
+}
+
 Tensor Encoder::masked_lm_logits(const EncoderOutput& output,
                                  const std::vector<std::pair<int64_t, int64_t>>& rows) const {
   const EncoderSpec& spec = impl_->spec;

@@ -306,6 +306,24 @@ TEST(CliPe, KindsInsideAttentionByDistance) {
   EXPECT_NE(text.out.find("inside attention"), std::string::npos) << text.out;
 }
 
+// A sliding window (ModernBERT's local layers) makes word order matter with no positional
+// encoding at all: the verdict must say so instead of blaming an encoding that is not there.
+TEST(CliPair, WindowedAttentionSeesOrderWithoutAPositionalEncoding) {
+  const std::string model = fixture("families/modernbert").string();
+  std::string forward, backward;
+  for (char c = 'a'; c <= 'z'; ++c) {
+    forward += std::string(forward.empty() ? "" : " ") + c;
+    backward += std::string(backward.empty() ? "" : " ") + static_cast<char>('a' + 'z' - c);
+  }
+  const auto document =
+      run_json({"pair", "--model", model, "--pe", "none", "--json", forward, backward});
+  ASSERT_TRUE(document["permutation"].get<bool>());
+  EXPECT_GT(document["max_drift_l2"].get<double>(), 1e-2);
+  EXPECT_NE(document["verdict"].get<std::string>().find("sliding-window attention"),
+            std::string::npos)
+      << document["verdict"];
+}
+
 TEST(CliPairJoint, OnePairInputWithTokenTypesAndCrossAttention) {
   const auto document = run_json(
       {"pair", "--joint", "--json", "--model", kTiny, "The cat chases.", "The dog chases."});

@@ -227,6 +227,9 @@ class Encoder {
                           const std::vector<std::pair<int64_t, int64_t>>& rows) const;
   bool has_masked_lm_head() const;
   bool has_pooler() const;  // Pooling::pooler needs it; forward throws ordo::Error otherwise
+  // Some layer attends within a sliding window: word order then matters even under
+  // PositionKind::none (which keys a token reaches depends on where it is).
+  bool has_attention_window() const;
 
   int64_t hidden_size() const;
   int64_t num_layers() const;

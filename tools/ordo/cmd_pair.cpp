@@ -63,13 +63,19 @@ namespace {
 
 constexpr double kZeroDrift = 1e-4;  // float rounding is ~1e-6; real drift is far larger
 
-std::string verdict(bool permutation, bool identical, double max_drift, PositionKind kind) {
+std::string verdict(bool permutation, bool identical, double max_drift, PositionKind kind,
+                    bool windowed) {
   if (identical) return "A and B are the same token sequence: nothing can move.";
   if (permutation && max_drift <= kZeroDrift) {
     return std::string("B is a permutation of A and no shared token moved: ") +
            (kind == PositionKind::none
                 ? "without a positional encoding, self-attention is permutation-equivariant."
                 : "this encoding did not distinguish the orders.");
+  }
+  if (permutation && kind == PositionKind::none && windowed) {
+    return "B is a permutation of A, yet shared tokens moved (max L2 " + std::to_string(max_drift) +
+           ") with no positional encoding: this model's sliding-window attention lets a token "
+           "reach only its neighbours, so word order matters through the window.";
   }
   if (permutation) {
     return "B is a permutation of A, yet shared tokens moved (max L2 " + std::to_string(max_drift) +
@@ -198,7 +204,8 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
                                           "without it")
                   : std::string();
   const std::string conclusion =
-      verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind());
+      verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind(),
+              loaded.encoder.has_attention_window());
 
   const auto picture = [&] {
     Figure figure{"Attention, " + which_attention(layer, head), conclusion};
