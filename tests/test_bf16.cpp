@@ -143,21 +143,8 @@ TEST_P(BundledBf16, HiddenStatesStayCloseToPyTorch) {
   const EncoderOutput output = encoder.forward(batch.input);
   const TensorView expected = reference.f32("last_hidden_state");
   ASSERT_EQ(output.last_hidden_state.shape(), expected.shape);
-  const int64_t hidden = expected.shape.at(2);
-  double worst_token = 1.0, worst_difference = 0.0;
-  for (int64_t s = 0; s < batch.batch; ++s) {
-    const int64_t length = static_cast<int64_t>(batch.input.ids[s].size());
-    for (int64_t t = 0; t < length; ++t) {
-      const float* a = output.last_hidden_state.data() + (s * batch.longest + t) * hidden;
-      const float* e = expected.data + (s * batch.longest + t) * hidden;
-      double dot = 0.0, na = 0.0, ne = 0.0;
-      for (int64_t i = 0; i < hidden; ++i) {
-        dot += a[i] * e[i], na += a[i] * a[i], ne += e[i] * e[i];
-        worst_difference = std::max(worst_difference, std::abs(double{a[i]} - e[i]));
-      }
-      worst_token = std::min(worst_token, dot / std::sqrt(na * ne));
-    }
-  }
+  const TokenAgreement agreement = token_agreement(output.last_hidden_state, expected, batch);
+  const double worst_token = agreement.worst_cosine, worst_difference = agreement.max_difference;
   // bf16 keeps 8 significant bits (relative error 2^-9 per rounding): tokens stay within a
   // cosine of 0.999 of f32, and bf16 is not silently f32 either (it does differ).
   EXPECT_GE(worst_token, 0.999) << name;

@@ -159,18 +159,8 @@ TEST_P(BundledInt8, HiddenStatesStayCloseToPyTorch) {
   const EncoderOutput output = encoder.forward(batch.input);
   const TensorView expected = reference.f32("last_hidden_state");
   ASSERT_EQ(output.last_hidden_state.shape(), expected.shape);
-  const int64_t hidden = expected.shape.at(2);
-  double worst_token = 1.0;
-  for (int64_t s = 0; s < batch.batch; ++s) {
-    const int64_t length = static_cast<int64_t>(batch.input.ids[s].size());
-    for (int64_t t = 0; t < length; ++t) {
-      const float* a = output.last_hidden_state.data() + (s * batch.longest + t) * hidden;
-      const float* e = expected.data + (s * batch.longest + t) * hidden;
-      double dot = 0.0, na = 0.0, ne = 0.0;
-      for (int64_t i = 0; i < hidden; ++i) dot += a[i] * e[i], na += a[i] * a[i], ne += e[i] * e[i];
-      worst_token = std::min(worst_token, dot / std::sqrt(na * ne));
-    }
-  }
+  const double worst_token =
+      token_agreement(output.last_hidden_state, expected, batch).worst_cosine;
   // Per token, not only per sentence vector; the project's floor for sentence vectors is 0.99.
   EXPECT_GE(worst_token, 0.99) << name;
 }

@@ -68,6 +68,32 @@ inline ReferenceBatch reference_batch(const io::SafetensorsFile& reference) {
   return out;
 }
 
+// How close an approximate run (bf16, int8) stays to a reference's padded hidden states: the
+// smallest cosine of one real token's vector to its reference, and the largest |difference|.
+struct TokenAgreement {
+  double worst_cosine = 1.0, max_difference = 0.0;
+};
+
+inline TokenAgreement token_agreement(const Tensor& hidden_states, const TensorView& expected,
+                                      const ReferenceBatch& batch) {
+  TokenAgreement out;
+  const int64_t hidden = expected.shape.at(2);
+  for (int64_t s = 0; s < batch.batch; ++s) {
+    const auto length = static_cast<int64_t>(batch.input.ids[s].size());
+    for (int64_t t = 0; t < length; ++t) {
+      const float* a = hidden_states.data() + (s * batch.longest + t) * hidden;
+      const float* e = expected.data + (s * batch.longest + t) * hidden;
+      double dot = 0.0, na = 0.0, ne = 0.0;
+      for (int64_t i = 0; i < hidden; ++i) {
+        dot += a[i] * e[i], na += a[i] * a[i], ne += e[i] * e[i];
+        out.max_difference = std::max(out.max_difference, std::abs(double{a[i]} - e[i]));
+      }
+      out.worst_cosine = std::min(out.worst_cosine, dot / std::sqrt(na * ne));
+    }
+  }
+  return out;
+}
+
 inline float max_abs_difference(const float* a, const float* b, int64_t count) {
   float worst = 0.0f;
   for (int64_t i = 0; i < count; ++i) {
