@@ -104,7 +104,8 @@ TEST(Bf16Linear, EqualsBf16InputsMultipliedInDouble) {
         accumulate ? ops::Linear::Output::accumulate : ops::Linear::Output::overwrite,
         weights.desc(), rows);
     dnnl::stream stream(ops::cpu_engine());
-    ops::AlignedBuffer scratchpad, rounded;
+    ops::AlignedBuffer scratchpad;
+    std::vector<uint16_t> rounded;
     std::vector<float> y = before;
     op(stream, scratchpad, rounded, x.data(), rows, weights, b.data(), y.data());
     stream.wait();

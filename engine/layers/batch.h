@@ -34,16 +34,16 @@ struct BatchLayout {
 using ops::AlignedBuffer;
 
 struct Workspace {
-  AlignedBuffer hidden;             // [tokens, hidden], the residual stream
-  AlignedBuffer normed;             // [tokens, hidden], pre-LN input to a sublayer
-  AlignedBuffer qkv;                // [tokens, 3 * hidden]
-  AlignedBuffer context;            // [tokens, hidden]
-  AlignedBuffer intermediate;       // [tokens, intermediate]
-  AlignedBuffer gate_up;            // [tokens, 2 * intermediate], a gated FFN's first matmul
-  AlignedBuffer probabilities;      // [run batch, heads, length, length]
-  AlignedBuffer scratchpad;         // oneDNN's temporary memory for the primitive being run
-  ops::QuantizedBuffers quantized;  // int8 projections' inputs, scales and sums
-  AlignedBuffer bf16_input;         // bf16 projections' inputs rounded to bf16
+  AlignedBuffer hidden;              // [tokens, hidden], the residual stream
+  AlignedBuffer normed;              // [tokens, hidden], pre-LN input to a sublayer
+  AlignedBuffer qkv;                 // [tokens, 3 * hidden]
+  AlignedBuffer context;             // [tokens, hidden]
+  AlignedBuffer intermediate;        // [tokens, intermediate]
+  AlignedBuffer gate_up;             // [tokens, 2 * intermediate], a gated FFN's first matmul
+  AlignedBuffer probabilities;       // [run batch, heads, length, length]
+  AlignedBuffer scratchpad;          // oneDNN's temporary memory for the primitive being run
+  ops::QuantizedBuffers quantized;   // int8 projections' inputs, scales and sums
+  std::vector<uint16_t> bf16_input;  // bf16 projections' inputs rounded to bf16
   // Position inside attention (layers/attention_position.h):
   AlignedBuffer position_bias;                // a score bias for the current run
   AlignedBuffer distance_scores;              // relative_key: q . r and k . r for the current run

@@ -73,8 +73,8 @@ class RotaryEmbedding final : public AttentionPosition {
     for (const LayerWeights& layer : spec.layers) {
       const double base = base_of(layer);
       check_base(base);
-      if (tables_.count(base) == 0)
-        tables_.emplace(base, RotaryTables(base, settings_.frequency_scale, pairs_));
+      // try_emplace builds the tables only for a base not seen yet.
+      tables_.try_emplace(base, base, settings_.frequency_scale, pairs_);
     }
   }
 

@@ -99,15 +99,16 @@ Bf16Linear::Bf16Linear(int64_t in_features, int64_t out_features,
 }
 
 void Bf16Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad,
-                            AlignedBuffer& rounded_input, const float* input, int64_t rows,
+                            std::vector<uint16_t>& rounded_input, const float* input, int64_t rows,
                             const Bf16Weights& weights, const float* bias, float* output) const {
   if (rows != rows_) {
     throw Error("internal error: bf16 linear op made for " + std::to_string(rows_) +
                 " rows called with " + std::to_string(rows));
   }
   const int64_t count = rows * in_features_;
-  auto* rounded =
-      reinterpret_cast<uint16_t*>(rounded_input.reserve(static_cast<size_t>(count + 1) / 2));
+  if (rounded_input.size() < static_cast<size_t>(count))
+    rounded_input.resize(static_cast<size_t>(count));
+  uint16_t* rounded = rounded_input.data();
   round_to_bf16(input, count, rounded);
   const auto& engine = cpu_engine();
   dnnl::memory src({{rows, in_features_}, dt::bf16, tag::ab}, engine, rounded);

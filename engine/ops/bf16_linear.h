@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ops/dnnl_context.h"
 #include "ops/linear.h"
@@ -46,11 +47,11 @@ class Bf16Linear {
   Bf16Linear(int64_t in_features, int64_t out_features, std::optional<Activation> activation,
              Linear::Output output, const dnnl::memory::desc& weights_desc, int64_t rows);
 
-  // input [rows, in_features] f32, rounded into `rounded_input` (the calling thread's buffer);
-  // bias [out_features], output [rows, out_features] f32.
-  void operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, AlignedBuffer& rounded_input,
-                  const float* input, int64_t rows, const Bf16Weights& weights, const float* bias,
-                  float* output) const;
+  // input [rows, in_features] f32, rounded into `rounded_input` (the calling thread's buffer,
+  // grown as needed); bias [out_features], output [rows, out_features] f32.
+  void operator()(dnnl::stream& stream, AlignedBuffer& scratchpad,
+                  std::vector<uint16_t>& rounded_input, const float* input, int64_t rows,
+                  const Bf16Weights& weights, const float* bias, float* output) const;
 
  private:
   int64_t in_features_;
