@@ -282,9 +282,8 @@ TEST(BadInputs, ManyTruncatedLinesGiveOneWarning) {
   }
   ScratchDir scratch;
   const auto file = scratch.write("long.txt", text);
-  const CliRun run = ordo(
-      {"encode", "--model", kBundledLearned, "--input", file.string(), "--jsonl", "--output",
-       "pooled"});
+  const CliRun run = ordo({"encode", "--model", kBundledLearned, "--input", file.string(),
+                           "--jsonl", "--output", "pooled"});
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   EXPECT_TRUE(contains(run.err, "30 of 31 inputs were truncated")) << run.err;
