@@ -61,30 +61,6 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
 
 namespace {
 
-constexpr double kZeroDrift = 1e-4;  // float rounding is ~1e-6; real drift is far larger
-
-std::string verdict(bool permutation, bool identical, double max_drift, PositionKind kind,
-                    bool windowed) {
-  if (identical) return "A and B are the same token sequence: nothing can move.";
-  if (permutation && max_drift <= kZeroDrift) {
-    return std::string("B is a permutation of A and no shared token moved: ") +
-           (kind == PositionKind::none
-                ? "without a positional encoding, self-attention is permutation-equivariant."
-                : "this encoding did not distinguish the orders.");
-  }
-  if (permutation && kind == PositionKind::none && windowed) {
-    return "B is a permutation of A, yet shared tokens moved (max L2 " + std::to_string(max_drift) +
-           ") with no positional encoding: this model's sliding-window attention lets a token "
-           "reach only its neighbours, so word order matters through the window.";
-  }
-  if (permutation) {
-    return "B is a permutation of A, yet shared tokens moved (max L2 " + std::to_string(max_drift) +
-           "): the " + to_string(kind) + " positional encoding makes word order matter.";
-  }
-  return "A and B differ in their tokens, so the drift mixes content and order; compare a "
-         "reordering to isolate order.";
-}
-
 std::string which_attention(int64_t layer, int64_t head) {
   return "block " + std::to_string(std::max<int64_t>(layer, 1)) + ", " +
          (head < 0 ? std::string("mean over heads") : "head " + std::to_string(head));
@@ -141,30 +117,6 @@ struct PairSettings {
   bool align_surface = false;  // --align surface
 };
 
-// A token's text without SentencePiece's word-boundary marker "▁" in front ("" for "▁" alone).
-std::string surface(const std::string& token) {
-  static const std::string kMarker = "\xE2\x96\x81";
-  return token.rfind(kMarker, 0) == 0 ? token.substr(kMarker.size()) : token;
-}
-
-// One number per distinct surface text across both token lists, so that the id-based matching
-// and permutation test can run on surfaces.
-std::pair<std::vector<int32_t>, std::vector<int32_t>> surface_keys(
-    const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::map<std::string, int32_t> keys;
-  const auto key_of = [&](const std::vector<std::string>& tokens) {
-    std::vector<int32_t> out;
-    out.reserve(tokens.size());
-    for (const std::string& token : tokens) {
-      out.push_back(keys.emplace(surface(token), static_cast<int32_t>(keys.size())).first->second);
-    }
-    return out;
-  };
-  auto ka = key_of(a);
-  auto kb = key_of(b);
-  return {ka, kb};
-}
-
 int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettings& settings) {
   const int layer = settings.layer, head = settings.head;
   const models::Prompt prompt = chosen_prompt(args, loaded.model, false);
@@ -173,39 +125,15 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
   const EncoderOutput output =
       loaded.encoder.forward({{a.ids, b.ids}, {a.token_types, b.token_types}}, settings.forward);
   require_finite(output);
+  const PairAnalysis analysis =
+      analyse_pair(loaded.encoder, a, b, output, layer, head, settings.align_surface);
   const int64_t hidden = loaded.encoder.hidden_size();
-  const double sentence_cosine =
-      cosine_similarity(output.pooled.data(), output.pooled.data() + hidden, hidden);
-  const auto [surface_a, surface_b] = surface_keys(a.tokens, b.tokens);
-  const auto& keys_a = settings.align_surface ? surface_a : a.ids;
-  const auto& keys_b = settings.align_surface ? surface_b : b.ids;
-  const auto drift = token_drift(output, match_shared_tokens(keys_a, keys_b), layer, head);
-  double max_drift = 0;
-  for (const auto& d : drift) max_drift = std::max(max_drift, d.l2);
-  const bool permutation = is_permutation_of(a.ids, b.ids);
-  // Same words, different pieces: SentencePiece marks a word's start with "▁", which a text's
-  // first word may lack (我吃饭了: 我 vs 吃饭了我: ▁我 with a dummy prefix).
-  const auto words = [](const std::vector<std::string>& tokens) {
-    std::vector<std::string> out;  // a lone "▁" carries no text: left out
-    for (const std::string& token : tokens) {
-      if (!surface(token).empty()) out.push_back(surface(token));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  const bool marker_only = !permutation && words(a.tokens) == words(b.tokens);
-  const std::string marker_note =
-      marker_only ? "A and B hold the same words, but not the same pieces: they differ by the "
-                    "word-boundary marker \xE2\x96\x81 (a piece with it and one without are "
-                    "different tokens to the model)" +
-                        std::string(settings.align_surface
-                                        ? "; tokens are matched by their text without it"
-                                        : "; --align surface matches tokens by their text "
-                                          "without it")
-                  : std::string();
-  const std::string conclusion =
-      verdict(permutation, a.ids == b.ids, max_drift, loaded.encoder.position_kind(),
-              loaded.encoder.has_attention_window());
+  const double sentence_cosine = analysis.sentence_cosine;
+  const auto& drift = analysis.drift;
+  const double max_drift = analysis.max_drift;
+  const bool permutation = analysis.permutation, marker_only = analysis.marker_only;
+  const std::string& marker_note = analysis.marker_note;
+  const std::string& conclusion = analysis.verdict;
 
   const auto picture = [&] {
     Figure figure{"Attention, " + which_attention(layer, head), conclusion};

@@ -136,6 +136,12 @@ class ORDO_API Model {
   Array masked_lm_logits(std::string_view text) const;
   std::vector<Token> tokenize_masked(std::string_view text) const;
 
+  // What `ordo pair` computes: A and B encoded separately (the prompt before each, as
+  // encode() does), their sentence cosine, and for every token they share how far its vector
+  // and its attention row moved, with a verdict on the positional encoding. Throws ordo::Error
+  // naming the option when layer or head is out of range. Thread-safe.
+  PairComparison compare(std::string_view a, std::string_view b,
+                         const PairOptions& options = {}) const;
   ModelInfo info() const;  // the settings in effect
 
   // Thread-safe accessors.

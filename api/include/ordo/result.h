@@ -112,4 +112,38 @@ ORDO_API Array similarity(const Array& a, const Array& b);
 // first). Throws ordo::Error when k is 0 or more than the corpus rows, or as similarity().
 ORDO_API std::vector<std::vector<Hit>> top_k(const Array& queries, const Array& corpus, size_t k);
 
+// What Model::compare reports about two texts, as `ordo pair --json` does.
+struct PairOptions {
+  // The layer whose token vectors are compared: 0 is the embedding output, -1 the last layer.
+  // Attention rows come from block max(layer, 1).
+  int layer = -1;
+  int head = -1;  // the attention head compared; -1: the mean over heads
+  // Match shared tokens by their text without SentencePiece's "▁" marker instead of by id.
+  bool align_surface = false;
+};
+
+// One token that occurs in both texts (the k-th occurrence in A matched to the k-th in B).
+struct SharedToken {
+  std::string token;  // the piece
+  size_t index_a = 0, index_b = 0;
+  double cosine = 0, l2 = 0;  // between its two vectors at PairOptions::layer
+  // between its two attention rows, keys aligned by identity
+  double attention_cosine = 0, attention_l2 = 0;
+};
+
+struct PairComparison {
+  std::vector<Token> a, b;  // the tokens of each text, template included
+  int layer = 0;            // as resolved (-1 becomes the last layer)
+  int attention_block = 1;  // max(layer, 1)
+  int head = -1;
+  double cosine = 0;  // of the two sentence vectors (the model's pooling)
+  std::vector<SharedToken> shared_tokens;
+  bool permutation = false;  // B's tokens are A's in another order
+  // Or the same words whose pieces differ only by the "▁" word-boundary marker.
+  bool permutation_up_to_word_marker = false;
+  double max_drift_l2 = 0;  // the largest L2 drift of a shared token
+  std::string verdict;      // one sentence: what the drift says about the positional encoding
+  std::string note;         // about the word-boundary marker, when it matters; else ""
+};
+
 }  // namespace ordo

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string>
 
-namespace ordo::cli {
+namespace ordo {
 
 std::vector<TokenMatch> match_shared_tokens(const std::vector<int32_t>& a,
                                             const std::vector<int32_t>& b) {
@@ -139,4 +140,94 @@ std::vector<float> attention_matrix(const EncoderOutput& output, int64_t sequenc
   return matrix;
 }
 
-}  // namespace ordo::cli
+namespace {
+
+std::string verdict(bool permutation, bool identical, double max_drift, PositionKind kind,
+                    bool windowed) {
+  if (identical) return "A and B are the same token sequence: nothing can move.";
+  if (permutation && max_drift <= kZeroDrift) {
+    return std::string("B is a permutation of A and no shared token moved: ") +
+           (kind == PositionKind::none
+                ? "without a positional encoding, self-attention is permutation-equivariant."
+                : "this encoding did not distinguish the orders.");
+  }
+  if (permutation && kind == PositionKind::none && windowed) {
+    return "B is a permutation of A, yet shared tokens moved (max L2 " + std::to_string(max_drift) +
+           ") with no positional encoding: this model's sliding-window attention lets a token "
+           "reach only its neighbours, so word order matters through the window.";
+  }
+  if (permutation) {
+    return "B is a permutation of A, yet shared tokens moved (max L2 " + std::to_string(max_drift) +
+           "): the " + to_string(kind) + " positional encoding makes word order matter.";
+  }
+  return "A and B differ in their tokens, so the drift mixes content and order; compare a "
+         "reordering to isolate order.";
+}
+
+// One number per distinct surface text across both token lists, so that the id-based matching
+// and permutation test can run on surfaces.
+std::pair<std::vector<int32_t>, std::vector<int32_t>> surface_keys(
+    const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::map<std::string, int32_t> keys;
+  const auto key_of = [&](const std::vector<std::string>& tokens) {
+    std::vector<int32_t> out;
+    out.reserve(tokens.size());
+    for (const std::string& token : tokens) {
+      out.push_back(
+          keys.emplace(surface_text(token), static_cast<int32_t>(keys.size())).first->second);
+    }
+    return out;
+  };
+  auto ka = key_of(a);
+  auto kb = key_of(b);
+  return {ka, kb};
+}
+
+// The pieces' texts without "▁", sorted; a lone "▁" carries no text and is left out.
+std::vector<std::string> sorted_words(const std::vector<std::string>& tokens) {
+  std::vector<std::string> out;
+  for (const std::string& token : tokens) {
+    if (!surface_text(token).empty()) out.push_back(surface_text(token));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::string surface_text(const std::string& token) {
+  static const std::string kMarker = "\xE2\x96\x81";
+  return token.rfind(kMarker, 0) == 0 ? token.substr(kMarker.size()) : token;
+}
+
+PairAnalysis analyse_pair(const Encoder& encoder, const tokenizer::Encoding& a,
+                          const tokenizer::Encoding& b, const EncoderOutput& output, int64_t layer,
+                          int64_t head, bool align_surface) {
+  PairAnalysis result;
+  const int64_t width = output.pooled.shape()[1];
+  result.sentence_cosine =
+      cosine_similarity(output.pooled.data(), output.pooled.data() + width, width);
+  const auto [surface_a, surface_b] = surface_keys(a.tokens, b.tokens);
+  const auto& keys_a = align_surface ? surface_a : a.ids;
+  const auto& keys_b = align_surface ? surface_b : b.ids;
+  result.drift = token_drift(output, match_shared_tokens(keys_a, keys_b), layer, head);
+  for (const auto& d : result.drift) result.max_drift = std::max(result.max_drift, d.l2);
+  result.permutation = is_permutation_of(a.ids, b.ids);
+  result.identical = a.ids == b.ids;
+  // Same words, different pieces: SentencePiece marks a word's start with "▁", which a text's
+  // first word may lack (我吃饭了: 我 vs 吃饭了我: ▁我 with a dummy prefix).
+  result.marker_only = !result.permutation && sorted_words(a.tokens) == sorted_words(b.tokens);
+  if (result.marker_only) {
+    result.marker_note =
+        "A and B hold the same words, but not the same pieces: they differ by the "
+        "word-boundary marker \xE2\x96\x81 (a piece with it and one without are different "
+        "tokens to the model)" +
+        std::string(align_surface ? "; tokens are matched by their text without it"
+                                  : "; --align surface matches tokens by their text without it");
+  }
+  result.verdict = verdict(result.permutation, result.identical, result.max_drift,
+                           encoder.position_kind(), encoder.has_attention_window());
+  return result;
+}
+
+}  // namespace ordo

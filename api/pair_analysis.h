@@ -1,13 +1,15 @@
 #pragma once
-// The numbers behind `ordo pair`: which tokens two inputs share, and how far each shared
-// token's vector and attention row moved between them.
+// The numbers behind `ordo pair` and Model::compare: which tokens two inputs share, how far
+// each shared token's vector and attention row moved between them, and what that says about
+// the positional encoding. Internal to libordo; the CLI uses it too.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/encoder.h"
+#include "tokenizer.h"
 
-namespace ordo::cli {
+namespace ordo {
 
 struct TokenMatch {
   size_t a = 0, b = 0;  // positions in A and B
@@ -46,4 +48,30 @@ std::vector<TokenDrift> token_drift_within(const EncoderOutput& output,
 std::vector<float> attention_matrix(const EncoderOutput& output, int64_t sequence, int64_t layer,
                                     int64_t head);
 
-}  // namespace ordo::cli
+// Drift at or below this is float rounding (~1e-6 in practice), not a moved token.
+constexpr double kZeroDrift = 1e-4;
+
+// A token's text without SentencePiece's word-boundary marker "▁" in front ("" for "▁" alone).
+std::string surface_text(const std::string& token);
+
+// Everything `ordo pair` concludes about two separately encoded texts.
+struct PairAnalysis {
+  double sentence_cosine = 0;  // of the two pooled vectors
+  std::vector<TokenDrift> drift;
+  double max_drift = 0;      // largest L2 drift of a shared token's vector
+  bool permutation = false;  // B's ids are A's in another order
+  bool identical = false;
+  // Not a permutation, but the same words: the pieces differ only by the "▁" marker.
+  bool marker_only = false;
+  std::string verdict;      // one sentence, as `ordo pair` prints it
+  std::string marker_note;  // when marker_only: why the pieces differ ("" otherwise)
+};
+
+// `output` holds A (sequence 0) and B (sequence 1) with hidden states and attentions, from
+// `encoder`. `layer` and `head` as token_drift; `align_surface` matches tokens by their text
+// without "▁" instead of by id.
+PairAnalysis analyse_pair(const Encoder& encoder, const tokenizer::Encoding& a,
+                          const tokenizer::Encoding& b, const EncoderOutput& output, int64_t layer,
+                          int64_t head, bool align_surface);
+
+}  // namespace ordo
