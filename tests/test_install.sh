@@ -116,4 +116,19 @@ env -u LD_LIBRARY_PATH c++ -std=c++17 "$example/compare_sentences.cpp" -o "$work
   "-DORDO_MODEL_DIR=\"$models/ordo-sinusoidal\""
 pc_output=$(env -u LD_LIBRARY_PATH "$work/compare_pc")
 [[ "$pc_output" == "$output" ]] || fail "the pkg-config build printed: $pc_output"
+if [[ -n "${ORDO_PYTHON:-}" ]]; then
+  echo "== the Python module from the prefix"
+  # A moved prefix: the module finds libordo through its relative rpath, numpy comes from
+  # Debian, and the vector equals the C++ example's (same model, text and pooling).
+  py_cosine=$(cd "$work" && env -u LD_LIBRARY_PATH PYTHONPATH="$prefix/lib/python3/dist-packages" \
+    "$ORDO_PYTHON" -c "
+import ordo
+m = ordo.Model('$prefix/share/ordo/models/ordo-sinusoidal')
+v = m.encode(['The cat chases the mouse.', 'The mouse chases the cat.'], normalize_embeddings=True)
+print(ordo.__file__.startswith('$prefix'), float(v[0] @ v[1]))")
+  echo "python: $py_cosine"
+  [[ "$py_cosine" == True\ * ]] || fail "python imported ordo from elsewhere: $py_cosine"
+  awk -v a="${py_cosine#True }" -v b="$cli_cosine" 'BEGIN { d = a - b; exit !(d < 1e-5 && d > -1e-5) }' ||
+    fail "the Python module's cosine ${py_cosine#True } differs from ordo pair's $cli_cosine"
+fi
 echo "all install checks passed"

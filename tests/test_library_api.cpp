@@ -343,5 +343,67 @@ TEST(Similarity, CosinesAndTopKByHand) {
             "similarity: a has shape [3] (expected [rows, dimensions])");
 }
 
+// Model::compare against quantities computed here from encode()'s outputs: the sentence
+// cosine by a hand loop over the pooled rows, each shared token's L2 drift from the two
+// last-layer token vectors, and without a positional encoding the founding example's zero
+// drift (a permutation of the tokens gives the same vectors in another order).
+TEST(Compare, DriftAndCosineFromEncodesOwnOutputs) {
+  const std::string a = "猫追老鼠", b = "老鼠追猫";
+  const PairComparison pair = bundled().compare(a, b);
+  const Result result = bundled().encode({a, b});
+  double dot = 0, aa = 0, bb = 0;
+  for (size_t d = 0; d < result.sentence_vector(0).size(); ++d) {
+    dot += double{result.sentence_vector(0)[d]} * result.sentence_vector(1)[d];
+    aa += double{result.sentence_vector(0)[d]} * result.sentence_vector(0)[d];
+    bb += double{result.sentence_vector(1)[d]} * result.sentence_vector(1)[d];
+  }
+  EXPECT_NEAR(pair.cosine, dot / std::sqrt(aa * bb), 1e-6);
+  EXPECT_TRUE(pair.permutation);
+  EXPECT_EQ(pair.layer, bundled().num_layers());
+  ASSERT_EQ(pair.shared_tokens.size(), 6u);  // [CLS] 猫 追 老 鼠 [SEP]
+  double largest = 0;
+  for (const SharedToken& shared : pair.shared_tokens) {
+    EXPECT_EQ(pair.a[shared.index_a].text, shared.token);
+    EXPECT_EQ(pair.b[shared.index_b].id, pair.a[shared.index_a].id);
+    const FloatSpan x = result.token_vector(0, shared.index_a);
+    const FloatSpan y = result.token_vector(1, shared.index_b);
+    double squares = 0;
+    for (size_t d = 0; d < x.size(); ++d) squares += (double{x[d]} - y[d]) * (x[d] - y[d]);
+    EXPECT_NEAR(shared.l2, std::sqrt(squares), 1e-4) << shared.token;
+    largest = std::max(largest, shared.l2);
+  }
+  EXPECT_DOUBLE_EQ(pair.max_drift_l2, largest);
+  EXPECT_GT(pair.max_drift_l2, 1e-2);
+  expect_contains(pair.verdict, {"permutation", "sinusoidal positional encoding"});
+
+  Options blind_options;
+  blind_options.positional_encoding = "none";
+  const Model blind = Model::load(kBundled, blind_options);
+  const PairComparison none = blind.compare("我吃饭了", "吃饭了我");
+  EXPECT_TRUE(none.permutation);
+  EXPECT_LT(none.max_drift_l2, 1e-4);
+  expect_contains(none.verdict, {"permutation-equivariant"});
+}
+
+TEST(Compare, LayerHeadAndBadArguments) {
+  PairOptions options;
+  options.layer = 0;  // the embedding output: the word vector plus its position's
+  options.head = 1;
+  const PairComparison pair =
+      bundled().compare("The cat chases the mouse.", "The mouse chases the cat.", options);
+  EXPECT_EQ(pair.layer, 0);
+  EXPECT_EQ(pair.attention_block, 1);
+  EXPECT_EQ(pair.head, 1);
+  EXPECT_TRUE(pair.permutation);
+  options.layer = 5;
+  EXPECT_EQ(error_message([&] { bundled().compare("a", "b", options); }),
+            "Model::compare: layer 5 is out of range (0 is the embedding output, 1..4 the "
+            "blocks, -1 the last)");
+  options.layer = -1;
+  options.head = 4;
+  EXPECT_EQ(error_message([&] { bundled().compare("a", "b", options); }),
+            "Model::compare: head 4 is out of range (0..3, -1 for the mean)");
+}
+
 }  // namespace
 }  // namespace ordo::test

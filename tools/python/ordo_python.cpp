@@ -39,12 +39,21 @@ ordo::Array to_array(const py::array_t<float, py::array::c_style | py::array::fo
   return ordo::Array({values.shape(0), values.shape(1)}, std::move(copy));
 }
 
+// A str's UTF-8 bytes; a str with no UTF-8 form (a lone surrogate) raises Python's
+// UnicodeEncodeError.
+std::string utf8_of(const py::handle& text) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
+  if (data == nullptr) throw py::error_already_set();
+  return std::string(data, static_cast<size_t>(size));
+}
+
 // A str, or a list/tuple of str. Anything else (None, bytes, a number, a list holding one)
 // is a TypeError naming the argument and the offending item.
 std::vector<std::string> texts_of(const py::handle& sentences, const char* name, bool* single) {
   if (py::isinstance<py::str>(sentences)) {
     *single = true;
-    return {sentences.cast<std::string>()};
+    return {utf8_of(sentences)};
   }
   *single = false;
   if (!py::isinstance<py::list>(sentences) && !py::isinstance<py::tuple>(sentences)) {
@@ -59,7 +68,7 @@ std::vector<std::string> texts_of(const py::handle& sentences, const char* name,
                            "]: expected str, got " +
                            std::string(py::str(py::type::handle_of(item).attr("__name__"))));
     }
-    texts.push_back(item.cast<std::string>());
+    texts.push_back(utf8_of(item));
     ++index;
   }
   return texts;
