@@ -130,5 +130,17 @@ print(ordo.__file__.startswith('$prefix'), float(v[0] @ v[1]))")
   [[ "$py_cosine" == True\ * ]] || fail "python imported ordo from elsewhere: $py_cosine"
   awk -v a="${py_cosine#True }" -v b="$cli_cosine" 'BEGIN { d = a - b; exit !(d < 1e-5 && d > -1e-5) }' ||
     fail "the Python module's cosine ${py_cosine#True } differs from ordo pair's $cli_cosine"
+  awk '/^This is all of `tools\/examples\/quickstart.py`/ { found = 1; next }
+       found && /^```python$/ { inside = 1; next }
+       inside && /^```$/ { exit }
+       inside { print }' "$example/../../docs/api.md" >"$work/api-quickstart.py"
+  diff -u "$example/quickstart.py" "$work/api-quickstart.py" >&2 ||
+    fail "docs/api.md shows another quickstart.py than tools/examples has"
+  quickstart=$(cd "$work" && env -u LD_LIBRARY_PATH PYTHONPATH="$prefix/lib/python3/dist-packages" \
+    ORDO_MODELS="$prefix/share/ordo/models" "$ORDO_PYTHON" "$example/quickstart.py")
+  echo "$quickstart"
+  grep -q "^B is a permutation of A, yet shared tokens moved" <<<"$quickstart" ||
+    fail "quickstart.py printed no word-order verdict"
+  grep -q "^attentions (4, 4, 6, 6)$" <<<"$quickstart" || fail "quickstart.py: attention shape"
 fi
 echo "all install checks passed"

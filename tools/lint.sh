@@ -14,11 +14,16 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_EXPORT_COMPILE_CO
 # tools/examples/ is an application of the installed package with its own CMake project (built
 # and run by the InstallAndBuildExample test), not in this compile database.
 mapfile -t sources < <(git ls-files 'engine/*.cpp' 'models/*.cpp' 'tokenizer/*.cpp' 'api/*.cpp' \
-  'tools/*.cpp' 'fuzz/*.cpp' ':!tools/examples/*')
+  'tools/*.cpp' 'fuzz/*.cpp' ':!tools/examples/*' ':!tools/python/*')
 
 echo "== clang-tidy (${#sources[@]} files)"
 printf '%s\n' "${sources[@]}" |
   xargs -P "$jobs" -n 4 clang-tidy-14 -p "$build" --quiet 2>/dev/null
+# The Python module is not part of a sanitized (fuzz) configuration: its own database.
+cmake -S . -B "$build-python" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
+  -DORDO_BUILD_TESTS=OFF >/dev/null
+echo "== clang-tidy (the Python module)"
+clang-tidy-14 -p "$build-python" --quiet tools/python/ordo_python.cpp 2>/dev/null
 
 echo "== cppcheck"
 # missingReturn: cppcheck 2.10 does not follow [[noreturn]] error helpers (Where::fail,

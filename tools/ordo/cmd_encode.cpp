@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -219,13 +220,28 @@ int run_encode(const std::vector<std::string>& arguments) {
   const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);
   Progress progress("encoding", count, count > batch_size);
 
+  // Sentence vectors into a .npy run longest first, as Model::embed does: a batch's sequences
+  // then share their length, so attention runs in fewer, larger groups (20,000 lines of
+  // heldout.txt: 9.0 s in input order, 6.9 s sorted, under OMP_WAIT_POLICY=passive). The
+  // vectors are put back in input order before they are written; the other outputs stream in
+  // input order.
+  const bool sorted = npy_writer && pooled_only;
+  std::vector<int64_t> order(static_cast<size_t>(count));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::vector<float> pooled_in_order;
+  if (sorted) {
+    std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+      return sequences[x].ids.size() > sequences[y].ids.size();
+    });
+    pooled_in_order.resize(static_cast<size_t>(count * width));
+  }
   for (int64_t start = 0; start < count; start += batch_size) {
     const int64_t stop = std::min<int64_t>(count, start + batch_size);
     EncoderInput input;
-    const bool typed = std::any_of(sequences.begin() + start, sequences.begin() + stop,
-                                   [](const Sequence& s) { return !s.token_types.empty(); });
+    const bool typed = std::any_of(order.begin() + start, order.begin() + stop,
+                                   [&](int64_t i) { return !sequences[i].token_types.empty(); });
     for (int64_t i = start; i < stop; ++i) {
-      const Sequence& s = sequences[i];
+      const Sequence& s = sequences[order[i]];
       input.ids.push_back(s.ids);
       if (typed) {
         input.token_types.push_back(s.token_types.empty() ? std::vector<int32_t>(s.ids.size(), 0)
@@ -236,16 +252,17 @@ int run_encode(const std::vector<std::string>& arguments) {
     require_finite(output);
     const Tensor& states = output.last_hidden_state;
     for (int64_t b = 0; b < stop - start; ++b) {
-      const Sequence& sequence = sequences[start + b];
+      const Sequence& sequence = sequences[order[start + b]];
       const int64_t length = output.lengths[b];
       lengths.push_back(length);
-      if (npy_writer && pooled_only) {
-        npy_writer->append(output.pooled.data() + b * width, width);
+      if (sorted) {
+        std::copy_n(output.pooled.data() + b * width, width,
+                    pooled_in_order.data() + order[start + b] * width);
       } else if (npy_writer) {
         npy_writer->append(states.data() + b * states.dim(1) * hidden, length * hidden);
         for (int64_t t = length; t < longest; ++t) npy_writer->append(zeros.data(), hidden);
       } else if (args.flag("--jsonl")) {
-        nlohmann::json line = {{"index", start + b}, {"ids", sequence.ids}};
+        nlohmann::json line = {{"index", order[start + b]}, {"ids", sequence.ids}};
         if (sequence.tokens) line["tokens"] = *sequence.tokens;
         line["pooled"] = row(output.pooled, b);
         if (!pooled_only) line["last_hidden_state"] = hidden_rows(states, b, length);
@@ -265,6 +282,7 @@ int run_encode(const std::vector<std::string>& arguments) {
     progress.advance(stop - start);
   }
   progress.finish();
+  if (sorted) npy_writer->append(pooled_in_order.data(), count * width);
   if (npy_writer) npy_writer->commit();
   if (args.flag("--json")) {
     nlohmann::json document = {

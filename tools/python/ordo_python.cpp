@@ -174,13 +174,13 @@ ordo::Array token_rows(const ordo::Result& result, size_t input) {
 
 class PyModel {
  public:
-  PyModel(const std::filesystem::path& path, int threads, std::optional<std::string> pooling,
-          bool normalize, const std::string& dtype, std::optional<std::string> positional_encoding,
+  PyModel(const std::filesystem::path& path, int threads, const std::optional<std::string>& pooling,
+          bool normalize, const std::string& dtype,
+          const std::optional<std::string>& positional_encoding,
           std::optional<std::string> prompt_name, std::optional<int64_t> truncate_dim,
           bool truncate)
-      : model_(load(path, threads, std::move(pooling), normalize, dtype,
-                    std::move(positional_encoding), std::move(prompt_name), truncate_dim,
-                    truncate)) {}
+      : model_(load(path, threads, pooling, normalize, dtype, positional_encoding,
+                    std::move(prompt_name), truncate_dim, truncate)) {}
 
   py::object encode(const py::handle& sentences, size_t batch_size, bool show_progress_bar,
                     const std::string& output_value, bool normalize_embeddings,
@@ -296,8 +296,9 @@ class PyModel {
 
  private:
   static ordo::Model load(const std::filesystem::path& path, int threads,
-                          std::optional<std::string> pooling, bool normalize,
-                          const std::string& dtype, std::optional<std::string> positional_encoding,
+                          const std::optional<std::string>& pooling, bool normalize,
+                          const std::string& dtype,
+                          const std::optional<std::string>& positional_encoding,
                           std::optional<std::string> prompt_name,
                           std::optional<int64_t> truncate_dim, bool truncate) {
     ordo::Options options;
@@ -341,13 +342,15 @@ PYBIND11_MODULE(_ordo, m) {
   m.doc() = "ordo: a small, fast Transformer-encoder inference engine (C++, oneDNN).";
   m.attr("__version__") = ordo::version();
   static py::exception<ordo::Error> error(m, "Error", PyExc_RuntimeError);
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const ordo::Error& e) {
-      error(e.what());
-    }
-  });
+  // pybind11 takes a translator by this exact signature (a function pointer).
+  py::register_exception_translator(
+      [](std::exception_ptr p) {  // NOLINT(performance-unnecessary-value-param)
+        try {
+          if (p) std::rethrow_exception(p);
+        } catch (const ordo::Error& e) {
+          error(e.what());
+        }
+      });
 
   py::class_<PyModel>(m, "Model",
                       R"(A model directory loaded once (config.json, model.safetensors, tokenizer).
