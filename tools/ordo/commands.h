@@ -13,6 +13,7 @@ extern const char* const kPeHelp;
 extern const char* const kComparePeHelp;
 extern const char* const kHeadsHelp;
 extern const char* const kTokenizeHelp;
+extern const char* const kServeHelp;
 
 int run_encode(const std::vector<std::string>& arguments);
 int run_bench(const std::vector<std::string>& arguments);
@@ -23,5 +24,6 @@ int run_pe(const std::vector<std::string>& arguments);
 int run_compare_pe(const std::vector<std::string>& arguments);
 int run_heads(const std::vector<std::string>& arguments);
 int run_tokenize(const std::vector<std::string>& arguments);
+int run_serve(const std::vector<std::string>& arguments);
 
 }  // namespace ordo::cli

@@ -36,6 +36,7 @@ commands:
   fill        predict the [MASK] tokens of a text with the model's MLM head
   tokenize    a tokenizer's pieces, ids, token types and offsets for texts; ids -> text
   bench       time the forward pass
+  serve       an HTTP embedding server (TEI's /embed, OpenAI's /v1/embeddings, /pair, ...)
 
 `ordo <command> --help` describes each command; `ordo --version` says which ordo, which
 oneDNN and which CPU instructions run.
@@ -57,6 +58,7 @@ const Command kCommands[] = {
     {"heads", ordo::cli::run_heads, &ordo::cli::kHeadsHelp},
     {"bench", ordo::cli::run_bench, &ordo::cli::kBenchHelp},
     {"tokenize", ordo::cli::run_tokenize, &ordo::cli::kTokenizeHelp},
+    {"serve", ordo::cli::run_serve, &ordo::cli::kServeHelp},
 };
 
 // Between two primitives of a forward pass the OpenMP threads wait a few microseconds, and how
