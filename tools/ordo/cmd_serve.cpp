@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -65,7 +66,9 @@ using Clock = std::chrono::steady_clock;
 
 void send_json(httplib::Response& response, int status, const json& body) {
   response.status = status;
-  response.set_content(body.dump(), "application/json");
+  // Replace, not throw: an error message may quote a client's bytes that are not UTF-8.
+  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                       "application/json");
 }
 
 void send_error(httplib::Response& response, int status, const std::string& type,
@@ -383,6 +386,14 @@ int run_serve(const std::vector<std::string>& arguments) {
     return new httplib::ThreadPool(static_cast<size_t>(http_threads));
   };
   server.set_payload_max_length(max_request_bytes);
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server on a
+  // port in use would start and silently take half the connections instead of failing.
+  int listening_socket = -1;
+  server.set_socket_options([&listening_socket](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listening_socket = socket;
+  });
   add_routes(server, state);
 
   int bound = port;
@@ -395,6 +406,9 @@ int run_serve(const std::vector<std::string>& arguments) {
     throw Error("cannot listen on " + host + ":" + std::to_string(port) +
                 " (in use, or not an address of this machine)");
   }
+  // Debian's libcpp-httplib listens with a backlog of 5: a burst of clients connecting at once
+  // overflows it (dropped or reset connections). Listening again on the bound socket raises it.
+  if (listening_socket >= 0) ::listen(listening_socket, SOMAXCONN);
   std::fprintf(stderr, "ordo serve: %s (%s, %lld dimensions) on http://%s:%d\n", directory.c_str(),
                to_string(state.info.positional_encoding),
                static_cast<long long>(state.info.dimensions), host.c_str(), bound);
