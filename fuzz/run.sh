@@ -3,7 +3,7 @@
 #   fuzz/run.sh TARGET SECONDS   fuzz one target for SECONDS
 #   fuzz/run.sh all SECONDS      fuzz every target in turn, SECONDS each
 #   fuzz/run.sh replay           run every seed and regression input once (what CI does first)
-# Targets: safetensors config model_dir tokenizer tokenizer_json cli_args. The working corpus grows in
+# Targets: safetensors config model_dir tokenizer tokenizer_json cli_args serve_requests. The working corpus grows in
 # $ORDO_FUZZ_BUILD/corpus/TARGET (default build-fuzz/); the committed seeds in fuzz/corpus and
 # the inputs of past crashes in fuzz/regressions are read, never written. A crash stops the run,
 # keeps the input in $ORDO_FUZZ_BUILD/artifacts/TARGET/ and fails; fix the bug, then commit
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${ORDO_FUZZ_BUILD:-build-fuzz}
-targets=(safetensors config model_dir tokenizer tokenizer_json cli_args)
+targets=(safetensors config model_dir tokenizer tokenizer_json cli_args serve_requests)
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 (($# >= 1)) || usage
@@ -29,7 +29,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 max_len() {
   case $1 in
     safetensors) echo 16384 ;; model_dir) echo 32768 ;; tokenizer) echo 8192 ;; tokenizer_json) echo 16384 ;;
-    config) echo 4096 ;; cli_args) echo 1024 ;;
+    config) echo 4096 ;; cli_args) echo 1024 ;; serve_requests) echo 4096 ;;
   esac
 }
 

@@ -165,6 +165,7 @@ PairRequest parse_pair(std::string_view body) {
 std::string base64_floats(const float* values, size_t count) {
   static const char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (count == 0) return "";
   std::string bytes(count * sizeof(float), '\0');
   std::memcpy(bytes.data(), values, bytes.size());  // x86 and aarch64 Linux are little-endian
   std::string out;
