@@ -19,7 +19,8 @@ install(DIRECTORY api/include/ordo engine/include/ordo DESTINATION ${CMAKE_INSTA
 install(FILES ${PROJECT_BINARY_DIR}/include/ordo/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ordo)
 install(TARGETS ordo_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY models/ordo-sinusoidal models/ordo-learned DESTINATION ${ORDO_INSTALL_MODELSDIR})
+install(DIRECTORY models/ordo-sinusoidal models/ordo-learned models/ordo-rotary models/ordo-none
+        DESTINATION ${ORDO_INSTALL_MODELSDIR})
 install(FILES models/heldout.txt models/README.md DESTINATION ${ORDO_INSTALL_MODELSDIR})
 
 install(EXPORT ordoTargets NAMESPACE ordo:: DESTINATION ${ORDO_INSTALL_CMAKEDIR})
