@@ -9,7 +9,7 @@
 #   3. the same with a static libordo.a, built with AddressSanitizer + UndefinedBehaviorSanitizer
 #      (without the `isa` reruns: what they switch to is oneDNN code, which ASan does not see;
 #      ordo's side of those paths, Kernel::onednn and plain weights, runs in the main suites);
-#   4. the concurrency tests built with ThreadSanitizer;
+#   4. the concurrency tests and `ordo serve`'s test suite built with ThreadSanitizer;
 #   5. clang-format check of the C++ sources;
 #   6. static analysis: clang-tidy and cppcheck (tools/lint.sh);
 #   7. fuzzing: every seed and past crash replayed, then each libFuzzer target run for
@@ -43,7 +43,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== build the concurrency tests with ThreadSanitizer and run them"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORDO_WERROR=ON \
   -DORDO_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j"$(nproc)" --target test_concurrency test_model_concurrency
+cmake --build build-tsan -j"$(nproc)" --target test_concurrency test_model_concurrency ordo_cli
 # libgomp is not built with TSan: it cannot see the synchronisation inside OpenMP's own
 # barriers and would report races that are not there. With one OpenMP thread every parallel
 # region runs on the calling thread, so what TSan checks is ordo's sharing between the
@@ -52,6 +52,13 @@ cmake --build build-tsan -j"$(nproc)" --target test_concurrency test_model_concu
 for test in test_concurrency test_model_concurrency; do
   OMP_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 "build-tsan/tests/$test" --gtest_brief=1
 done
+# `ordo serve` under load, with its connection threads, batcher and signal thread: a report
+# stops the server with TSan's exit status, which the suite's checks of exit 0 catch.
+# Debian's libcpp-httplib is not instrumented either: tests/tsan-httplib.supp ignores what TSan
+# intercepts from inside it (its memcpy between its own threads), nothing of ordo's code.
+OMP_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan-httplib.supp" \
+  ORDO_CLI=build-tsan/tools/ordo ORDO_MODELS=models \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python/test_serve.py
 
 echo "== clang-format"
 git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
