@@ -5,12 +5,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -217,7 +217,7 @@ json info_json(const ServerState& state) {
 using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
 // Runs `handler`, turns its errors into JSON answers, and counts the request.
-Handler counted(ServerState& state, const std::string& endpoint, Handler handler) {
+Handler counted(ServerState& state, const std::string& endpoint, const Handler& handler) {
   return [&state, endpoint, handler](const httplib::Request& request, httplib::Response& response) {
     const auto start = Clock::now();
     try {
@@ -421,7 +421,7 @@ int run_serve(const std::vector<std::string>& arguments) {
 
   std::atomic<bool> finished{false};
   std::thread signals([&] {
-    const timespec tick{0, 200 * 1000 * 1000};
+    const timespec tick{0, 200L * 1000 * 1000};  // 200 ms
     while (!finished) {
       if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
         std::fprintf(stderr, "ordo serve: stopping: answering the accepted requests\n");
