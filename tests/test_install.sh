@@ -14,6 +14,15 @@ example=$(realpath "$2")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "test_install: $*" >&2; exit 1; }
+# Prints the code block (```LANG) after the line "This is all of `tools/examples/NAME`" in DOC:
+# what a page shows of an example, to compare with the file itself.
+shown_example() {  # DOC NAME LANG
+  awk -v title="This is all of \`tools/examples/$2\`" -v fence="\`\`\`$3" '
+    index($0, title) == 1 { found = 1; next }
+    found && $0 == fence { inside = 1; next }
+    inside && $0 == "```" { exit }
+    inside { print }' "$1"
+}
 
 cmake --install "$build" --prefix "$work/staging" >/dev/null
 mv "$work/staging" "$work/prefix"
@@ -65,20 +74,14 @@ echo "== the search example: embed, top_k, fill_mask, info"
 search_output=$("$work/example/search")
 echo "$search_output"
 grep -q "fill-mask:" <<<"$search_output" || fail "the search example printed no fill-mask line"
-awk '/^This is all of `tools\/examples\/search.cpp`/ { found = 1; next }
-     found && /^```cpp$/ { inside = 1; next }
-     inside && /^```$/ { exit }
-     inside { print }' "$example/../../docs/api.md" >"$work/api-search.cpp"
+shown_example "$example/../../docs/api.md" search.cpp cpp >"$work/api-search.cpp"
 diff -u "$example/search.cpp" "$work/api-search.cpp" >&2 ||
   fail "docs/api.md shows another search.cpp than tools/examples has"
 
 echo "== README's \"Use from C++\" shows this example and its output"
 readme="$example/../../README.md"
 # The cpp block after "This is all of ...", and the lines after the command that runs it.
-awk '/^This is all of `tools\/examples\/compare_sentences.cpp`:$/ { found = 1; next }
-     found && /^```cpp$/ { inside = 1; next }
-     inside && /^```$/ { exit }
-     inside { print }' "$readme" >"$work/readme.cpp"
+shown_example "$readme" compare_sentences.cpp cpp >"$work/readme.cpp"
 diff -u "$example/compare_sentences.cpp" "$work/readme.cpp" >&2 ||
   fail "README shows another compare_sentences.cpp than tools/examples has"
 awk '/build-example\/compare_sentences$/ { inside = 1; next }
@@ -130,10 +133,7 @@ print(ordo.__file__.startswith('$prefix'), float(v[0] @ v[1]))")
   [[ "$py_cosine" == True\ * ]] || fail "python imported ordo from elsewhere: $py_cosine"
   awk -v a="${py_cosine#True }" -v b="$cli_cosine" 'BEGIN { d = a - b; exit !(d < 1e-5 && d > -1e-5) }' ||
     fail "the Python module's cosine ${py_cosine#True } differs from ordo pair's $cli_cosine"
-  awk '/^This is all of `tools\/examples\/quickstart.py`/ { found = 1; next }
-       found && /^```python$/ { inside = 1; next }
-       inside && /^```$/ { exit }
-       inside { print }' "$example/../../docs/api.md" >"$work/api-quickstart.py"
+  shown_example "$example/../../docs/api.md" quickstart.py python >"$work/api-quickstart.py"
   diff -u "$example/quickstart.py" "$work/api-quickstart.py" >&2 ||
     fail "docs/api.md shows another quickstart.py than tools/examples has"
   quickstart=$(cd "$work" && env -u LD_LIBRARY_PATH PYTHONPATH="$prefix/lib/python3/dist-packages" \
