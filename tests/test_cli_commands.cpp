@@ -182,6 +182,64 @@ TEST(CliAttention, EveryLayerAndHeadAsJsonNpyAndSvg) {
   expect_error({"attention", "--model", kTiny}, 2, "expected one text");
 }
 
+// The top of the colour scale beside the map: the first 10-pixel label after the map's frame.
+double colour_scale_top(const std::string& svg) {
+  const size_t frame = svg.find("fill=\"none\" stroke=\"#888\"");
+  const std::string label = "font-size=\"10.0\">";
+  const size_t at = svg.find(label, frame);
+  EXPECT_NE(at, std::string::npos);
+  return std::stod(svg.substr(at + label.size()));
+}
+
+TEST(CliAttention, ColourScaleReachesTheLargestValueDrawn) {
+  ScratchDir scratch;
+  const auto svg_path = scratch.path() / "att.svg";
+  for (const std::string scale : {"own", "shared", "fixed"}) {
+    const auto document =
+        run_json({"attention", "--model", kTiny, "--json", "--svg", svg_path.string(), "--layer",
+                  "1", "--head", "2", "--scale", scale, "The cat chases the mouse."});
+    double largest = 0;
+    for (const auto& row : document["attentions"][0][2]) {
+      for (const auto& p : row) largest = std::max(largest, p.get<double>());
+    }
+    const double top = colour_scale_top(read_file(svg_path));
+    if (scale == "fixed") {
+      EXPECT_EQ(top, 1.0);
+    } else {
+      // One map: shared and own agree. A round number at most 25% above the largest value
+      // (steps 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8).
+      EXPECT_GE(top, largest - 1e-6) << scale;
+      EXPECT_LE(top, 1.25 * largest + 1e-6) << scale;
+    }
+  }
+  expect_error({"attention", "--model", kTiny, "--svg", (scratch.path() / "x.svg").string(),
+                "--scale", "loud", "text"},
+               2, "--scale");
+}
+
+TEST(CliPair, LongCaptionsWrapWithNothingLost) {
+  ScratchDir scratch;
+  const auto svg_path = scratch.path() / "pair.svg";
+  const auto document = run_json(
+      {"pair", "--model", kBundled, "--json", "--svg", svg_path.string(), "猫追老鼠", "老鼠追猫"});
+  const std::string svg = read_file(svg_path);
+  // The caption (13 px, grey) is the verdict, broken at spaces into lines: joined again, it
+  // is the verdict whole. (tests/browser/check_pictures.py measures that each line fits.)
+  const std::string marker = "font-size=\"13.0\" fill=\"#444\">";
+  std::vector<std::string> lines;
+  for (size_t at = svg.find(marker); at != std::string::npos; at = svg.find(marker, at + 1)) {
+    const size_t begin = at + marker.size();
+    lines.push_back(svg.substr(begin, svg.find("</text>", begin) - begin));
+  }
+  ASSERT_GE(lines.size(), 2u);
+  std::string joined;
+  for (const auto& line : lines) joined += (joined.empty() ? "" : " ") + line;
+  std::string verdict = document["verdict"].get<std::string>();
+  EXPECT_EQ(joined, verdict);
+  // Before wrapping, this caption made the drawing 1,115 pixels wide.
+  EXPECT_LT(std::stod(svg.substr(svg.find("width=\"") + 7)), 900.0);
+}
+
 TEST(CliPe, SinusoidalMatrixIsTheFormulaAndSimilarityIsACosine) {
   const auto document = run_json({"pe", "--model", kBundled, "--positions", "50", "--json"});
   EXPECT_EQ(document["pe"], "sinusoidal");

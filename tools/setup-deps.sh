@@ -10,6 +10,7 @@ packages=(g++ cmake make pkg-config clang-format libdnnl-dev ocl-icd-opencl-dev 
           sentencepiece libicu-dev libgtest-dev libgmock-dev nlohmann-json3-dev libxml2-utils
           clang-14 libclang-rt-14-dev libomp-14-dev clang-tidy-14 cppcheck  # fuzz/, tools/lint.sh
           fonts-noto-cjk  # the SVGs' Chinese labels: Noto Sans CJK SC
+          chromium  # tests/browser/: every picture opened in headless Chromium
           python3-dev pybind11-dev python3-numpy python3-pytest  # the Python module (tools/python/)
           libcpp-httplib-dev curl)  # ordo serve, and its tests' client
 tools=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)

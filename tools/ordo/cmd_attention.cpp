@@ -25,6 +25,9 @@ query token q spreads its attention over the keys (each row sums to 1).
   --layer N       block for --svg and the text summary, 1 .. layers (default: the last)
   --head H        head for --svg and the text summary (default: mean over heads)
   --top K         keys listed per token in the text summary (default 3)
+  --scale HOW     colours of the maps: shared (default: the darkest is the largest value in
+                  any map drawn), own (each map its own largest: most contrast) or fixed
+                  (the darkest is probability 1)
   --model DIR     model directory (default: the bundled sinusoidal model)
   --pe KIND       run under another positional encoding: none | sinusoidal |
                   sinusoidal-blocked | learned (on the input), rotary | alibi | relative_key |
@@ -40,7 +43,8 @@ Without --json the text summary lists, for each token, the keys it attends to mo
 
 int run_attention(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
-  options.insert({"--max-tokens", "--npy", "--svg", "--layer", "--head", "--top", "--dtype"});
+  options.insert(
+      {"--max-tokens", "--npy", "--svg", "--layer", "--head", "--top", "--dtype", "--scale"});
   const Args args(arguments, with_model_flags({"--json"}), options);
   if (args.positional().size() != 1) {
     throw UsageError("expected one text, got " + std::to_string(args.positional().size()));
@@ -74,6 +78,7 @@ int run_attention(const std::vector<std::string>& arguments) {
                                              loaded.model.directory.filename().string() + ", pe " +
                                              to_string(loaded.encoder.position_kind())};
     figure.maps = {{args.positional()[0], text.tokens, chosen}};
+    figure.colour_scale = colour_scale_option(args);
     write_text_file(*svg, render_svg(figure));
   }
   if (args.flag("--json")) {

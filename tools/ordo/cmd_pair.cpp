@@ -43,6 +43,9 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
   --check-weights stop with an error if any weight is NaN or Inf (a load-time scan)
   --svg FILE      draw A's and B's attention maps (layer --layer, head --head or the mean)
                   side by side, labelled with the tokens, and each shared token's drift
+  --scale HOW     colours of the maps: shared (default: the darkest is the largest value in
+                  any map drawn), own (each map its own largest: most contrast) or fixed
+                  (the darkest is probability 1)
   --html FILE     one self-contained page to open and share: the model, both token lists,
                   the drift table (hover a row for its details), the verdict and the picture
                   of --svg (hover a cell for its value); not with --joint
@@ -139,6 +142,7 @@ int run_separate(const Args& args, const LoadedEncoder& loaded, const PairSettin
     Figure figure{"Attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"A", a.tokens, attention_matrix(output, 0, layer, head)},
                    {"B", b.tokens, attention_matrix(output, 1, layer, head)}};
+    figure.colour_scale = colour_scale_option(args);
     figure.bar_charts.push_back({"Drift of each shared token's vector between A and B at layer " +
                                      std::to_string(layer) + " (L2)",
                                  drift_bars(drift, a.tokens)});
@@ -299,6 +303,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
   if (const auto svg = args.value("--svg")) {
     Figure figure{"Joint pair input, attention, " + which_attention(layer, head), conclusion};
     figure.maps = {{"[A ; B]", pair.tokens, matrix}};
+    figure.colour_scale = colour_scale_option(args);
     figure.bar_charts.push_back(
         {"Drift of each shared token between its occurrence in A and in B at layer " +
              std::to_string(layer) + " (L2)",
@@ -346,7 +351,7 @@ int run_joint(const Args& args, const LoadedEncoder& loaded, const PairSettings&
 int run_pair(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--max-tokens", "--layer", "--head", "--pooling", "--svg", "--html", "--dtype",
-                  "--align", "--prompt"});
+                  "--align", "--prompt", "--scale"});
   const Args args(arguments, with_model_flags({"--json", "--joint", "--no-prompt"}), options);
   if (args.positional().size() != 2) {
     throw UsageError("expected two sentences, got " + std::to_string(args.positional().size()));

@@ -1,5 +1,7 @@
 #include "svg.h"
 
+#include "args.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,18 +26,53 @@ std::string tick(double value) {
   return out == "-0" ? "0" : out;
 }
 
+size_t utf8_length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
 // Width of a text in pixels at `size`, from its characters' East Asian widths: Latin about 0.6
 // of the font size, CJK and other wide characters a full em. An estimate with a margin (the
 // font is the viewer's), used so that no title, caption or legend runs off the drawing.
 double text_width(const std::string& text, double size) {
   double ems = 0;
   for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
     ems += length >= 3 ? 1.0 : 0.62;
     i += length;
   }
   return ems * size * 1.05;
+}
+
+// `text` cut to fit `max_width` at `size`, with an ellipsis when anything was cut.
+std::string shortened(const std::string& text, double size, double max_width) {
+  if (text_width(text, size) <= max_width) return text;
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
+    if (text_width(out + text.substr(i, length) + "…", size) > max_width) break;
+    out += text.substr(i, length);
+    i += length;
+  }
+  return out + "…";
+}
+
+// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at least
+// `value`: the top of a colour scale, so that its ticks are round numbers.
+double round_up(double value) {
+  if (!(value > 0) || !std::isfinite(value)) return 1.0;
+  const double power = std::pow(10.0, std::floor(std::log10(value)));
+  for (double step : {1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
+    if (step * power >= value * (1 - 1e-9)) return step * power;
+  }
+  return 10 * power;
+}
+
+double largest_magnitude(const Heatmap& map) {
+  double largest = 0;
+  for (float value : map.values) {
+    if (std::isfinite(value)) largest = std::max(largest, std::fabs(static_cast<double>(value)));
+  }
+  return largest;
 }
 
 std::string rgb(double r, double g, double b) {
@@ -47,12 +84,12 @@ std::string rgb(double r, double g, double b) {
 
 // [0, 1]: white to deep blue, with a square root to stretch the small probabilities that
 // dominate an attention map. [-1, 1]: red through white to blue.
-std::string heat_colour(float value, bool signed_values) {
+std::string heat_colour(double value, bool signed_values) {
   if (!signed_values) {
-    const double t = std::sqrt(std::clamp(static_cast<double>(value), 0.0, 1.0));
+    const double t = std::sqrt(std::clamp(value, 0.0, 1.0));
     return rgb(247 - t * (247 - 8), 251 - t * (251 - 48), 255 - t * (255 - 107));
   }
-  const double t = std::clamp(static_cast<double>(value), -1.0, 1.0);
+  const double t = std::clamp(value, -1.0, 1.0);
   if (t >= 0) return rgb(255 - t * (255 - 8), 255 - t * (255 - 48), 255 - t * (255 - 107));
   return rgb(255 + t * (255 - 165), 255 + t * (255 - 15), 255 + t * (255 - 21));
 }
@@ -119,7 +156,7 @@ void draw_colour_scale(Canvas& svg, const Heatmap& map, double left, double top,
     const double u = 1.0 - (1.0 - low) * (k + 0.5) / kSteps;
     const double value = map.signed_values ? u : u * u;
     svg.rect(left, top + height * k / kSteps, width, height / kSteps + 0.5,
-             heat_colour(static_cast<float>(value), map.signed_values));
+             heat_colour(value, map.signed_values));
   }
   svg.raw() << "</g>\n";
   svg.raw() << "<rect x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
@@ -129,13 +166,14 @@ void draw_colour_scale(Canvas& svg, const Heatmap& map, double left, double top,
                                         : std::vector<double>{1, 0.5, 0.25, 0.1, 0}) {
     // Unsigned maps stretch small values (square root): the ticks sit where their colour is.
     const double t = map.signed_values ? (1 - value) / 2 : 1 - std::sqrt(value);
-    svg.text(left + width + 4, top + height * t + 4, 10, tick(value));
+    svg.text(left + width + 4, top + height * t + 4, 10, tick(value * map.scale_max));
   }
 }
 
-void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double left, double top) {
+void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double left, double top,
+                  double title_width) {
   const size_t rows = map.rows(), columns = map.columns();
-  svg.text(left, 76, 14, map.title, "font-weight=\"bold\"");
+  svg.text(left, top - 74, 14, shortened(map.title, 14, title_width), "font-weight=\"bold\"");
   // Cells meet edge to edge without anti-aliased hairlines between them.
   svg.raw() << "<g shape-rendering=\"crispEdges\">\n";
   for (size_t i = 0; i < rows; ++i) {
@@ -150,7 +188,8 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
       tooltip << map.labels[i] << " → " << map.column_label(j) << ": " << value;
       const double x = left + box.cell * static_cast<double>(j);
       const double y = top + box.cell * static_cast<double>(i);
-      svg.rect(x, y, box.cell, box.cell, heat_colour(value, map.signed_values), tooltip.str());
+      svg.rect(x, y, box.cell, box.cell, heat_colour(value / map.scale_max, map.signed_values),
+               tooltip.str());
       if (!map.cell_text.empty()) {
         svg.text(x + box.cell / 2, y + box.cell / 2 + 4, 10, map.cell_text[i * columns + j],
                  "text-anchor=\"middle\"");
@@ -265,32 +304,100 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
-std::string render_svg(const Figure& figure) {
+ColourScale colour_scale_option(const Args& args) {
+  const std::string name = args.value("--scale").value_or("shared");
+  if (name == "fixed") return ColourScale::fixed;
+  if (name == "shared") return ColourScale::shared;
+  if (name == "own") return ColourScale::own;
+  throw UsageError("--scale: expected shared, own or fixed, got '" + name + "'");
+}
+
+std::vector<std::string> wrap_text(const std::string& text, double size, double max_width) {
+  // Break opportunities: after a space (the space is dropped at the break) and on either side
+  // of a wide character.
+  std::vector<std::string> pieces;
+  bool in_word = false;  // the last piece is a narrow word that this character may continue
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
+    const std::string character = text.substr(i, length);
+    const bool narrow_letter = length < 3 && character != " ";
+    if (in_word && narrow_letter) {
+      pieces.back() += character;
+    } else {
+      pieces.push_back(character);
+    }
+    in_word = narrow_letter;
+    i += length;
+  }
+  std::vector<std::string> lines(1);
+  for (const auto& piece : pieces) {
+    if (piece == " ") {
+      if (!lines.back().empty()) lines.back() += ' ';
+      continue;
+    }
+    if (!lines.back().empty() && text_width(lines.back() + piece, size) > max_width) {
+      while (!lines.back().empty() && lines.back().back() == ' ') lines.back().pop_back();
+      lines.emplace_back();
+    }
+    lines.back() += piece;
+  }
+  while (!lines.back().empty() && lines.back().back() == ' ') lines.back().pop_back();
+  return lines;
+}
+
+std::string render_svg(const Figure& input) {
+  Figure figure = input;
+  double shared_max = 0;
+  for (const auto& map : figure.maps) shared_max = std::max(shared_max, largest_magnitude(map));
+  for (auto& map : figure.maps) {
+    switch (figure.colour_scale) {
+      case ColourScale::fixed:
+        map.scale_max = 1.0;
+        break;
+      case ColourScale::shared:
+        map.scale_max = round_up(shared_max);
+        break;
+      case ColourScale::own:
+        map.scale_max = round_up(largest_magnitude(map));
+        break;
+    }
+  }
   size_t longest = 1;
   for (const auto& map : figure.maps) longest = std::max({longest, map.rows(), map.columns()});
-  const double label_width = 90, maps_top = 150, gap = 80;  // gap: the colour scale too
-  double width = 20, maps_bottom = 60;
+  const double label_width = 90, gap = 80;  // gap: the colour scale too
+  double width = 20;
   std::vector<MapLayout> boxes;
   for (const auto& map : figure.maps) {
     boxes.push_back(layout(map, longest));
     width += label_width + boxes.back().width + gap;
-    maps_bottom = std::max(maps_bottom, maps_top + boxes.back().height);
   }
-  // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
-  // Each bar chart takes 290 pixels: its title, 120 of bars, the rotated labels below.
-  const double bars_top = std::max(maps_bottom, maps_top + 60) + 50;
-  const double curves_top = bars_top + 290 * static_cast<double>(figure.bar_charts.size());
-  const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
   width = std::max(width, figure.curves.empty() ? 400.0 : 800.0);
-  // Nothing may run off the right edge: titles, the caption, the curves' legend.
-  width = std::max({width, 40 + text_width(figure.title, 18), 40 + text_width(figure.caption, 13)});
-  for (const auto& map : figure.maps)
-    width = std::max(width, 20 + label_width + text_width(map.title, 14));
+  // Nothing may run off the right edge. A lone map's title, the curves' legend and the bar
+  // charts' titles widen the drawing; the figure's title and caption widen it up to 760
+  // pixels and wrap beyond; titles of maps side by side are shortened to their column.
+  if (figure.maps.size() == 1)
+    width = std::max(width, 20 + label_width + text_width(figure.maps[0].title, 14));
   for (const auto& curve : figure.curves)
     width = std::max(width, 706 + text_width(curve.name, 12) + 20);
   for (const auto& chart : figure.bar_charts)
     width = std::max(width, 40 + text_width(chart.label + " (largest 0.000000)", 14));
   width = std::max(width, 40 + text_width(figure.curve_label, 14));
+  width = std::max({width, std::min(760.0, 40 + text_width(figure.title, 18)),
+                    std::min(760.0, 40 + text_width(figure.caption, 13))});
+  const auto title_lines = wrap_text(figure.title, 18, width - 40);
+  const auto caption_lines = wrap_text(figure.caption, 13, width - 40);
+  const double caption_top = 28 + 24 * static_cast<double>(title_lines.size() - 1) + 22;
+  const double header = caption_top + 18 * static_cast<double>(caption_lines.size() - 1);
+  const double shift = header - 50;  // below a one-line title and caption nothing moves
+
+  const double maps_top = 150 + shift;
+  double maps_bottom = 60 + shift;
+  for (const auto& box : boxes) maps_bottom = std::max(maps_bottom, maps_top + box.height);
+  // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
+  // Each bar chart takes 290 pixels: its title, 120 of bars, the rotated labels below.
+  const double bars_top = std::max(maps_bottom, maps_top + 60) + 50;
+  const double curves_top = bars_top + 290 * static_cast<double>(figure.bar_charts.size());
+  const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
 
   Canvas svg;
   svg.raw()
@@ -299,11 +406,17 @@ std::string render_svg(const Figure& figure) {
       << number(height) << "\" viewBox=\"0 0 " << number(width) << ' ' << number(height)
       << "\" font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei','DejaVu Sans',sans-serif\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg.text(20, 28, 18, figure.title, "font-weight=\"bold\"");
-  svg.text(20, 50, 13, figure.caption, "fill=\"#444\"");
+  for (size_t line = 0; line < title_lines.size(); ++line)
+    svg.text(20, 28 + 24 * static_cast<double>(line), 18, title_lines[line],
+             "font-weight=\"bold\"");
+  for (size_t line = 0; line < caption_lines.size(); ++line)
+    svg.text(20, caption_top + 18 * static_cast<double>(line), 13, caption_lines[line],
+             "fill=\"#444\"");
   double left = 20 + label_width;
   for (size_t m = 0; m < figure.maps.size(); ++m) {
-    draw_heatmap(svg, figure.maps[m], boxes[m], left, maps_top);
+    const double title_width =
+        figure.maps.size() == 1 ? width - left - 10 : boxes[m].width + gap - 10;
+    draw_heatmap(svg, figure.maps[m], boxes[m], left, maps_top, title_width);
     left += boxes[m].width + label_width + gap;
   }
   for (size_t c = 0; c < figure.bar_charts.size(); ++c)

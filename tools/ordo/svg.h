@@ -27,6 +27,9 @@ struct Heatmap {
   // white, blue).
   bool signed_values = false;
   size_t label_every = 1;  // label every k-th row and column (long position axes)
+  // The value the darkest colour stands for (set by render_svg from Figure::colour_scale):
+  // [0, scale_max] for probabilities, [-scale_max, scale_max] for similarities.
+  double scale_max = 1.0;
 
   size_t rows() const { return labels.size(); }
   size_t columns() const { return column_labels.empty() ? labels.size() : column_labels.size(); }
@@ -52,6 +55,17 @@ struct Curve {
   std::vector<double> y;  // y[x] for x = 0, 1, ...
 };
 
+// What the heatmaps' darkest colour stands for. `fixed`: the values' natural range (1 for a
+// probability or a cosine); `shared`: the largest value in any map of the figure, so that maps
+// side by side stay comparable while faint attention still shows its structure; `own`: each
+// map's own largest value (most contrast, maps no longer comparable by colour).
+enum class ColourScale { fixed, shared, own };
+
+// `--scale NAME` of the commands that draw attention maps (default shared); a usage error
+// names the option and the accepted values.
+class Args;
+ColourScale colour_scale_option(const Args& args);
+
 struct Figure {
   Figure(std::string title_, std::string caption_)
       : title(std::move(title_)), caption(std::move(caption_)) {}
@@ -62,10 +76,15 @@ struct Figure {
   std::string curve_label, x_label;  // a line chart under the rest, when any curves
   std::vector<Curve> curves;
   int64_t x_first = 0;  // the x of y[0] (signed distances start below zero)
+  ColourScale colour_scale = ColourScale::shared;
 };
 
 std::string render_svg(const Figure& figure);
 
 std::string xml_escape(const std::string& text);
+
+// `text` broken into lines no wider than `max_width` pixels at font `size`: at spaces, or
+// between any two wide (CJK) characters; a word longer than a line stays whole.
+std::vector<std::string> wrap_text(const std::string& text, double size, double max_width);
 
 }  // namespace ordo::cli

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Opens every picture the ordo CLI draws in headless Chromium and checks that a person can
+read it: every label lies inside its drawing and no two labels overlap, measured with the
+glyph metrics of the fonts Chromium really uses (tests/browser/measure_labels.js). Also
+checks that the font the drawings name for Chinese is installed, and that an HTML report
+fits the window it is opened in. Writes a screenshot of each picture next to it in --out
+for a person to look at.
+
+usage: check_pictures.py --ordo build/tools/ordo --models models --out DIR
+"""
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# name -> the ordo command line that draws it (the output file is appended).
+PICTURES = {
+    "pair-zh": ["pair", "猫追老鼠", "老鼠追猫", "--svg"],
+    "pair-en": ["pair", "The cat chases the mouse.", "The mouse chases the cat.", "--svg"],
+    "pair-none": ["pair", "我吃饭了", "吃饭了我", "--pe", "none", "--svg"],
+    "pair-joint": ["pair", "--joint", "猫追老鼠", "老鼠追猫", "--svg"],
+    "pair-head": ["pair", "猫追老鼠", "老鼠追猫", "--layer", "1", "--head", "0", "--svg"],
+    "attention": ["attention", "The cat chases the mouse, and the mouse runs away.", "--svg"],
+    "heads": ["heads", "The cat chases the mouse, and the mouse runs away.", "--svg"],
+    "attention-long": ["attention", "{long}", "--svg"],
+    "pair-long": ["pair", "{long}", "{long_shuffled}", "--scale", "own", "--svg"],
+    "pe": ["pe", "--svg"],
+    "pe-decompose": ["pe", "--decompose", "--tokens", "60", "--svg"],
+    "pe-rotary": ["pe", "--model", "{models}/ordo-rotary", "--svg"],
+    "pe-learned": ["pe", "--model", "{models}/ordo-learned", "--svg"],
+    "compare-pe": ["compare-pe", "{models}/ordo-none", "{models}/ordo-sinusoidal",
+                   "{models}/ordo-learned", "{models}/ordo-rotary", "--lengths", "128,256",
+                   "--sentences", "40", "--svg"],
+    "pair-report": ["pair", "猫追老鼠", "老鼠追猫", "--html"],
+    "compare-pe-report": ["compare-pe", "{models}/ordo-sinusoidal", "{models}/ordo-rotary",
+                          "--lengths", "128,256", "--sentences", "40", "--html"],
+}
+
+
+# Dense maps: 60-odd tokens, the smallest cells and labels the drawings use.
+LONG = ("当我们在读一句话的时候，词的顺序决定了意思：猫追老鼠和老鼠追猫用的是同样的字。 "
+        "Self-attention alone cannot tell them apart; the positional encoding can.")
+LONG_SHUFFLED = ("Self-attention alone cannot tell them apart; the positional encoding can. "
+                 "当我们在读一句话的时候，词的顺序决定了意思：老鼠追猫和猫追老鼠用的是同样的字。")
+
+
+def chromium_binary():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("check_pictures.py: no Chromium on PATH (tools/setup-deps.sh installs Debian's "
+             "'chromium')")
+
+
+def chromium(binary, *arguments):
+    # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+               "--no-first-run", "--disable-extensions", *arguments]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def cjk_font_installed():
+    """The drawings name 'Noto Sans CJK SC' first: fontconfig must find it, not a stand-in."""
+    match = subprocess.run(["fc-match", "-f", "%{family}", "Noto Sans CJK SC"],
+                           capture_output=True, text=True, check=True).stdout
+    return "Noto Sans CJK SC" in match, match
+
+
+def drawing_size(svg_text):
+    found = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg_text)
+    return float(found.group(1)), float(found.group(2))
+
+
+def measurement_page(body, out):
+    script = (HERE / "measure_labels.js").read_text()
+    out.write_text("<!doctype html><html><head><meta charset=\"utf-8\"></head>"
+                   "<body style=\"margin:0\">" + body + "<script>" + script +
+                   "</script></body></html>", encoding="utf-8")
+
+
+def measure(binary, page):
+    dom = chromium(binary, "--virtual-time-budget=20000", "--window-size=1600,1200",
+                   "--dump-dom", page.as_uri())
+    found = re.search(r'<pre id="ordo-labels">(.*?)</pre>', dom, re.S)
+    if not found:
+        raise RuntimeError(f"{page}: the measuring script left no result")
+    return json.loads(html.unescape(found.group(1)))
+
+
+def check(name, picture, binary, out):
+    """Returns the problems found in one picture (an SVG or an HTML report)."""
+    problems = []
+    text = picture.read_text(encoding="utf-8")
+    page = out / f"{name}.measure.html"
+    if picture.suffix == ".svg":
+        width, height = drawing_size(text)
+        measurement_page(re.sub(r"^<\?xml[^>]*\?>", "", text), page)
+        shot_size = f"{int(width + 0.999)},{int(height + 0.999)}"
+    else:
+        measurement_page(re.sub(r"(?s)^.*?<body[^>]*>|</body>.*$", "", text), page)
+        shot_size = "1400,1000"
+    result = measure(binary, page)
+    if not result["drawings"]:
+        problems.append("no <svg> drawing in it")
+    for drawing in result["drawings"]:
+        where = f"drawing {drawing['drawing']} ({drawing['width']:.0f}x{drawing['height']:.0f})"
+        if drawing["labels"] == 0:
+            problems.append(f"{where}: no labels")
+        for label in drawing["outside"]:
+            problems.append(f"{where}: label {label['text']!r} leaves the drawing "
+                            f"(x {label['left']:.1f}..{label['right']:.1f}, "
+                            f"y {label['top']:.1f}..{label['bottom']:.1f})")
+        for pair in drawing["overlaps"]:
+            problems.append(f"{where}: labels {pair['a']!r} and {pair['b']!r} overlap by "
+                            f"{pair['depth']:.1f} px")
+    if picture.suffix == ".html" and result["page_width"] > result["view_width"]:
+        problems.append(f"the page is {result['page_width']} px wide in a "
+                        f"{result['view_width']} px window")
+    chromium(binary, f"--screenshot={out / (name + '.png')}", f"--window-size={shot_size}",
+             picture.resolve().as_uri())
+    return problems, sum(d["labels"] for d in result["drawings"])
+
+
+def self_test(binary, out):
+    """The check must be able to fail: drawings with a label past the right edge, two labels
+    on top of each other, and a rotated label running out at the top are each caught, and a
+    clean drawing (rotated labels side by side included) passes."""
+    head = ('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+            'width="300" height="120" viewBox="0 0 300 120" '
+            'font-family="\'Noto Sans CJK SC\',sans-serif">')
+    cases = {
+        "clean": ('<text x="10" y="30" font-size="14">猫追老鼠 fine</text>'
+                  '<text transform="translate(40,110) rotate(-60)" font-size="12">[CLS]</text>'
+                  '<text transform="translate(60,110) rotate(-60)" font-size="12">[SEP]</text>',
+                  None),
+        "past the edge": ('<text x="200" y="30" font-size="14">The mouse chases the cat</text>',
+                          "leaves the drawing"),
+        "overlap": ('<text x="10" y="30" font-size="14">老鼠追猫</text>'
+                    '<text x="40" y="36" font-size="14">overlap</text>', "overlap by"),
+        "rotated out": ('<text transform="translate(40,30) rotate(-60)" font-size="12">'
+                        'a long rotated label</text>', "leaves the drawing"),
+    }
+    wrong = []
+    for name, (body, expected) in cases.items():
+        picture = out / ("self-test-" + name.replace(" ", "-") + ".svg")
+        picture.write_text(head + body + "</svg>\n", encoding="utf-8")
+        problems, _ = check(picture.stem, picture, binary, out)
+        if expected is None and problems:
+            wrong.append(f"{name}: reported {problems}")
+        if expected is not None and not any(expected in problem for problem in problems):
+            wrong.append(f"{name}: expected a problem with {expected!r}, got {problems}")
+    if wrong:
+        sys.exit("check_pictures.py: the check itself is wrong:\n  " + "\n  ".join(wrong))
+    print(f"ok   self-test: {len(cases) - 1} faulty drawings caught, the clean one passes")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ordo", required=True, help="the ordo CLI")
+    parser.add_argument("--models", required=True, help="the bundled models/ directory")
+    parser.add_argument("--out", required=True, help="where pictures and screenshots go")
+    parser.add_argument("--only", nargs="*", help="check only these pictures")
+    arguments = parser.parse_args()
+    out = Path(arguments.out)
+    out.mkdir(parents=True, exist_ok=True)
+    binary = chromium_binary()
+    self_test(binary, out)
+
+    failures = 0
+    installed, match = cjk_font_installed()
+    if not installed:
+        print(f"FAIL fonts: 'Noto Sans CJK SC' is not installed (fontconfig offers {match!r}); "
+              "the Chinese labels would be drawn in a stand-in or as boxes")
+        failures += 1
+    environment = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
+    for name, command in PICTURES.items():
+        if arguments.only and name not in arguments.only:
+            continue
+        suffix = ".html" if command[-1] == "--html" else ".svg"
+        picture = out / (name + suffix)
+        line = [arguments.ordo] + [part.format(models=arguments.models, long=LONG,
+                                               long_shuffled=LONG_SHUFFLED) for part in command]
+        drawn = subprocess.run(line + [str(picture)], capture_output=True, text=True,
+                               env=environment)
+        if drawn.returncode != 0:
+            print(f"FAIL {name}: {' '.join(line)} exited {drawn.returncode}: {drawn.stderr}")
+            failures += 1
+            continue
+        problems, labels = check(name, picture, binary, out)
+        if problems:
+            failures += 1
+            print(f"FAIL {name} ({labels} labels): {len(problems)} problems")
+            for problem in problems[:20]:
+                print(f"  {problem}")
+        else:
+            print(f"ok   {name}: {labels} labels inside the drawing, none overlapping "
+                  f"(screenshot {out / (name + '.png')})")
+    if failures:
+        sys.exit(f"check_pictures.py: {failures} pictures a person cannot read whole")
+
+
+if __name__ == "__main__":
+    main()
