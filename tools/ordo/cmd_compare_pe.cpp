@@ -239,9 +239,13 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
   const auto picture = [&] {
     std::string names;
     for (const ModelReport& r : reports) names += (names.empty() ? "" : ", ") + r.name;
-    Figure figure{"Positional encodings compared: " + names,
-                  "position similarity (cosine between the vectors added at two positions) for "
-                  "the encodings added to the input"};
+    Figure figure{
+        "Positional encodings compared: " + names,
+        "Maps: the cosine between the vectors added at two positions, for the encodings added "
+        "to the input (a band along the diagonal: neighbours look alike; speckle: no notion of "
+        "distance). Accuracy: the buckets past the training length show which encodings "
+        "extrapolate (a learned table has no bars there). Order sensitivity: each model beside "
+        "its --pe none control; a bar above the control is word order the model sees."};
     for (const ModelReport& r : reports) {
       if (r.inside_attention || r.positions.all_zero) continue;
       figure.maps.push_back(similarity_heatmap(r.name + " (" + r.pe + ")", r.positions));
@@ -264,6 +268,8 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
         }
       }
     }
+    for (const ModelReport& r : reports) accuracy.series.push_back(r.name + " (" + r.pe + ")");
+    const std::vector<std::string> series = accuracy.series;
     figure.bar_charts.push_back(std::move(accuracy));
     // Order sensitivity beside its control: the same weights with no positional encoding,
     // which cannot move (0) unless layers attend within a window (ModernBERT's local layers
@@ -277,6 +283,7 @@ int run_compare_pe(const std::vector<std::string>& arguments) {
       order.bars.push_back(
           {reports[m].name + " --pe none", reports[m].order_without_pe.mean_one_minus_cosine, m});
     }
+    order.series = series;
     figure.bar_charts.push_back(std::move(order));
     return render_svg(figure);
   };

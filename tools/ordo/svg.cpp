@@ -207,10 +207,19 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
   draw_colour_scale(svg, map, left + box.width + 8, top, std::max(box.height, 60.0));
 }
 
+// The width of a bar chart's legend, right of its bars: 0 with a single series.
+double legend_width(const BarChart& chart) {
+  if (chart.series.size() < 2) return 0;
+  double widest = 0;
+  for (const auto& name : chart.series) widest = std::max(widest, text_width(name, 12));
+  return 30 + 18 + widest + 10;
+}
+
 void draw_bars(Canvas& svg, const BarChart& chart, double top, double width) {
   const double height = 120, left = 110;
-  const double bar_width =
-      std::max(14.0, std::min(40.0, (width - 140) / std::max<size_t>(chart.bars.size(), 1)));
+  const double bar_width = std::max(
+      14.0, std::min(40.0, (width - 140 - legend_width(chart)) /
+                               static_cast<double>(std::max<size_t>(chart.bars.size(), 1))));
   double largest = 0;
   for (const auto& bar : chart.bars) largest = std::max(largest, bar.value);
   // Float rounding (~1e-6) must not fill the chart when nothing moved: the scale starts at 0.01.
@@ -235,6 +244,13 @@ void draw_bars(Canvas& svg, const BarChart& chart, double top, double width) {
     svg.rect(x + 2, baseline - h, bar_width - 4, h, kCurveColours[bar.series % kColourCount],
              tooltip.str());
     svg.rotated_text(x + bar_width / 2 + 4, baseline + 8, 60, 11, bar.label);
+  }
+  if (chart.series.size() < 2) return;
+  const double legend_left = left + bar_width * static_cast<double>(chart.bars.size()) + 30;
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    const double y = top + 18 * static_cast<double>(k);
+    svg.rect(legend_left, y, 12, 12, kCurveColours[k % kColourCount]);
+    svg.text(legend_left + 18, y + 11, 12, chart.series[k]);
   }
 }
 
@@ -379,8 +395,12 @@ std::string render_svg(const Figure& input) {
     width = std::max(width, 20 + label_width + text_width(figure.maps[0].title, 14));
   for (const auto& curve : figure.curves)
     width = std::max(width, 706 + text_width(curve.name, 12) + 20);
-  for (const auto& chart : figure.bar_charts)
+  for (const auto& chart : figure.bar_charts) {
     width = std::max(width, 40 + text_width(chart.label + " (largest 0.000000)", 14));
+    // Bars no narrower than 14 pixels, and the legend beside them.
+    width =
+        std::max(width, 140 + 14 * static_cast<double>(chart.bars.size()) + legend_width(chart));
+  }
   width = std::max(width, 40 + text_width(figure.curve_label, 14));
   width = std::max({width, std::min(760.0, 40 + text_width(figure.title, 18)),
                     std::min(760.0, 40 + text_width(figure.caption, 13))});

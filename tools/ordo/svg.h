@@ -46,8 +46,12 @@ struct Bar {
 
 // One bar chart: its title and bars, on a value axis from 0 to the largest bar.
 struct BarChart {
+  BarChart(std::string label_, std::vector<Bar> bars_ = {}, std::vector<std::string> series_ = {})
+      : label(std::move(label_)), bars(std::move(bars_)), series(std::move(series_)) {}
+
   std::string label;
   std::vector<Bar> bars;
+  std::vector<std::string> series;  // the legend: a name per Bar::series, when more than one
 };
 
 struct Curve {
