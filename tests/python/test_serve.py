@@ -292,6 +292,43 @@ def test_a_second_server_on_a_port_in_use_fails(server):
     assert done.returncode == 1 and "cannot listen on 127.0.0.1:" in done.stderr
 
 
+def test_a_client_that_hangs_up_has_its_queued_work_dropped():
+    # The batcher waits up to 3 s for company: the request sits in the queue while its
+    # client hangs up.
+    server = Server("--max-wait-ms", "3000", "--max-batch-tokens", "100000")
+
+    def metric(name):
+        text = server.request("GET", "/metrics")[2].decode()
+        found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    def wait_for(name, value):
+        deadline = time.monotonic() + 30
+        while metric(name) != value:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} never reached {value} (is {metric(name)})")
+            time.sleep(0.05)
+
+    try:
+        body = json.dumps({"inputs": HELDOUT[:8]}).encode()
+        left = socket.create_connection(("127.0.0.1", server.port))
+        left.sendall(b"POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        wait_for("ordo_queue_depth", 1)
+        left.close()
+        wait_for("ordo_requests_abandoned_total", 1)
+        wait_for("ordo_queue_depth", 0)
+        assert metric("ordo_tokens_total") == 0 and metric("ordo_batches_total") == 0
+        assert metric('ordo_requests_total{endpoint="/embed",status="499"}') == 1
+        # A client that waits is answered, and only its tokens are run.
+        status, _, answer = server.post("/v1/embeddings", {"input": HELDOUT[8], "model": "m"})
+        assert status == 200
+        assert metric("ordo_tokens_total") == answer["usage"]["total_tokens"]
+        assert metric("ordo_requests_abandoned_total") == 1
+    finally:
+        assert server.stop() == 0
+
+
 def test_sigterm_answers_what_was_accepted_and_exits_0():
     server = Server("--max-wait-ms", "5000", "--max-batch-tokens", "100000")
     results = []

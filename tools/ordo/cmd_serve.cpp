@@ -22,6 +22,7 @@
 #include "common.h"
 #include "ordo/model.h"
 #include "serve_batcher.h"
+#include "serve_connection.h"
 #include "serve_metrics.h"
 #include "serve_requests.h"
 
@@ -119,7 +120,7 @@ size_t count_tokens(const ServerState& state, const EmbedRequest& request, const
 
 // The request's vectors through the batcher, cut to `dimensions` and normalised as asked.
 std::vector<std::vector<float>> embed(ServerState& state, const EmbedRequest& request,
-                                      size_t tokens) {
+                                      size_t tokens, const httplib::Request& http) {
   if (request.prompt_name && *request.prompt_name != state.info.prompt) {
     throw RequestError(
         400, "Validation",
@@ -129,12 +130,22 @@ std::vector<std::vector<float>> embed(ServerState& state, const EmbedRequest& re
             "; choosing another per request is not supported");
   }
   if (state.stopping) throw RequestError(503, "Unhealthy", "the server is shutting down");
-  auto future = state.batcher.submit(request.inputs, tokens);
-  if (!future) {
+  auto ticket = state.batcher.submit(request.inputs, tokens);
+  if (!ticket) {
     if (state.stopping) throw RequestError(503, "Unhealthy", "the server is shutting down");
     throw RequestError(429, "Overloaded", "the queue is full; retry later");
   }
-  const Array vectors = future->get();
+  // While the request waits, check now and then that its client is still there; if it has
+  // hung up, its texts leave the queue unrun. 499 (nginx's "client closed request") is only
+  // for the metrics: nobody is left to read it.
+  ClientConnection client(http.remote_addr, http.remote_port, http.local_addr, http.local_port);
+  while (ticket->result.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    if (client.gone()) {
+      ticket->abandoned->store(true);
+      throw RequestError(499, "ClientClosed", "the client closed the connection");
+    }
+  }
+  const Array vectors = ticket->result.get();
   const auto width = static_cast<size_t>(vectors.dim(1));
   const size_t keep = request.dimensions > 0 ? static_cast<size_t>(request.dimensions) : width;
   std::vector<std::vector<float>> out;
@@ -244,7 +255,7 @@ void add_routes(httplib::Server& server, ServerState& state) {
                                   const EmbedRequest parsed = parse_tei_embed(request.body, limits);
                                   const size_t tokens = count_tokens(state, parsed, "inputs");
                                   json body = json::array();
-                                  for (auto& vector : embed(state, parsed, tokens))
+                                  for (auto& vector : embed(state, parsed, tokens, request))
                                     body.push_back(std::move(vector));
                                   send_json(response, 200, body);
                                 }));
@@ -255,7 +266,7 @@ void add_routes(httplib::Server& server, ServerState& state) {
                 const EmbedRequest parsed =
                     parse_openai_embed(request.body, limits, state.info.normalize);
                 const size_t tokens = count_tokens(state, parsed, "input");
-                const auto vectors = embed(state, parsed, tokens);
+                const auto vectors = embed(state, parsed, tokens, request);
                 json data = json::array();
                 for (size_t i = 0; i < vectors.size(); ++i) {
                   data.push_back(

@@ -12,12 +12,13 @@ Batcher::~Batcher() {
   stop();
 }
 
-std::optional<std::future<Array>> Batcher::submit(std::vector<std::string> texts, size_t tokens) {
+std::optional<Batcher::Ticket> Batcher::submit(std::vector<std::string> texts, size_t tokens) {
   Job job;
   job.texts = std::move(texts);
   job.tokens = tokens;
   job.arrived = std::chrono::steady_clock::now();
-  std::future<Array> future = job.result.get_future();
+  job.abandoned = std::make_shared<std::atomic<bool>>(false);
+  Ticket ticket{job.result.get_future(), job.abandoned};
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || queue_.size() >= settings_.max_queue) return std::nullopt;
@@ -26,7 +27,17 @@ std::optional<std::future<Array>> Batcher::submit(std::vector<std::string> texts
     metrics_.queue_depth(queue_.size());
   }
   wake_.notify_one();
-  return future;
+  return ticket;
+}
+
+void Batcher::drop_abandoned() {
+  const auto end = std::remove_if(queue_.begin(), queue_.end(), [&](const Job& job) {
+    if (!job.abandoned->load()) return false;
+    queued_tokens_ -= job.tokens;
+    metrics_.abandoned();
+    return true;
+  });
+  queue_.erase(end, queue_.end());
 }
 
 void Batcher::stop() {
@@ -42,11 +53,19 @@ void Batcher::stop() {
 // max_wait, or the batcher stops; takes jobs in arrival order while they fit (the first always).
 std::vector<Batcher::Job> Batcher::next_batch() {
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-  if (queue_.empty()) return {};
-  const auto deadline = queue_.front().arrived + settings_.max_wait;
-  wake_.wait_until(lock, deadline,
-                   [&] { return stopping_ || queued_tokens_ >= settings_.max_batch_tokens; });
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    drop_abandoned();
+    if (!queue_.empty()) {
+      const auto deadline = queue_.front().arrived + settings_.max_wait;
+      wake_.wait_until(lock, deadline,
+                       [&] { return stopping_ || queued_tokens_ >= settings_.max_batch_tokens; });
+      drop_abandoned();  // clients that left while the batch waited for company
+      if (!queue_.empty()) break;
+    }
+    metrics_.queue_depth(0);
+    if (stopping_) return {};
+  }
   std::vector<Job> batch;
   size_t tokens = 0;
   while (!queue_.empty() &&

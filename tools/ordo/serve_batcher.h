@@ -3,10 +3,12 @@
 // takes as many as fit in --max-batch-tokens (waiting at most --max-wait-ms for company after
 // the first arrives) and runs all their texts as one ragged forward pass (Model::embed, sorted
 // by length, no padding), then hands each request its own rows.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,10 +33,16 @@ class Batcher {
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
+  // A queued request: its result, and the flag that drops it from the queue unrun (its client
+  // has gone). A request already in a running batch is not stopped.
+  struct Ticket {
+    std::future<Array> result;
+    std::shared_ptr<std::atomic<bool>> abandoned;
+  };
   // Queues `texts` (`tokens` in all, special tokens included); the future gives their pooled
   // vectors [texts.size(), dimensions], not normalised, or the engine's ordo::Error. Empty
   // when the queue is full or the batcher is stopping.
-  std::optional<std::future<Array>> submit(std::vector<std::string> texts, size_t tokens);
+  std::optional<Ticket> submit(std::vector<std::string> texts, size_t tokens);
   // Runs what is queued, then ends the worker. Idempotent.
   void stop();
 
@@ -44,9 +52,11 @@ class Batcher {
     size_t tokens = 0;
     std::chrono::steady_clock::time_point arrived;
     std::promise<Array> result;
+    std::shared_ptr<std::atomic<bool>> abandoned;
   };
   void run();
   std::vector<Job> next_batch();
+  void drop_abandoned();  // with mutex_ held
 
   const Model& model_;
   const BatcherSettings settings_;

@@ -55,6 +55,11 @@ void ServerMetrics::batch(size_t texts, size_t tokens) {
   ++batches_;
 }
 
+void ServerMetrics::abandoned() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  ++abandoned_;
+}
+
 void ServerMetrics::queue_depth(size_t requests) {
   const std::lock_guard<std::mutex> lock(mutex_);
   queue_depth_ = requests;
@@ -82,6 +87,11 @@ std::string ServerMetrics::render() const {
       "# TYPE ordo_batches_total counter\n"
       "ordo_batches_total " +
       std::to_string(batches_) +
+      "\n# HELP ordo_requests_abandoned_total Queued embedding requests dropped unrun because "
+      "their client had closed the connection.\n"
+      "# TYPE ordo_requests_abandoned_total counter\n"
+      "ordo_requests_abandoned_total " +
+      std::to_string(abandoned_) +
       "\n# HELP ordo_request_duration_seconds Time from a request's arrival to its answer.\n"
       "# TYPE ordo_request_duration_seconds histogram\n";
   out += latency_.render("ordo_request_duration_seconds");

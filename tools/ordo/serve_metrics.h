@@ -29,13 +29,14 @@ class ServerMetrics {
   void request(const std::string& endpoint, int status, double seconds);
   void batch(size_t texts, size_t tokens);
   void queue_depth(size_t requests);
+  void abandoned();  // a queued request dropped unrun: its client had gone
   std::string render() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   Histogram latency_, batch_texts_, batch_tokens_;
-  uint64_t tokens_ = 0, batches_ = 0;
+  uint64_t tokens_ = 0, batches_ = 0, abandoned_ = 0;
   size_t queue_depth_ = 0;
 };
 
