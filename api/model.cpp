@@ -309,6 +309,11 @@ size_t Model::max_tokens() const {
 std::string Model::prompt() const {
   return impl_->prompt.name;
 }
+std::string Model::prompt_text(const std::string& name) const {
+  return models::choose_prompt(impl_->model.sentence, impl_->model.directory, name,
+                               "Model::prompt_text: prompt")
+      .text;
+}
 int64_t Model::dimensions() const {
   return impl_->forward.dimensions > 0 ? impl_->forward.dimensions : impl_->encoder.hidden_size();
 }

@@ -184,6 +184,13 @@ TEST(PromptsApi, OptionsPromptAndDimensions) {
   EXPECT_EQ(by_default.prompt(), "search_query");
   EXPECT_EQ(by_default.encode({kText}).pooled.values(),
             plain.encode({"search_query: " + kText}).pooled.values());
+  // The texts as the file writes them, whatever prompt the model was loaded with.
+  EXPECT_EQ(plain.prompt_text("search_document"), "search_document: ");
+  EXPECT_EQ(by_default.prompt_text("clustering"), "clustering: ");
+  EXPECT_EQ(by_default.prompt_text(""), "");
+  expect_contains(error_message([&] { by_default.prompt_text("query"); }),
+                  {"\"query\" is not a prompt of", "config_sentence_transformers.json",
+                   "available: classification"});
   Options named;
   named.prompt = "clustering";
   EXPECT_EQ(Model::load(directory.path(), named).encode({kText}).pooled.values(),

@@ -292,6 +292,51 @@ def test_a_second_server_on_a_port_in_use_fails(server):
     assert done.returncode == 1 and "cannot listen on 127.0.0.1:" in done.stderr
 
 
+def test_prompt_name_per_request(tmp_path):
+    # The tiny tokenized model with nomic's four prompts (default search_query).
+    fixtures = os.path.join(os.path.dirname(__file__), "../fixtures")
+    for name in ("config.json", "model.safetensors", "tokenizer.model"):
+        shutil.copy(os.path.join(fixtures, "tiny_tokenized", name), tmp_path / name)
+    prompts = os.path.join(fixtures, "sentence_prompts")
+    for name in ("modules.json", "config_sentence_transformers.json"):
+        shutil.copy(os.path.join(prompts, name), tmp_path / name)
+    shutil.copytree(os.path.join(prompts, "1_Pooling"), tmp_path / "1_Pooling")
+    model = str(tmp_path)
+    texts = ["The cat chases the mouse.", "猫追老鼠"]
+    default = solo(texts, "--normalize", model=model)
+    document = solo(texts, "--normalize", "--prompt", "search_document", model=model)
+    assert not np.allclose(default[texts[0]], document[texts[0]])  # the prompt matters
+    server = Server("--max-wait-ms", "300", model=model)
+    try:
+        assert server.request("GET", "/info")[2]["prompt"] == "search_query"
+        answers = {}
+
+        def post(name):
+            body = {"inputs": texts} if name is None else {"inputs": texts, "prompt_name": name}
+            answers[name] = server.post("/embed", body)
+
+        # Both in the same 300 ms window: one batch, a forward pass per prompt.
+        threads = [threading.Thread(target=post, args=(name,))
+                   for name in (None, "search_document", "search_query")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for name, reference in ((None, default), ("search_query", default),
+                                ("search_document", document)):
+            status, _, vectors = answers[name]
+            assert status == 200, (name, vectors)
+            for text, vector in zip(texts, vectors):
+                np.testing.assert_allclose(vector, reference[text], atol=1e-6)
+        status, _, error = server.post("/embed", {"inputs": "x", "prompt_name": "nope"})
+        assert status == 400 and "search_document" in error["error"]  # names the choices
+        # Usage counts the prompt's tokens too: "search_document: " is more than nothing.
+        plain = server.post("/v1/embeddings", {"input": "x", "model": "m"})[2]["usage"]
+        assert plain["total_tokens"] > len(server.post("/tokenize", {"inputs": "x"})[2][0])
+    finally:
+        assert server.stop() == 0
+
+
 def test_a_client_that_hangs_up_has_its_queued_work_dropped():
     # The batcher waits up to 3 s for company: the request sits in the queue while its
     # client hangs up.

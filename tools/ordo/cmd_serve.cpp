@@ -89,15 +89,26 @@ struct ServerState {
   std::mutex pair_mutex;  // one /pair at a time: each runs a whole OpenMP team
 };
 
-// Tokens per text as the model will run them; too long without truncation is 422.
+// The text put before each of the request's inputs: its "prompt_name"'s, else the server's.
+std::string prompt_text(const ServerState& state, const EmbedRequest& request) {
+  try {
+    return state.model.prompt_text(request.prompt_name.value_or(state.info.prompt));
+  } catch (const Error& error) {
+    throw RequestError(400, "Validation", std::string("\"prompt_name\": ") + error.what());
+  }
+}
+
+// Tokens per text as the model will run them (the prompt included); too long without
+// truncation is 422.
 size_t count_tokens(const ServerState& state, const EmbedRequest& request, const char* key) {
   size_t total = 0;
+  const std::string prompt = prompt_text(state, request);
   // A model without a limit of its own (sinusoidal, none) gets the CLI's: attention memory
   // grows with the square of the length, and such a model cannot truncate.
   const bool model_limit = state.info.max_tokens > 0;
   const size_t limit = model_limit ? state.info.max_tokens : kMaxTokensPerSequence;
   for (size_t i = 0; i < request.inputs.size(); ++i) {
-    size_t tokens = state.model.count_tokens(request.inputs[i]);
+    size_t tokens = state.model.count_tokens(prompt + request.inputs[i]);
     if (tokens > limit) {
       if (!model_limit) {
         throw RequestError(422, "Validation",
@@ -121,16 +132,20 @@ size_t count_tokens(const ServerState& state, const EmbedRequest& request, const
 // The request's vectors through the batcher, cut to `dimensions` and normalised as asked.
 std::vector<std::vector<float>> embed(ServerState& state, const EmbedRequest& request,
                                       size_t tokens, const httplib::Request& http) {
+  // Requests with the server's own prompt run with the model's; another one is passed to the
+  // batcher literally, and runs in a forward pass of its own.
+  std::string prompt;
   if (request.prompt_name && *request.prompt_name != state.info.prompt) {
-    throw RequestError(
-        400, "Validation",
-        "\"prompt_name\": this server runs with " +
-            (state.info.prompt.empty() ? std::string("no prompt")
-                                       : "the prompt \"" + state.info.prompt + "\"") +
-            "; choosing another per request is not supported");
+    prompt = prompt_text(state, request);
+    if (prompt.empty()) {
+      throw RequestError(400, "Validation",
+                         "\"prompt_name\": \"" + *request.prompt_name +
+                             "\" means no prompt, but this server runs with the prompt \"" +
+                             state.info.prompt + "\" and cannot drop it per request");
+    }
   }
   if (state.stopping) throw RequestError(503, "Unhealthy", "the server is shutting down");
-  auto ticket = state.batcher.submit(request.inputs, tokens);
+  auto ticket = state.batcher.submit(request.inputs, tokens, prompt);
   if (!ticket) {
     if (state.stopping) throw RequestError(503, "Unhealthy", "the server is shutting down");
     throw RequestError(429, "Overloaded", "the queue is full; retry later");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 
 namespace ordo::cli {
 
@@ -12,8 +13,10 @@ Batcher::~Batcher() {
   stop();
 }
 
-std::optional<Batcher::Ticket> Batcher::submit(std::vector<std::string> texts, size_t tokens) {
+std::optional<Batcher::Ticket> Batcher::submit(std::vector<std::string> texts, size_t tokens,
+                                               std::string prompt) {
   Job job;
+  job.prompt = std::move(prompt);
   job.texts = std::move(texts);
   job.tokens = tokens;
   job.arrived = std::chrono::steady_clock::now();
@@ -83,37 +86,42 @@ void Batcher::run() {
   for (;;) {
     std::vector<Job> batch = next_batch();
     if (batch.empty()) return;  // stopping, and nothing left
-    std::vector<std::string> texts;
-    std::vector<size_t> counts;  // texts per job
-    size_t tokens = 0;
-    for (Job& job : batch) {
-      tokens += job.tokens;
-      counts.push_back(job.texts.size());
-      for (std::string& text : job.texts) texts.push_back(std::move(text));
+    // One forward pass per prompt among the batch's requests (nearly always one).
+    std::map<std::string, std::vector<Job*>> by_prompt;
+    for (Job& job : batch) by_prompt[job.prompt].push_back(&job);
+    for (const auto& [prompt, jobs] : by_prompt) run_pass(prompt, jobs);
+  }
+}
+
+void Batcher::run_pass(const std::string& prompt, const std::vector<Job*>& jobs) {
+  std::vector<std::string> texts;
+  size_t tokens = 0;
+  for (Job* job : jobs) {
+    tokens += job->tokens;
+    for (std::string& text : job->texts) texts.push_back(std::move(text));
+  }
+  try {
+    EmbedOptions options;
+    options.batch_size = std::min<size_t>(texts.size(), 4096);  // one ragged pass
+    options.normalize = false;  // each request normalises (or not) its own rows
+    options.prompt = prompt;
+    const Array vectors = model_.embed(texts, options);
+    metrics_.batch(texts.size(), tokens);
+    const int64_t width = vectors.dim(1);
+    size_t row = 0;
+    for (Job* job : jobs) {
+      const size_t rows = job->texts.size();
+      const float* begin = vectors.values().data() + row * static_cast<size_t>(width);
+      job->result.set_value(Array({static_cast<int64_t>(rows), width},
+                                  std::vector<float>(begin, begin + rows * width)));
+      row += rows;
     }
-    try {
-      EmbedOptions options;
-      options.batch_size = std::min<size_t>(texts.size(), 4096);  // one ragged pass
-      options.normalize = false;  // each request normalises (or not) its own rows
-      const Array vectors = model_.embed(texts, options);
-      metrics_.batch(texts.size(), tokens);
-      const int64_t width = vectors.dim(1);
-      size_t row = 0;
-      for (size_t j = 0; j < batch.size(); ++j) {
-        Job& job = batch[j];
-        const size_t rows = counts[j];
-        const float* begin = vectors.values().data() + row * static_cast<size_t>(width);
-        job.result.set_value(Array({static_cast<int64_t>(rows), width},
-                                   std::vector<float>(begin, begin + rows * width)));
-        row += rows;
-      }
-    } catch (...) {
-      for (Job& job : batch) {
-        try {
-          job.result.set_exception(std::current_exception());
-        } catch (const std::future_error&) {
-          // this job was answered before the failure
-        }
+  } catch (...) {
+    for (Job* job : jobs) {
+      try {
+        job->result.set_exception(std::current_exception());
+      } catch (const std::future_error&) {
+        // this job was answered before the failure
       }
     }
   }

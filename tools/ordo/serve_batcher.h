@@ -42,7 +42,10 @@ class Batcher {
   // Queues `texts` (`tokens` in all, special tokens included); the future gives their pooled
   // vectors [texts.size(), dimensions], not normalised, or the engine's ordo::Error. Empty
   // when the queue is full or the batcher is stopping.
-  std::optional<Ticket> submit(std::vector<std::string> texts, size_t tokens);
+  // `prompt`: put literally before each text instead of the model's own prompt ("": the
+  // model's, as EmbedOptions::prompt).
+  std::optional<Ticket> submit(std::vector<std::string> texts, size_t tokens,
+                               std::string prompt = "");
   // Runs what is queued, then ends the worker. Idempotent.
   void stop();
 
@@ -53,8 +56,10 @@ class Batcher {
     std::chrono::steady_clock::time_point arrived;
     std::promise<Array> result;
     std::shared_ptr<std::atomic<bool>> abandoned;
+    std::string prompt;
   };
   void run();
+  void run_pass(const std::string& prompt, const std::vector<Job*>& jobs);
   std::vector<Job> next_batch();
   void drop_abandoned();  // with mutex_ held
 

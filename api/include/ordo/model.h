@@ -158,6 +158,10 @@ class ORDO_API Model {
   size_t max_tokens() const;
   // The prompt in effect (Options::prompt, else the default): its name ("" for none).
   std::string prompt() const;
+  // The text of config_sentence_transformers.json's prompt `name` (what EmbedOptions::prompt
+  // takes to use it for one call); "" for "". An unknown name is an ordo::Error listing the
+  // available ones.
+  std::string prompt_text(const std::string& name) const;
   int64_t dimensions() const;  // floats per sentence vector: Options::dimensions or hidden_size()
   int threads() const;         // OpenMP threads per call
   bool has_tokenizer() const;  // false: only encode_ids() works
