@@ -20,6 +20,7 @@ install(FILES ${PROJECT_BINARY_DIR}/include/ordo/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ordo)
 install(TARGETS ordo_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY models/ordo-sinusoidal models/ordo-learned models/ordo-rotary models/ordo-none
+                  models/ordo-alibi models/ordo-relative-bias
         DESTINATION ${ORDO_INSTALL_MODELSDIR})
 install(FILES models/heldout.txt models/README.md DESTINATION ${ORDO_INSTALL_MODELSDIR})
 
