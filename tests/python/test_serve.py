@@ -337,6 +337,32 @@ def test_prompt_name_per_request(tmp_path):
         assert server.stop() == 0
 
 
+def test_read_timeout_closes_a_stalled_connection():
+    server = Server("--read-timeout", "1")
+    try:
+        stalled = socket.create_connection(("127.0.0.1", server.port))
+        stalled.sendall(b"POST /embed HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        stalled.settimeout(20)
+        started = time.monotonic()
+        received = b""
+        try:
+            while chunk := stalled.recv(4096):  # until the server closes
+                received += chunk
+        except ConnectionResetError:
+            pass
+        waited = time.monotonic() - started
+        stalled.close()
+        assert 0.5 < waited < 5, waited  # after about 1 s, not the default 5
+        # Closed, or closed after a 4xx for the body that never came: never a 200.
+        assert received == b"" or re.match(rb"HTTP/1\.1 4\d\d ", received), received
+        assert server.request("GET", "/health")[0] == 200
+    finally:
+        assert server.stop() == 0
+    done = subprocess.run([CLI, "serve", "--model", LEARNED, "--read-timeout", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--read-timeout" in done.stderr
+
+
 def test_a_client_that_hangs_up_has_its_queued_work_dropped():
     # The batcher waits up to 3 s for company: the request sits in the queue while its
     # client hangs up.

@@ -56,6 +56,8 @@ options:
   --max-request-bytes N     largest body; past it 413 (default 1048576)
   --max-inputs N            texts per request; past it 413 (default 256)
   --http-threads N          connections served at once (default 128)
+  --read-timeout S          seconds a connection may stall while sending a request, or
+                            stay idle between requests, before it is closed (default 5)
 
 Statuses: 400 malformed JSON, wrong types, invalid UTF-8, empty lists, unknown fields; 413
 too large; 422 a text over the model's limit with "truncate": false; 429 queue full; 503
@@ -371,7 +373,8 @@ void add_routes(httplib::Server& server, ServerState& state) {
 int run_serve(const std::vector<std::string>& arguments) {
   std::set<std::string> options = kModelOptions;
   options.insert({"--host", "--port", "--dtype", "--max-batch-tokens", "--max-wait-ms",
-                  "--max-queue", "--max-request-bytes", "--max-inputs", "--http-threads"});
+                  "--max-queue", "--max-request-bytes", "--max-inputs", "--http-threads",
+                  "--read-timeout"});
   const Args args(arguments, {}, options);
   if (!args.positional().empty()) {
     throw UsageError("unexpected argument '" + args.positional()[0] + "'");
@@ -387,6 +390,7 @@ int run_serve(const std::vector<std::string>& arguments) {
       static_cast<size_t>(args.integer("--max-request-bytes", 1 << 20, 64, 1 << 30));
   const auto max_inputs = static_cast<size_t>(args.integer("--max-inputs", 256, 1, 4096));
   const int http_threads = args.integer("--http-threads", 128, 1, 4096);
+  const int read_timeout = args.integer("--read-timeout", 5, 1, 3600);
 
   // SIGTERM and SIGINT go to one waiting thread, never to a worker in the middle of a call:
   // blocked here, before any thread (OpenMP's included) exists, so every thread inherits it.
@@ -418,6 +422,9 @@ int run_serve(const std::vector<std::string>& arguments) {
     return new httplib::ThreadPool(static_cast<size_t>(http_threads));
   };
   server.set_payload_max_length(max_request_bytes);
+  // A stalled or idle client holds a connection thread: how long is the operator's choice.
+  server.set_read_timeout(read_timeout, 0);
+  server.set_keep_alive_timeout(read_timeout);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server on a
   // port in use would start and silently take half the connections instead of failing.
   int listening_socket = -1;
