@@ -118,7 +118,9 @@ def mlm_logits(cfg, p, hidden):
 
 # ------------------------------------------------------------------ checkpoints
 
-def make(out, cfg, prefix, seed, with_head=False):
+def make_weights(cfg, prefix, seed, with_head=False):
+    """Random weights under NewModel's (with_head: NewForMaskedLM's) names: (Weights, the
+    port's parameters)."""
     w = Weights(seed)
     H, I = cfg["hidden_size"], cfg["intermediate_size"]
     n_types = cfg.get("type_vocab_size", 1)
@@ -145,7 +147,12 @@ def make(out, cfg, prefix, seed, with_head=False):
         p["lm_dense"] = w.linear("lm_head.dense", H, H)
         p["lm_norm"] = w.norm("lm_head.norm", H)
         p["lm_bias"] = w.normal("lm_head.decoder.bias", (cfg["vocab_size"],))
+    return w, p
 
+
+def make(out, cfg, prefix, seed, with_head=False):
+    w, p = make_weights(cfg, prefix, seed, with_head)
+    n_types = cfg.get("type_vocab_size", 1)
     ids, mask = padded_ids(LENGTHS, cfg["vocab_size"], cfg.get("pad_token_id", 0), seed)
     types = torch.zeros_like(ids)
     if n_types > 1:

@@ -90,7 +90,9 @@ def jina_forward(cfg, p, ids, mask, types, swap_halves=False, glu_act=None):
     return x
 
 
-def make(out, cfg, prefix, seed, with_head):
+def make_weights(cfg, prefix, seed, with_head):
+    """Random weights under JinaBertModel's (with_head: JinaBertForMaskedLM's) names:
+    (Weights, the port's parameters)."""
     w = Weights(seed)
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
     p = {"word": w.normal(prefix + "embeddings.word_embeddings.weight", (V, H)),
@@ -110,10 +112,15 @@ def make(out, cfg, prefix, seed, with_head):
             "wo": w.linear(base + "mlp.wo", H, I),
             "mlp_ln": w.norm(base + "mlp.layernorm", H)})
     if with_head:  # BertOnlyMLMHead, decoder tied to the word embeddings
-        dense = w.linear("cls.predictions.transform.dense", H, H)
-        head_norm = w.norm("cls.predictions.transform.LayerNorm", H)
-        head_bias = w.normal("cls.predictions.bias", (V,))
+        p["dense"] = w.linear("cls.predictions.transform.dense", H, H)
+        p["head_norm"] = w.norm("cls.predictions.transform.LayerNorm", H)
+        p["head_bias"] = w.normal("cls.predictions.bias", (V,))
+    return w, p
 
+
+def make(out, cfg, prefix, seed, with_head):
+    w, p = make_weights(cfg, prefix, seed, with_head)
+    H, V = cfg["hidden_size"], cfg["vocab_size"]
     ids, mask = padded_ids(LENGTHS, V, cfg["pad_token_id"], seed)
     types = torch.zeros_like(ids)
     types[:, 4:] = 1
@@ -128,9 +135,9 @@ def make(out, cfg, prefix, seed, with_head):
         m = mask[..., None].float()
         refs["mean_pooled"] = (hidden * m).sum(1) / m.sum(1)
         if with_head:
-            x = F.layer_norm(F.gelu(F.linear(hidden, *dense)), (H,), *head_norm,
+            x = F.layer_norm(F.gelu(F.linear(hidden, *p["dense"])), (H,), *p["head_norm"],
                              cfg["layer_norm_eps"])
-            refs["mlm_logits"] = F.linear(x, p["word"], head_bias)
+            refs["mlm_logits"] = F.linear(x, p["word"], p["head_bias"])
     sensitivity = float(((other - hidden) * mask[..., None]).abs().max())
     finish(out, cfg, w, ids, mask, refs, sensitivity, types, generator=GENERATOR)
 

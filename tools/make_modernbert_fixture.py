@@ -156,7 +156,9 @@ def fill_ids(cfg, text):
     return [cfg["cls_token_id"]] + chars(before) + [49] + chars(after) + [cfg["sep_token_id"]]
 
 
-def make(out, cfg, prefix, with_head, seed):
+def make_weights(cfg, prefix, with_head, seed):
+    """Random weights under ModernBertModel's (with_head: ModernBertForMaskedLM's) names:
+    (Weights, the port's parameters)."""
     w = Weights(seed)
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
     norm_bias, attention_bias, mlp_bias = cfg["norm_bias"], cfg["attention_bias"], cfg["mlp_bias"]
@@ -177,7 +179,12 @@ def make(out, cfg, prefix, with_head, seed):
         p["head_dense"] = linear(w, "head.dense", H, H, cfg["classifier_bias"])
         p["head_norm"] = norm(w, "head.norm", H, norm_bias)
         p["decoder_bias"] = w.normal("decoder.bias", (V,), 0.05)
+    return w, p
 
+
+def make(out, cfg, prefix, with_head, seed):
+    w, p = make_weights(cfg, prefix, with_head, seed)
+    V = cfg["vocab_size"]
     ids, mask = padded_ids(LENGTHS, V, cfg["pad_token_id"], seed)
     refs = {}
     with torch.no_grad():

@@ -47,65 +47,88 @@ def relative_position_bucket(relative_position, num_buckets=32, max_distance=128
     return ret + torch.where(is_small, n, val_if_large)
 
 
-def mpnet(out, seed, H=48, L=2, heads=4, I=96, V=61, P=200, eps=1e-5):
-    pad = 1
+def config(H=48, L=2, heads=4, I=96, V=61, P=200, eps=1e-5):
+    """MPNetConfig as it saves it (MPNetForMaskedLM), at the given size."""
+    return {"architectures": ["MPNetForMaskedLM"], "attention_probs_dropout_prob": 0.1,
+            "bos_token_id": 0, "eos_token_id": 2, "hidden_act": "gelu",
+            "hidden_dropout_prob": 0.1, "hidden_size": H, "initializer_range": 0.02,
+            "intermediate_size": I, "layer_norm_eps": eps, "max_position_embeddings": P,
+            "model_type": "mpnet", "num_attention_heads": heads, "num_hidden_layers": L,
+            "pad_token_id": 1, "relative_attention_num_buckets": 32, "vocab_size": V}
+
+
+def make_weights(cfg, seed):
+    """Random weights under MPNetForMaskedLM's names: (Weights, the port's parameters)."""
+    H, L, heads = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["num_attention_heads"]
+    I, V, P = cfg["intermediate_size"], cfg["vocab_size"], cfg["max_position_embeddings"]
     w = Weights(seed)
-    word = w.normal("mpnet.embeddings.word_embeddings.weight", (V, H))
-    pos_table = w.normal("mpnet.embeddings.position_embeddings.weight", (P, H))
-    emb_norm = w.norm("mpnet.embeddings.LayerNorm", H)
-    bias_table = w.normal("mpnet.encoder.relative_attention_bias.weight", (32, heads), std=1.0)
-    layers = []
+    p = {"word": w.normal("mpnet.embeddings.word_embeddings.weight", (V, H)),
+         "positions": w.normal("mpnet.embeddings.position_embeddings.weight", (P, H)),
+         "emb_norm": w.norm("mpnet.embeddings.LayerNorm", H),
+         "bias_table": w.normal("mpnet.encoder.relative_attention_bias.weight", (32, heads),
+                                std=1.0),
+         "layers": []}
     for i in range(L):
         base = f"mpnet.encoder.layer.{i}."
-        layers.append(dict(
+        p["layers"].append(dict(
             q=w.linear(base + "attention.attn.q", H, H), k=w.linear(base + "attention.attn.k", H, H),
             v=w.linear(base + "attention.attn.v", H, H), o=w.linear(base + "attention.attn.o", H, H),
             n1=w.norm(base + "attention.LayerNorm", H),
             f1=w.linear(base + "intermediate.dense", I, H), f2=w.linear(base + "output.dense", H, I),
             n2=w.norm(base + "output.LayerNorm", H)))
-    dense = w.linear("lm_head.dense", H, H)
-    head_norm = w.norm("lm_head.layer_norm", H)
-    head_bias = w.normal("lm_head.bias", (V,))
-    w.tensors["lm_head.decoder.weight"] = word.clone()  # HF saves the tied decoder too
+    p["dense"] = w.linear("lm_head.dense", H, H)
+    p["head_norm"] = w.norm("lm_head.layer_norm", H)
+    p["head_bias"] = w.normal("lm_head.bias", (V,))
+    w.tensors["lm_head.decoder.weight"] = p["word"].clone()  # HF saves the tied decoder too
+    return w, p
 
-    ids, mask = padded_ids([9, 5, 150], V, pad, seed)
+
+def position_ids(ids, pad=1, from_zero=False):
+    """create_position_ids_from_input_ids: real tokens pad + 1, pad + 2, ...; padding pad.
+    from_zero: BERT's count instead (only to check the fixture's sensitivity)."""
     m = (ids != pad).long()
-    positions = torch.cumsum(m, dim=1) * m + pad  # create_position_ids_from_input_ids
+    return (torch.cumsum(m, dim=1) - 1) * m if from_zero else torch.cumsum(m, dim=1) * m + pad
+
+
+def mpnet_forward(cfg, p, ids, mask, positions, with_bias=True):
+    """MPNetModel's last_hidden_state."""
+    H, heads, eps = cfg["hidden_size"], cfg["num_attention_heads"], cfg["layer_norm_eps"]
     B, T = ids.shape
     d = H // heads
+    h = F.layer_norm(p["word"][ids] + p["positions"][positions], (H,), *p["emb_norm"], eps)
+    rp = torch.arange(T)[None, :] - torch.arange(T)[:, None]  # memory - context
+    position_bias = F.embedding(relative_position_bucket(rp), p["bias_table"]).permute(2, 0, 1)[None]
+    extended = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+    split = lambda x: x.view(B, T, heads, d).transpose(1, 2)  # noqa: E731
+    for layer in p["layers"]:
+        q, k, v = (split(F.linear(h, *layer[n])) for n in ("q", "k", "v"))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d)
+        if with_bias:
+            scores = scores + position_bias
+        probs = (scores + extended).softmax(-1)
+        c = (probs @ v).transpose(1, 2).reshape(B, T, H)
+        a = F.layer_norm(F.linear(c, *layer["o"]) + h, (H,), *layer["n1"], eps)
+        h = F.layer_norm(F.linear(F.gelu(F.linear(a, *layer["f1"])), *layer["f2"]) + a, (H,),
+                         *layer["n2"], eps)
+    return h
 
-    def run(positions, with_bias=True):
-        h = F.layer_norm(word[ids] + pos_table[positions], (H,), *emb_norm, eps)
-        rp = torch.arange(T)[None, :] - torch.arange(T)[:, None]  # memory - context
-        position_bias = F.embedding(relative_position_bucket(rp), bias_table).permute(2, 0, 1)[None]
-        extended = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-        split = lambda x: x.view(B, T, heads, d).transpose(1, 2)  # noqa: E731
-        for p in layers:
-            q, k, v = (split(F.linear(h, *p[n])) for n in ("q", "k", "v"))
-            scores = q @ k.transpose(-1, -2) / math.sqrt(d)
-            if with_bias:
-                scores = scores + position_bias
-            probs = (scores + extended).softmax(-1)
-            c = (probs @ v).transpose(1, 2).reshape(B, T, H)
-            a = F.layer_norm(F.linear(c, *p["o"]) + h, (H,), *p["n1"], eps)
-            h = F.layer_norm(F.linear(F.gelu(F.linear(a, *p["f1"])), *p["f2"]) + a, (H,), *p["n2"],
-                             eps)
-        return h
 
-    hidden = run(positions)
-    x = F.layer_norm(F.gelu(F.linear(hidden, *dense)), (H,), *head_norm, eps)
-    refs = {"last_hidden_state": hidden, "mlm_logits": F.linear(x, word, head_bias)}
-    config = {"architectures": ["MPNetForMaskedLM"], "attention_probs_dropout_prob": 0.1,
-              "bos_token_id": 0, "eos_token_id": 2, "hidden_act": "gelu",
-              "hidden_dropout_prob": 0.1, "hidden_size": H, "initializer_range": 0.02,
-              "intermediate_size": I, "layer_norm_eps": eps, "max_position_embeddings": P,
-              "model_type": "mpnet", "num_attention_heads": heads, "num_hidden_layers": L,
-              "pad_token_id": pad, "relative_attention_num_buckets": 32, "vocab_size": V}
+def mpnet(out, seed):
+    cfg = config()
+    w, p = make_weights(cfg, seed)
+    ids, mask = padded_ids([9, 5, 150], cfg["vocab_size"], cfg["pad_token_id"], seed)
+    m = (ids != cfg["pad_token_id"]).long()
+    positions = position_ids(ids)
+    hidden = mpnet_forward(cfg, p, ids, mask, positions)
+    H, eps = cfg["hidden_size"], cfg["layer_norm_eps"]
+    x = F.layer_norm(F.gelu(F.linear(hidden, *p["dense"])), (H,), *p["head_norm"], eps)
+    refs = {"last_hidden_state": hidden, "mlm_logits": F.linear(x, p["word"], p["head_bias"])}
     # A loader that dropped the bias, or counted positions from 0, must fail.
-    from_zero = (torch.cumsum(m, dim=1) - 1) * m
-    sensitivity = min(float(((run(positions, with_bias=False) - hidden) * m[..., None]).abs().max()),
-                      float(((run(from_zero) - hidden) * m[..., None]).abs().max()))
-    finish(out, config, w, ids, mask, refs, sensitivity)
+    no_bias = mpnet_forward(cfg, p, ids, mask, positions, with_bias=False)
+    from_zero = mpnet_forward(cfg, p, ids, mask, position_ids(ids, from_zero=True))
+    sensitivity = min(float(((no_bias - hidden) * m[..., None]).abs().max()),
+                      float(((from_zero - hidden) * m[..., None]).abs().max()))
+    finish(out, cfg, w, ids, mask, refs, sensitivity)
 
 
 def main():

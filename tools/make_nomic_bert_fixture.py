@@ -122,7 +122,8 @@ def linear(w, base, n_out, n_in, bias):
     return (weight, w.normal(base + ".bias", (n_out,), 0.05)) if bias else (weight, None)
 
 
-def make(out, cfg, prefix, seed):
+def make_weights(cfg, prefix, seed):
+    """Random weights under NomicBertModel's names: (Weights, the port's parameters)."""
     w = Weights(seed)
     H = cfg["n_embd"]
     gated = cfg["activation_function"] in ("swiglu", "geglu")
@@ -155,7 +156,12 @@ def make(out, cfg, prefix, seed):
         layer["fc2"] = linear(w, base + "mlp.fc2", H, inner, fc2_bias)
         layer["norm2"] = w.norm(base + "norm2", H)
         p["layers"].append(layer)
+    return w, p
 
+
+def make(out, cfg, prefix, seed):
+    w, p = make_weights(cfg, prefix, seed)
+    gated = cfg["activation_function"] in ("swiglu", "geglu")
     ids, mask = padded_ids(LENGTHS, cfg["vocab_size"], 0, seed)
     types = torch.zeros_like(ids)
     if cfg.get("type_vocab_size", 2) > 1:

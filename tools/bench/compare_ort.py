@@ -2,13 +2,16 @@
 """ordo vs ONNX Runtime on the same checkpoint and inputs, interleaved in one run.
 
     /usr/bin/python3 tools/bench/compare_ort.py --shapes minilm --cases 1x128 --threads 2
+    /usr/bin/python3 tools/bench/compare_ort.py --shapes mpnet-base,nomic-v1.5,jina-v2-base,\
+        gte-base,modernbert-base --cases 1x128,8x128 --rounds 3
 
-For every shape (a random-weight BERT-layout checkpoint made by make_synthetic.py, kept in
---work and reused) and every case BxT or BxMIN-MAX (ragged: B lengths uniform in MIN..MAX,
-fixed seed; ORT gets them right-padded to the longest with a mask, ordo packed):
-  1. check: the same explicit ids (B rows, token types 0/1) go through `ordo encode --npy`
-     and `ort_bench.js check`; max |ordo - ORT| over the real positions of last_hidden_state
-     must be <= --tolerance (1e-3);
+For every shape (a random-weight checkpoint made by make_synthetic.py, kept in --work and
+reused: minilm and bert-base in BERT's layout, or a family in its real layout, exported from
+its fixture script's PyTorch port) and every case BxT or BxMIN-MAX (ragged: B lengths uniform
+in MIN..MAX, fixed seed; ORT gets them right-padded to the longest with a mask, ordo packed):
+  1. check: the same explicit ids (B rows, token types 0/1 where the model has token types)
+     go through `ordo encode --npy` and `ort_bench.js check`; max |ordo - ORT| over the real
+     positions of last_hidden_state must be <= --tolerance (1e-3);
   2. time: `ordo bench --serve` and `ort_bench.js serve` load the model and warm up once and
      stay loaded; then --rounds rounds each time one block of every engine (--seconds long and
      at least --min-runs calls, after a --pause for the other engine's threads to stop
@@ -19,6 +22,11 @@ Prints one table (or --json): per engine the median of its block medians (ms, to
 ordo/ORT = the median over rounds of the within-round ratio of tokens/s (> 1 means ordo is
 faster), the range of those ratios (a noise gauge), the ratio of the two medians, and
 max |delta|.
+ModernBERT (modernbert-base): unless --no-global, each case also checks and times the same
+weights with every layer global (the modernbert-base-global checkpoint) in the same rounds, a
+row of its own, and a line local vs global: global ms / local ms per engine, the median over
+rounds (ordo runs the local layers on a 128-token window; the ONNX graph computes full
+attention plus a window mask, so ORT's local costs about what its global does).
 Exits 1 if any check fails, 2 on a usage or tool error.
 """
 
@@ -37,7 +45,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-SHAPES = ("minilm", "bert-base")
+SHAPES = ("minilm", "bert-base", "mpnet-base", "nomic-v1.5", "jina-v2-base", "gte-base",
+          "modernbert-base", "modernbert-base-global")
+GLOBAL_OF = {"modernbert-base": "modernbert-base-global"}  # timed beside it, same weights
 
 
 def binary_stamp(path: str) -> str:
@@ -89,6 +99,12 @@ def ensure_model(work: str, shape: str, seed: int) -> str:
     return directory
 
 
+def model_inputs(model: str) -> List[str]:
+    """The ONNX model's inputs, as make_synthetic.py recorded them (older BERT ones: all)."""
+    with open(os.path.join(model, "synthetic.json")) as f:
+        return json.load(f).get("inputs", ["input_ids", "attention_mask", "token_type_ids"])
+
+
 def check_ids(lengths: List[int], vocab: int) -> Tuple[List[List[int]], List[List[int]]]:
     rng = np.random.default_rng(len(lengths) * 100003 + max(lengths))
     ids = [rng.integers(5, vocab, size=n).tolist() for n in lengths]
@@ -101,17 +117,20 @@ def correctness(ordo: str, model: str, lengths: List[int], threads: int, env) ->
     with open(os.path.join(model, "config.json")) as f:
         vocab = json.load(f)["vocab_size"]
     ids, types = check_ids(lengths, vocab)
+    with_types = "token_type_ids" in model_inputs(model)
     with tempfile.TemporaryDirectory(prefix="ordo-check-") as tmp:
         ordo_npy = os.path.join(tmp, "ordo.npy")
         ort_npy = os.path.join(tmp, "ort.npy")
         ids_json = os.path.join(tmp, "ids.json")
         command = [ordo, "encode", "--model", model, "--npy", ordo_npy, "--threads", str(threads)]
         for row, type_row in zip(ids, types):
-            command += ["--ids", ",".join(map(str, row)),
-                        "--token-types", ",".join(map(str, type_row))]
+            command += ["--ids", ",".join(map(str, row))]
+            if with_types:
+                command += ["--token-types", ",".join(map(str, type_row))]
         subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
         with open(ids_json, "w") as f:
-            json.dump({"input_ids": ids, "token_type_ids": types}, f)
+            json.dump({"input_ids": ids, "token_type_ids": types} if with_types else
+                      {"input_ids": ids}, f)
         subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), "check", "--model",
                         os.path.join(model, "model.onnx"), "--ids", ids_json, "--npy", ort_npy,
                         "--threads", str(threads)], check=True)
@@ -163,37 +182,50 @@ class Server:
         self.stderr.close()
 
 
-def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, object]:
+def timing(ordo: str, models: List[str], lengths: List[int], args, env) -> List[Dict[str, object]]:
+    """Times ordo and ORT on each model directory in the same rounds: one summary per model
+    (its "rounds" hold every engine's blocks, keyed ordo/ort/ordo_global/ort_global)."""
     # Both engines get the same lengths; ORT pads them to the longest (with a mask), as a user
-    # would feed a ragged batch to it, and ordo runs them packed. Both stay loaded and warm;
+    # would feed a ragged batch to it, and ordo runs them packed. All stay loaded and warm;
     # a round is one block of each, seconds apart, so a slowdown of the host that lasts a few
     # seconds hits both sides of the round's ratio.
     common = ["--lengths", ",".join(map(str, lengths)), "--seconds", str(args.seconds),
               "--min-runs", str(args.min_runs), "--threads", str(args.threads)]
     servers = {}
     try:
-        servers["ordo"] = Server("ordo", [ordo, "bench", "--model", model, "--serve"] + common, env)
-        servers["ort"] = Server("ort_bench.js", ["node", os.path.join(HERE, "ort_bench.js"),
-                                                 "serve", "--model",
-                                                 os.path.join(model, "model.onnx")] + common)
+        for model, suffix in zip(models, ("", "_global")):
+            servers["ordo" + suffix] = Server(
+                "ordo", [ordo, "bench", "--model", model, "--serve"] + common, env)
+            servers["ort" + suffix] = Server(
+                "ort_bench.js", ["node", os.path.join(HERE, "ort_bench.js"), "serve", "--model",
+                                 os.path.join(model, "model.onnx")] + common)
         rounds = []
         for r in range(args.rounds):
-            order = ("ordo", "ort") if r % 2 == 0 else ("ort", "ordo")
+            order = list(servers) if r % 2 == 0 else list(reversed(servers))
             this_round = {}
             for engine in order:
                 time.sleep(args.pause)  # the other engine's threads stop spinning
                 this_round[engine] = servers[engine].block()
             rounds.append(this_round)
-            print(f"#   round {r + 1}/{args.rounds}: ordo {this_round['ordo']['median_ms']:.2f} "
-                  f"ms, ORT {this_round['ort']['median_ms']:.2f} ms", file=sys.stderr)
+            print(f"#   round {r + 1}/{args.rounds}: " + ", ".join(
+                f"{engine} {this_round[engine]['median_ms']:.2f} ms" for engine in servers),
+                file=sys.stderr)
     finally:
         for server in servers.values():
             server.close()
-    ordo_ms = statistics.median(r["ordo"]["median_ms"] for r in rounds)
-    ort_ms = statistics.median(r["ort"]["median_ms"] for r in rounds)
-    round_ratios = [r["ort"]["median_ms"] / r["ordo"]["median_ms"] for r in rounds]
+    return [summary(rounds, {e: s.ready for e, s in servers.items()}, suffix, lengths)
+            for suffix in ("", "_global")[:len(models)]]
+
+
+def summary(rounds: List[Dict[str, Dict[str, object]]], ready: Dict[str, Dict[str, object]],
+            suffix: str, lengths: List[int]) -> Dict[str, object]:
+    """ordo vs ORT from the blocks of engines ordo<suffix> and ort<suffix>."""
+    ordo, ort = "ordo" + suffix, "ort" + suffix
+    ordo_ms = statistics.median(r[ordo]["median_ms"] for r in rounds)
+    ort_ms = statistics.median(r[ort]["median_ms"] for r in rounds)
+    round_ratios = [r[ort]["median_ms"] / r[ordo]["median_ms"] for r in rounds]
     tokens = sum(lengths)
-    flops = servers["ordo"].ready["flops"]  # per forward pass, as `ordo bench` counts them
+    flops = ready[ordo]["flops"]  # per forward pass, as `ordo bench` counts them
     return {
         "ordo_median_ms": ordo_ms,
         "ort_median_ms": ort_ms,
@@ -207,14 +239,27 @@ def timing(ordo: str, model: str, lengths: List[int], args, env) -> Dict[str, ob
         # also computes the padding of a ragged batch).
         "ordo_gflops": flops / (ordo_ms / 1000) / 1e9,
         "ort_gflops": flops / (ort_ms / 1000) / 1e9,
-        "ordo_load_ms": servers["ordo"].ready["load_ms"],
-        "ort_load_ms": servers["ort"].ready["load_ms"],
-        "ort_version": servers["ort"].ready["ort_version"],
-        "rounds": [{"ordo_median_ms": r["ordo"]["median_ms"], "ordo_p90_ms": r["ordo"]["p90_ms"],
-                    "ordo_runs": r["ordo"]["runs"], "ort_median_ms": r["ort"]["median_ms"],
-                    "ort_p90_ms": r["ort"]["p90_ms"], "ort_runs": r["ort"]["runs"]}
+        "ordo_load_ms": ready[ordo]["load_ms"],
+        "ort_load_ms": ready[ort]["load_ms"],
+        "ort_version": ready[ort]["ort_version"],
+        "rounds": [{"ordo_median_ms": r[ordo]["median_ms"], "ordo_p90_ms": r[ordo]["p90_ms"],
+                    "ordo_runs": r[ordo]["runs"], "ort_median_ms": r[ort]["median_ms"],
+                    "ort_p90_ms": r[ort]["p90_ms"], "ort_runs": r[ort]["runs"]}
                    for r in rounds],
     }
+
+
+def local_vs_global(local: Dict[str, object], glob: Dict[str, object]) -> Dict[str, object]:
+    """Global ms / local ms per engine, the median (and range) over the shared rounds."""
+    out = {}
+    for engine in ("ordo", "ort"):
+        ratios = [g[f"{engine}_median_ms"] / l[f"{engine}_median_ms"]
+                  for l, g in zip(local["rounds"], glob["rounds"])]
+        out[engine] = {"local_ms": local[f"{engine}_median_ms"],
+                       "global_ms": glob[f"{engine}_median_ms"],
+                       "global_over_local": statistics.median(ratios),
+                       "min": min(ratios), "max": max(ratios)}
+    return out
 
 
 def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> None:
@@ -240,6 +285,14 @@ def print_table(results: List[Dict[str, object]], meta: Dict[str, object]) -> No
     print("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths))))
     for row in rows:
         print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    for r in results:
+        if "local_vs_global" in r:
+            print(f"{r['shape']} {r['case']} local vs global attention (same weights, same "
+                  "rounds): " + "; ".join(
+                      f"{name} {v['local_ms']:.2f} vs {v['global_ms']:.2f} ms, global/local "
+                      f"{v['global_over_local']:.2f} ({v['min']:.2f}-{v['max']:.2f})"
+                      for name, v in (("ordo", r["local_vs_global"]["ordo"]),
+                                      ("ORT", r["local_vs_global"]["ort"]))))
     print("ordo/ORT = ordo tokens/s / ORT tokens/s (> 1: ordo faster), the median over rounds "
           "of the ratio within a round; round range = its min-max; ratio of medians = the same "
           "from the two columns of ms.")
@@ -267,6 +320,8 @@ def main() -> int:
     parser.add_argument("--ordo-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for ordo only, e.g. OMP_WAIT_POLICY=passive "
                              "(repeatable; default: the caller's environment + OMP_NUM_THREADS)")
+    parser.add_argument("--no-global", action="store_true",
+                        help="modernbert-base: do not time the all-global variant beside it")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
 
@@ -296,18 +351,26 @@ def main() -> int:
     results = []
     try:
         for shape in shapes:
-            model = ensure_model(args.work, shape, args.seed)
+            names = [shape] + ([GLOBAL_OF[shape]] if shape in GLOBAL_OF and not args.no_global
+                               else [])
+            models = [ensure_model(args.work, name, args.seed) for name in names]
             for batch, low, high in cases:
                 label = case_label(batch, low, high)
                 lengths = case_lengths(batch, low, high)
-                print(f"# {shape} {label}: check", file=sys.stderr)
-                delta = correctness(args.ordo, model, lengths, args.threads, env)
-                print(f"#   max |ordo - ORT| = {delta:.3g}", file=sys.stderr)
-                result = {"shape": shape, "case": label, "batch": batch, "seq": high,
-                          "tokens": sum(lengths), "max_abs_delta": delta,
-                          "check_ok": bool(delta <= args.tolerance)}
-                result.update(timing(args.ordo, model, lengths, args, env))
-                results.append(result)
+                rows = []
+                for name, model in zip(names, models):
+                    print(f"# {name} {label}: check", file=sys.stderr)
+                    delta = correctness(args.ordo, model, lengths, args.threads, env)
+                    print(f"#   max |ordo - ORT| = {delta:.3g}", file=sys.stderr)
+                    rows.append({"shape": name, "case": label, "batch": batch, "seq": high,
+                                 "tokens": sum(lengths), "max_abs_delta": delta,
+                                 "check_ok": bool(delta <= args.tolerance)})
+                print(f"# {' + '.join(names)} {label}: time", file=sys.stderr)
+                for row, timed in zip(rows, timing(args.ordo, models, lengths, args, env)):
+                    row.update(timed)
+                if len(rows) == 2:
+                    rows[0]["local_vs_global"] = local_vs_global(rows[0], rows[1])
+                results += rows
     except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as error:
         print(f"compare_ort.py: {error}", file=sys.stderr)
         return 2

@@ -1,37 +1,50 @@
 #!/usr/bin/python3
-"""Write a random-weight BERT-layout checkpoint twice: for ordo and for ONNX Runtime.
+"""Write a random-weight checkpoint twice: for ordo and for ONNX Runtime.
 
 Usage (Debian's python3-torch + python3-numpy; no `onnx`, `safetensors` or
 `transformers` needed):
 
-    /usr/bin/python3 tools/bench/make_synthetic.py OUT_DIR --shape minilm|bert-base [--seed N]
+    /usr/bin/python3 tools/bench/make_synthetic.py OUT_DIR --shape SHAPE [--seed N]
+
+SHAPE is minilm or bert-base (BERT layout, below), or one of the families of
+family_synthetic.py at base size, each in its real layout: mpnet-base, nomic-v1.5,
+jina-v2-base, gte-base, modernbert-base (ModernBERT-base, local attention on all but every
+3rd layer) and modernbert-base-global (the same weights, every layer global).
 
 OUT_DIR receives
-  config.json         Hugging Face BERT config (model_type bert, absolute positions)
-  model.safetensors   F32 weights under Hugging Face BertModel names, [out][in]
+  config.json         Hugging Face config (BERT: model_type bert, absolute positions;
+                      a family: the keys its real config.json has)
+  model.safetensors   F32 weights under the Hugging Face names, [out][in]
   model.onnx          the same model exported by torch.onnx.export (TorchScript
                       exporter, opset 14 by default), inputs input_ids /
-                      attention_mask / token_type_ids (int64, dynamic batch and
+                      attention_mask (+ token_type_ids where the family has token
+                      types: BERT, nomic-v1.5, jina-v2-base; int64, dynamic batch and
                       sequence), output last_hidden_state [batch, seq, hidden]
-  synthetic.json      what was generated (shape, seed, opset, export check)
+  synthetic.json      what was generated (shape, seed, opset, ONNX inputs, export check)
 
-The exported module is ordo_tools.bert.Bert (tools/py): plain torch.nn
+BERT: the exported module is ordo_tools.bert.Bert (tools/py): plain torch.nn
 (Embedding, Linear, LayerNorm, GELU, softmax) written in the same order as
 Hugging Face's BertModel, so ONNX Runtime's BERT fusions
 (EmbedLayerNormalization, Attention, SkipLayerNorm, Gelu) can match it the way
 they match a real exported BERT. Its parameter names ARE the Hugging Face
 names, so the very arrays written to model.safetensors are loaded into it with
-load_state_dict(strict=True).
+load_state_dict(strict=True). A family: the PyTorch port of its fixture script
+(tools/make_*_fixture.py), see family_synthetic.py.
 
 Export check: unless --no-check, the script runs the torch module and ONNX
 Runtime (through tools/bench/ort_bench.js, since the onnxruntime Python
 package is not installable here) on a few id batches of different shapes,
 with and without padding, and fails if max |torch - ORT| > 1e-4 at real
-(unpadded) positions.
+(unpadded) positions. For the families the check adds a batch of 300 and 140
+tokens (past ModernBERT's 128-token window and MPNet's 128-position bucket range)
+and fails if the output has a NaN or does not vary over positions.
 
-Weights: normal(0, 0.02) for embeddings, projections and biases (like a real
+BERT weights: normal(0, 0.02) for embeddings, projections and biases (like a real
 BERT init, but with non-zero biases so they are exercised); LayerNorm weight
-1 + normal(0, 0.02), bias normal(0, 0.02). Deterministic for a given seed.
+1 + normal(0, 0.02), bias normal(0, 0.02). The families: the fixture scripts'
+initialisation (family_synthetic.py). Deterministic for a given seed.
+
+Exit status: 0 written, 1 the export check failed, 2 a usage error.
 """
 
 import argparse
@@ -50,6 +63,8 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))  # tools/py: the ordo_tools package
 from ordo_tools.bert import Bert  # noqa: E402
 from ordo_tools.safetensors import write_safetensors  # noqa: E402
+
+from family_synthetic import FAMILIES, family  # noqa: E402  (beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -101,25 +116,27 @@ def random_weights(model: nn.Module, seed: int) -> Dict[str, np.ndarray]:
 # Export and check
 # ---------------------------------------------------------------------------
 
-def export_onnx(model: nn.Module, path: str, opset: int) -> None:
+BERT_INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+
+
+def export_onnx(model: nn.Module, path: str, opset: int, inputs: List[str]) -> None:
     ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102], [101, 7592, 102, 0, 0, 0]])
-    mask = (ids != 0).to(torch.int64)
-    types = torch.zeros_like(ids)
+    example = {"input_ids": ids, "attention_mask": (ids != 0).to(torch.int64),
+               "token_type_ids": torch.zeros_like(ids)}
     axes = {0: "batch", 1: "sequence"}
     with torch.no_grad():
         torch.onnx.export(
-            model, (ids, mask, types), path,
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                          "last_hidden_state": axes},
+            model, tuple(example[name] for name in inputs), path,
+            input_names=inputs, output_names=["last_hidden_state"],
+            dynamic_axes={name: axes for name in inputs + ["last_hidden_state"]},
             opset_version=opset, do_constant_folding=True)
 
 
-def check_batches(vocab: int) -> List[Dict[str, list]]:
+def check_batches(vocab: int, long_rows: bool) -> List[Dict[str, list]]:
     rng = np.random.default_rng(7)
     batches = []
-    for lengths in ([16], [128], [37, 37, 37], [50, 9], [128, 100, 64, 3, 128]):
+    shapes = [[16], [128], [37, 37, 37], [50, 9], [128, 100, 64, 3, 128]]
+    for lengths in shapes + ([[300, 140]] if long_rows else []):
         longest = max(lengths)
         ids = np.zeros((len(lengths), longest), dtype=np.int64)
         types = np.zeros_like(ids)
@@ -134,11 +151,13 @@ def check_batches(vocab: int) -> List[Dict[str, list]]:
     return batches
 
 
-def check_export(model: nn.Module, out_dir: str, vocab: int) -> float:
-    """max |torch - ORT| over real positions of several batches (ORT via ort_bench.js)."""
+def check_export(model: nn.Module, out_dir: str, vocab: int, inputs: List[str],
+                 long_rows: bool) -> float:
+    """max |torch - ORT| over real positions of several batches (ORT via ort_bench.js);
+    inf if either has a NaN or the hidden states do not vary over the real positions."""
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        for i, batch in enumerate(check_batches(vocab)):
+        for i, batch in enumerate(check_batches(vocab, long_rows)):
             ids_path = os.path.join(tmp, f"ids{i}.json")
             out_path = os.path.join(tmp, f"ort{i}.npy")
             with open(ids_path, "w") as f:
@@ -149,12 +168,16 @@ def check_export(model: nn.Module, out_dir: str, vocab: int) -> float:
                            check=True)
             ort = np.load(out_path)
             with torch.no_grad():
-                ref = model(*(torch.tensor(batch[k]) for k in
-                              ("input_ids", "attention_mask", "token_type_ids"))).numpy()
+                ref = model(*(torch.tensor(batch[k]) for k in inputs)).numpy()
             real = np.array(batch["attention_mask"], dtype=bool)
             delta = float(np.max(np.abs(ort - ref)[real]))
+            spread = float(ref[real].std(axis=0).mean())  # over positions, mean over features
             print(f"  export check batch {ort.shape[0]}x{ort.shape[1]}: "
-                  f"max |torch - ORT| = {delta:.3g}")
+                  f"max |torch - ORT| = {delta:.3g}, spread over positions {spread:.3g}")
+            if not (np.isfinite(ref[real]).all() and spread > 1e-2):
+                print(f"error: {out_dir}: degenerate output (NaN, or hidden states that do "
+                      f"not vary over positions: {spread:.3g})", file=sys.stderr)
+                delta = float("inf")
             worst = max(worst, delta)
     return worst
 
@@ -162,7 +185,7 @@ def check_export(model: nn.Module, out_dir: str, vocab: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out_dir")
-    parser.add_argument("--shape", choices=sorted(SHAPES), default="minilm")
+    parser.add_argument("--shape", choices=sorted(SHAPES) + list(FAMILIES), default="minilm")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--opset", type=int, default=14)
     parser.add_argument("--no-check", action="store_true",
@@ -171,10 +194,13 @@ def main() -> int:
 
     torch.set_num_threads(1)
     os.makedirs(args.out_dir, exist_ok=True)
-    config = bert_config(args.shape)
-    model = Bert(config).eval()
-    weights = random_weights(model, args.seed)
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=True)
+    if args.shape in FAMILIES:
+        config, weights, model, inputs = family(args.shape, args.seed)
+    else:
+        config, inputs = bert_config(args.shape), BERT_INPUTS
+        model = Bert(config).eval()
+        weights = random_weights(model, args.seed)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=True)
     for p in model.parameters():
         p.requires_grad_(False)
 
@@ -183,12 +209,13 @@ def main() -> int:
         f.write("\n")
     write_safetensors(os.path.join(args.out_dir, "model.safetensors"),
                       {name: ("F32", array) for name, array in weights.items()}, {"format": "pt"})
-    export_onnx(model, os.path.join(args.out_dir, "model.onnx"), args.opset)
+    export_onnx(model, os.path.join(args.out_dir, "model.onnx"), args.opset, inputs)
 
-    info = {"shape": args.shape, "seed": args.seed, "opset": args.opset,
+    info = {"shape": args.shape, "seed": args.seed, "opset": args.opset, "inputs": inputs,
             "torch": torch.__version__, "parameters": int(sum(v.size for v in weights.values()))}
     if not args.no_check:
-        worst = check_export(model, args.out_dir, config["vocab_size"])
+        worst = check_export(model, args.out_dir, config["vocab_size"], inputs,
+                             long_rows=args.shape in FAMILIES)
         info["max_abs_torch_vs_ort"] = worst
         if worst > 1e-4:
             print(f"error: ONNX export disagrees with torch: max |delta| {worst:.3g} > 1e-4",
