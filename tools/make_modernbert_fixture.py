@@ -76,7 +76,7 @@ def rotary_cos_sin(head_dim, base, seqlen):
 
 def layer_norm(x, params, eps):
     weight, bias = params
-    return F.layer_norm(x, (x.shape[-1],), weight, bias, eps)
+    return F.layer_norm(x, (weight.shape[0],), weight, bias, eps)  # a constant size: exportable
 
 
 def is_global(cfg, layer_id):
@@ -98,7 +98,7 @@ def modernbert_forward(cfg, p, ids, mask, window=True, swap_thetas=False, swap_h
     rows = torch.arange(T).unsqueeze(0)
     distance = torch.abs(rows - rows.T)
     window_mask = (distance <= cfg["local_attention"] // 2).unsqueeze(0).unsqueeze(0)
-    sliding_mask = global_mask.masked_fill(window_mask.logical_not(), lowest)
+    sliding_mask = global_mask.masked_fill(~window_mask, lowest)
     thetas = {"full_attention": cfg["global_rope_theta"],
               "sliding_attention": cfg["local_rope_theta"]}
     if swap_thetas:

@@ -97,7 +97,8 @@ def mpnet_forward(cfg, p, ids, mask, positions, with_bias=True):
     d = H // heads
     h = F.layer_norm(p["word"][ids] + p["positions"][positions], (H,), *p["emb_norm"], eps)
     rp = torch.arange(T)[None, :] - torch.arange(T)[:, None]  # memory - context
-    position_bias = F.embedding(relative_position_bucket(rp), p["bias_table"]).permute(2, 0, 1)[None]
+    buckets = relative_position_bucket(rp)
+    position_bias = F.embedding(buckets, p["bias_table"]).permute(2, 0, 1)[None]
     extended = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
     split = lambda x: x.view(B, T, heads, d).transpose(1, 2)  # noqa: E731
     for layer in p["layers"]:

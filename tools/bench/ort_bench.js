@@ -25,6 +25,9 @@
 //        0 and masked. Writes last_hidden_state float32 [batch, longest, hidden] as .npy, or
 //        prints {"shape", "last_hidden_state"} with --json.
 //
+// All modes feed only the inputs the model declares (the families without token types have no
+// token_type_ids input).
+//
 // Session: intraOpNumThreads N (default 2), interOpNumThreads 1, graphOptimizationLevel 'all',
 // executionMode 'sequential', CPU execution provider.
 'use strict';
