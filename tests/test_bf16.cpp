@@ -5,8 +5,10 @@
 // says why, never run slowly in silence.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <vector>
@@ -126,19 +128,45 @@ TEST(Bf16Linear, EqualsBf16InputsMultipliedInDouble) {
   }
 }
 
-// Each bundled model in bf16 against PyTorch's f32 hidden states on the reference sentences.
-class BundledBf16 : public ::testing::TestWithParam<std::string> {};
+// Each bundled model, and each family fixture of test_families, in bf16 against PyTorch's f32
+// hidden states on its reference batch.
+struct Bf16Case {
+  std::string name;
+  std::filesystem::path model, reference;
+  friend void PrintTo(const Bf16Case& c, std::ostream* out) { *out << c.name; }
+};
 
-TEST_P(BundledBf16, HiddenStatesStayCloseToPyTorch) {
-  const std::string name = GetParam();
-  const models::LoadedModel model =
-      models::load_model(std::filesystem::path(ORDO_MODELS_DIR) / name);
+std::vector<Bf16Case> bf16_cases() {
+  std::vector<Bf16Case> cases;
+  for (const char* twin : {"ordo-sinusoidal", "ordo-learned", "ordo-none", "ordo-rotary",
+                           "ordo-alibi", "ordo-relative-bias"}) {
+    cases.push_back({twin, std::filesystem::path(ORDO_MODELS_DIR) / twin,
+                     fixture("bundled") / (std::string(twin) + ".safetensors")});
+  }
+  std::vector<std::filesystem::path> families;
+  for (const auto& entry : std::filesystem::directory_iterator(fixture("families"))) {
+    if (std::filesystem::exists(entry.path() / "reference.safetensors"))
+      families.push_back(entry.path());
+  }
+  std::sort(families.begin(), families.end());
+  for (const auto& directory : families) {
+    cases.push_back(
+        {directory.filename().string(), directory, directory / "reference.safetensors"});
+  }
+  return cases;
+}
+
+class ModelBf16 : public ::testing::TestWithParam<Bf16Case> {};
+
+TEST_P(ModelBf16, HiddenStatesStayCloseToPyTorch) {
+  const Bf16Case& c = GetParam();
+  const models::LoadedModel model = models::load_model(c.model);
   const EncoderOptions options{std::nullopt, ComputeType::bf16};
   if (!bf16_here()) {
     EXPECT_THROW(Encoder(model.spec, options), Error);
     return;
   }
-  const io::SafetensorsFile reference(fixture("bundled") / (name + ".safetensors"));
+  const io::SafetensorsFile reference(c.reference);
   const ReferenceBatch batch = reference_batch(reference);
   const Encoder encoder(model.spec, options);
   const EncoderOutput output = encoder.forward(batch.input);
@@ -148,19 +176,18 @@ TEST_P(BundledBf16, HiddenStatesStayCloseToPyTorch) {
   const double worst_token = agreement.worst_cosine, worst_difference = agreement.max_difference;
   // bf16 keeps 8 significant bits (relative error 2^-9 per rounding): tokens stay within a
   // cosine of 0.999 of f32, and bf16 is not silently f32 either (it does differ).
-  EXPECT_GE(worst_token, 0.999) << name;
-  EXPECT_GT(worst_difference, 1e-5) << name << ": no difference from f32 at all";
-  std::cout << name << " bf16 vs PyTorch f32: worst token cosine " << worst_token
+  EXPECT_GE(worst_token, 0.999) << c.name;
+  EXPECT_GT(worst_difference, 1e-5) << c.name << ": no difference from f32 at all";
+  std::cout << c.name << " bf16 vs PyTorch f32: worst token cosine " << worst_token
             << ", max |difference| " << worst_difference << '\n';
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, BundledBf16, testing::Values("ordo-sinusoidal", "ordo-learned"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Models, ModelBf16, testing::ValuesIn(bf16_cases()), [](const auto& info) {
+  std::string n = info.param.name;
+  for (char& c : n)
+    if (c == '-') c = '_';
+  return n;
+});
 
 }  // namespace
 }  // namespace ordo::test
