@@ -66,8 +66,8 @@ both synthetic shapes.
   --threads N      OpenMP threads
   --check-weights  stop with an error if any weight is NaN or Inf (a load-time scan)
   --json           one JSON object per case (JSON Lines) instead of a table
-  --serve          for a peer benchmark (tools/bench/compare_ort.py), one case only: warm up,
-                   print {"ready": true, "flops": F, ...} (F per forward pass), then time one
+  --serve          for a peer benchmark (tools/bench/compare_ort.py; one case, any --dtype):
+                   warm up, print {"ready": true, "flops": F, ...} (F per forward pass), then time one
                    block (--seconds, --min-runs) for every line read from stdin and print its
                    JSON line; ends at end of input
 )";
@@ -430,9 +430,8 @@ int run_bench(const std::vector<std::string>& arguments) {
 
   if (settings.serve && cases.size() != 1)
     throw UsageError("--serve times one case: give --batch/--seq, --ragged or --lengths");
-  if (settings.serve && (settings.profile || compute != ComputeType::f32 ||
-                         (!args.value("--model") && !args.value("--shape"))))
-    throw UsageError("--serve takes one model (--model or --shape), f32, and no --profile");
+  if (settings.serve && (settings.profile || (!args.value("--model") && !args.value("--shape"))))
+    throw UsageError("--serve takes one model (--model or --shape), and no --profile");
 
   const std::vector<std::optional<PositionKind>> kinds = parse_pe_list(args);
   if (settings.serve && kinds.size() != 1) throw UsageError("--serve times one --pe kind");
