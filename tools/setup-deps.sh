@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ordo needs. Idempotent, and quick when all are present:
 # apt is only touched when something is missing.
-#   tools/setup-deps.sh            build + tests (compiler, CMake, oneDNN, SentencePiece, GoogleTest, JSON)
+#   tools/setup-deps.sh            build and run (compiler, CMake, oneDNN, SentencePiece, GoogleTest, JSON)
+#   tools/setup-deps.sh --tests    also what only tools/test.sh needs (lint, fuzzing, the browser check)
 #   tools/setup-deps.sh --tools    also PyTorch & co. for the fixture and reference scripts
 #   tools/setup-deps.sh --train    also the Debian packages the bundled models' corpus comes from
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config clang-format libdnnl-dev ocl-icd-opencl-dev libsentencepiece-dev
           sentencepiece libicu-dev libgtest-dev libgmock-dev nlohmann-json3-dev libxml2-utils
-          clang-14 libclang-rt-14-dev libomp-14-dev clang-tidy-14 cppcheck  # fuzz/, tools/lint.sh
           fonts-noto-cjk  # the SVGs' Chinese labels: Noto Sans CJK SC
-          chromium  # tests/browser/: every picture opened in headless Chromium
           python3-dev pybind11-dev python3-numpy python3-pytest  # the Python module (tools/python/)
           libcpp-httplib-dev curl)  # ordo serve, and its tests' client
+tests=(clang-14 libclang-rt-14-dev libomp-14-dev clang-tidy-14 cppcheck  # fuzz/, tools/lint.sh
+       chromium)  # tests/browser/: every picture opened in headless Chromium
 tools=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)
 train=(debian-reference-en debian-reference-zh-cn manpages manpages-dev manpages-zh groff-base man-db bsdextrautils)
 for argument in "$@"; do
   case "$argument" in
+    --tests) packages+=("${tests[@]}") ;;
     --tools) packages+=("${tools[@]}") ;;
     --train) packages+=("${tools[@]}" "${train[@]}") ;;
     -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;

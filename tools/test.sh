@@ -18,7 +18,7 @@
 #      ORDO_FUZZ_SECONDS (default 45) under ASan + UBSan (fuzz/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup-deps.sh
+tools/setup-deps.sh --tests
 
 echo "== build (Release, -Werror) and test"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DORDO_WERROR=ON >/dev/null

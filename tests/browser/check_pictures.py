@@ -56,7 +56,7 @@ def chromium_binary():
         path = shutil.which(name)
         if path:
             return path
-    sys.exit("check_pictures.py: no Chromium on PATH (tools/setup-deps.sh installs Debian's "
+    sys.exit("check_pictures.py: no Chromium on PATH (tools/setup-deps.sh --tests installs Debian's "
              "'chromium')")
 
 
