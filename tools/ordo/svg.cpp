@@ -361,8 +361,8 @@ std::vector<std::string> wrap_text(const std::string& text, double size, double 
   return lines;
 }
 
-std::string render_svg(const Figure& input) {
-  Figure figure = input;
+std::string render_svg(const Figure& figure_in) {
+  Figure figure = figure_in;
   double shared_max = 0;
   for (const auto& map : figure.maps) shared_max = std::max(shared_max, largest_magnitude(map));
   for (auto& map : figure.maps) {

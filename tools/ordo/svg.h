@@ -83,7 +83,7 @@ struct Figure {
   ColourScale colour_scale = ColourScale::shared;
 };
 
-std::string render_svg(const Figure& figure);
+std::string render_svg(const Figure& figure_in);
 
 std::string xml_escape(const std::string& text);
 
