@@ -6,6 +6,7 @@
 
 #include "ops/attention_kernel.h"
 #include "ops/cpu.h"
+#include "ops/dot_gemm.h"
 #include "ops/linear.h"
 #include "ops/panel_gemm.h"
 
@@ -29,6 +30,14 @@ inline std::string attention_kernel_unavailable(int64_t head_dim) {
     return "head_dim " + std::to_string(head_dim) + " is not a multiple of 16";
   }
   return "";
+}
+
+// The AVX2 dot kernel runs where AVX2 is the level in use: a CPU without AVX-512F, or
+// ORDO_ISA=avx2 (the `isa` reruns of this suite).
+inline std::string dot_kernel_unavailable() {
+  if (ops::dot_gemm_supported()) return "";
+  return "the level in use is " + std::string(ops::to_string(ops::cpu_dispatch().active)) +
+         ", not avx2 (the kernel runs on AVX2 CPUs and under ORDO_ISA=avx2)";
 }
 
 }  // namespace ordo::test

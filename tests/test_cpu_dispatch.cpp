@@ -12,6 +12,7 @@
 #include "ops/attention.h"
 #include "ops/attention_kernel.h"
 #include "ops/cpu.h"
+#include "ops/dot_gemm.h"
 #include "ops/linear.h"
 #include "ops/panel_gemm.h"
 #include "ordo/error.h"
@@ -72,10 +73,33 @@ TEST(CpuDispatch, AskingForMoreThanTheCpuHasRunsWhatItHasAndSaysSo) {
             "generic (ORDO_ISA=avx2 asks for more than the CPU has)");
 }
 
+// Which of ordo's kernels each level runs, as `ordo --version` and `ordo bench` report them.
+TEST(CpuDispatch, EachLevelNamesTheKernelsItRuns) {
+  const CpuDispatch best = resolve_dispatch(nullptr, Isa::avx512);
+  EXPECT_STREQ(best.kernels(), "avx512");
+  EXPECT_EQ(best.kernels_summary(), "AVX-512 (panel GEMM and attention)");
+  for (const Isa cpu : {Isa::avx512, Isa::avx2}) {
+    const CpuDispatch avx2 = resolve_dispatch("avx2", cpu);
+    EXPECT_TRUE(avx2.avx2_kernels());
+    EXPECT_FALSE(avx2.avx512_kernels());
+    EXPECT_STREQ(avx2.kernels(), "avx2");
+    EXPECT_EQ(avx2.kernels_summary(), "AVX2 (dot GEMM up to " + std::to_string(kDotGemmMaxRows) +
+                                          " rows; attention on oneDNN)");
+  }
+  const CpuDispatch generic = resolve_dispatch("generic", Isa::avx2);
+  EXPECT_FALSE(generic.avx2_kernels());
+  EXPECT_STREQ(generic.kernels(), "none");
+  EXPECT_EQ(generic.kernels_summary(),
+            "oneDNN only (ORDO_ISA=generic caps ordo's kernels below AVX2, which the CPU has)");
+  EXPECT_EQ(resolve_dispatch(nullptr, Isa::generic).kernels_summary().rfind("oneDNN only (", 0),
+            0u);
+}
+
 // What this process runs, checked against ORDO_ISA (unset in the main CTest run, avx2 and
 // generic in the ISA runs), through the ops that decide the paths: on a level below avx512
-// neither of ordo's kernels runs and oneDNN is capped, so attention runs on oneDNN's primitives
-// and every matmul on oneDNN's gemm over the plain weights.
+// neither AVX-512 kernel runs and oneDNN is capped, so attention runs on oneDNN's primitives
+// and matmuls on the plain weights: at avx2 up to kDotGemmMaxRows rows on ordo's dot kernel,
+// more on oneDNN's gemm; at generic all on oneDNN's gemm.
 TEST(CpuDispatch, ThisProcessRunsTheLevelOrdoIsaNames) {
   const CpuDispatch& cpu = cpu_dispatch();
   const char* ordo_isa = std::getenv("ORDO_ISA");
@@ -100,6 +124,10 @@ TEST(CpuDispatch, ThisProcessRunsTheLevelOrdoIsaNames) {
     EXPECT_FALSE(attention.uses_own_kernel());
     EXPECT_FALSE(linear.uses_panel_gemm());
   }
+  const Linear plain(768, 768, std::nullopt, Linear::Output::overwrite);
+  EXPECT_EQ(plain.uses_dot_gemm(kDotGemmMaxRows), cpu.active == Isa::avx2);
+  EXPECT_EQ(linear.uses_dot_gemm(16), cpu.active == Isa::avx2);
+  EXPECT_FALSE(plain.uses_dot_gemm(kDotGemmMaxRows + 1));
 #if ORDO_X86
   if (ordo_isa != nullptr && std::string(ordo_isa) == "avx2") {
     EXPECT_EQ(bits(cpu.onednn) & ~bits(dnnl::cpu_isa::avx2), 0u) << cpu.onednn_name;

@@ -13,6 +13,7 @@
 
 #include "kernel_availability.h"
 #include "ops/cpu.h"
+#include "ops/dot_gemm.h"
 #include "ops/gated_product.h"
 #include "ops/linear.h"
 #include "ops/panel_gemm.h"
@@ -213,6 +214,99 @@ TEST(PanelGemm, ActivationsHoldAtLargeMagnitudes) {
     dnnl::stream stream(cpu_engine());
     AlignedBuffer scratchpad;
     op(stream, scratchpad, x.data(), 1, packed, bias.data(), y.data());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const double expected = activate(double{bias[i]} + 1.0, activation);
+      EXPECT_NEAR(y[i], expected, 2e-7 * std::max(1.0, std::abs(expected)))
+          << "activation " << static_cast<int>(activation) << " at " << inputs[i];
+      EXPECT_FALSE(std::signbit(y[i]) != std::signbit(expected) && expected != 0.0 &&
+                   std::abs(expected) > 1e-30)
+          << "sign at " << inputs[i];
+    }
+  }
+}
+
+// Plain weights at up to kDotGemmMaxRows rows run on the AVX2 dot kernel where AVX2 is the
+// level in use (on this suite's ORDO_ISA=avx2 rerun, or an AVX2 CPU); more rows on gemm:jit.
+// Shapes cover every tile remainder: rows not a multiple of 3, outputs not a multiple of 4 or 8
+// (the masked last group), depths not a multiple of 8 (the masked last step), one output.
+using DotCase = std::tuple<int64_t, int64_t, int64_t, int, bool>;  // activation -1: none
+class DotGemmShapes : public ::testing::TestWithParam<DotCase> {};
+
+TEST_P(DotGemmShapes, MatchesAPlainLoop) {
+  const auto [rows, in, out, activation_index, accumulate] = GetParam();
+  const std::optional<Activation> activation =
+      activation_index < 0 ? std::nullopt
+                           : std::optional<Activation>(static_cast<Activation>(activation_index));
+  const auto x = random_vector(static_cast<size_t>(rows * in), 21);
+  const auto w = random_vector(static_cast<size_t>(out * in), 22);
+  const auto b = random_vector(static_cast<size_t>(out), 23);
+  const auto before = random_vector(static_cast<size_t>(rows * out), 24);
+  const Linear op(in, out, activation,
+                  accumulate ? Linear::Output::accumulate : Linear::Output::overwrite);
+  EXPECT_EQ(op.uses_dot_gemm(rows), dot_gemm_supported() && rows <= kDotGemmMaxRows)
+      << "rows " << rows;
+  std::vector<float> y = before;
+  y.resize(y.size() + 64, 12345.0f);  // a guard after the last row: must stay untouched
+  dnnl::stream stream(cpu_engine());
+  AlignedBuffer scratchpad;
+  op(stream, scratchpad, x.data(), rows, w.data(), b.data(), y.data());
+  stream.wait();
+  const auto expected = reference(x, w, b, before, rows, in, out, activation, accumulate);
+  double worst = 0.0;
+  for (size_t i = 0; i < expected.size(); ++i)
+    worst = std::max(worst, std::abs(y[i] - expected[i]));
+  // The panel kernel's bound: float rounding of a dot product of `in` terms in [-1, 1].
+  EXPECT_LT(worst, 4e-6 * std::sqrt(static_cast<double>(in)))
+      << "rows " << rows << " in " << in << " out " << out << " activation " << activation_index;
+  for (size_t i = before.size(); i < y.size(); ++i)
+    ASSERT_EQ(y[i], 12345.0f) << "wrote past the output";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, DotGemmShapes,
+    ::testing::Values(DotCase{1, 768, 2304, kNone, false}, DotCase{1, 5, 1, kGelu, true},
+                      DotCase{2, 37, 70, kGelu, false}, DotCase{3, 8, 8, kRelu, true},
+                      DotCase{4, 300, 13, kSilu, false}, DotCase{16, 3072, 768, kNone, true},
+                      DotCase{17, 129, 130, kGeluTanh, true}, DotCase{31, 1024, 40, kGelu, false},
+                      DotCase{kDotGemmMaxRows, 384, 100, kGeluTanh, true},
+                      DotCase{kDotGemmMaxRows + 1, 64, 70, kSilu, false}));
+
+// Called directly: without a bias (the families whose linears have none) the kernel adds
+// nothing; more rows than kDotGemmMaxRows are taken in chunks; a depth of 512 floats (rows 2 KiB
+// apart) goes through the input's padded copy.
+TEST(DotGemm, NullBiasChunksAndPaddedCopy) {
+  const std::string unavailable = test::dot_kernel_unavailable();
+  if (!unavailable.empty()) GTEST_SKIP() << "the dot kernel does not run: " << unavailable;
+  constexpr int64_t kRows = 2 * kDotGemmMaxRows + 5, kIn = 512, kOut = 11;
+  const auto x = random_vector(kRows * kIn, 31);
+  const auto w = random_vector(kOut * kIn, 32);
+  const std::vector<float> zeros(kOut, 0.0f);
+  const auto expected = reference(x, w, zeros, {}, kRows, kIn, kOut, std::nullopt, false);
+  std::vector<float> y(kRows * kOut, -1.0f);
+  AlignedBuffer scratch;
+  dot_gemm(x.data(), kRows, kIn, w.data(), kOut, nullptr, std::nullopt, false, scratch, y.data());
+  for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], expected[i], 1e-4) << i;
+}
+
+// As PanelGemm.ActivationsHoldAtLargeMagnitudes, for the AVX2 activations (2^n is built from
+// exponent bits there, with no scalef to saturate it).
+TEST(DotGemm, ActivationsHoldAtLargeMagnitudes) {
+  const std::string unavailable = test::dot_kernel_unavailable();
+  if (!unavailable.empty()) GTEST_SKIP() << "the dot kernel does not run: " << unavailable;
+  constexpr int64_t kIn = 3, kOut = 16;
+  const std::vector<double> inputs = {-100.0, -30.0, -20.0, -9.0, -3.0, -1e-3, 0.0,  1e-3,
+                                      0.5,    3.0,   9.0,   20.0, 30.0, 88.0,  100.0};
+  std::vector<float> weights(kIn * kOut, 0.0f);
+  for (int64_t o = 0; o < kOut; ++o) weights[o * kIn] = 1.0f;
+  const std::vector<float> x = {1.0f, 0.0f, 0.0f};
+  std::vector<float> bias(kOut, 0.0f);
+  for (size_t i = 0; i < inputs.size(); ++i) bias[i] = static_cast<float>(inputs[i]) - 1.0f;
+  for (const Activation activation :
+       {Activation::gelu, Activation::gelu_tanh, Activation::relu, Activation::silu}) {
+    std::vector<float> y(kOut);
+    AlignedBuffer scratch;
+    dot_gemm(x.data(), 1, kIn, weights.data(), kOut, bias.data(), activation, false, scratch,
+             y.data());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const double expected = activate(double{bias[i]} + 1.0, activation);
       EXPECT_NEAR(y[i], expected, 2e-7 * std::max(1.0, std::abs(expected)))

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "ops/dot_gemm.h"
 #include "ordo/error.h"
 
 namespace ordo::ops {
@@ -119,6 +120,30 @@ std::string CpuDispatch::why_no_avx512_kernels() const {
   return "the CPU has no AVX-512F";
 #else
   return "not an x86 CPU: ordo's AVX-512 kernels are not compiled";
+#endif
+}
+
+const char* CpuDispatch::kernels() const {
+  if (avx512_kernels()) return "avx512";
+  if (avx2_kernels()) return "avx2";
+  return "none";
+}
+
+std::string CpuDispatch::kernels_summary() const {
+  if (avx512_kernels()) return "AVX-512 (panel GEMM and attention)";
+  if (avx2_kernels()) {
+    return "AVX2 (dot GEMM up to " + std::to_string(kDotGemmMaxRows) +
+           " rows; attention on oneDNN)";
+  }
+  if (requested && *requested < detected) {
+    return std::string("oneDNN only (ORDO_ISA=") + to_string(*requested) +
+           " caps ordo's kernels below " + (detected == Isa::avx512 ? "AVX-512" : "AVX2") +
+           ", which the CPU has)";
+  }
+#if ORDO_X86
+  return "oneDNN only (the CPU has neither AVX-512F nor AVX2 with FMA)";
+#else
+  return "oneDNN only (not an x86 CPU: ordo's kernels are x86 code)";
 #endif
 }
 

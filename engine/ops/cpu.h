@@ -6,8 +6,8 @@
 //
 //   level    ordo's kernels                         oneDNN (x86)
 //   avx512   panel GEMM and attention (AVX-512F)     no cap: brgemm matmuls on packed weights
-//   avx2     none: oneDNN's three attention          capped at AVX2: gemm:jit matmuls on the
-//            primitives, oneDNN matmuls              plain weights
+//   avx2     dot GEMM up to 32 rows (AVX2 + FMA);   capped at AVX2: gemm:jit matmuls on the
+//            oneDNN's three attention primitives     plain weights
 //   generic  none                                    capped at SSE4.1, the lowest it can be
 // Unset, ordo's kernels run wherever the CPU has AVX-512F and oneDNN is left to itself (its own
 // ONEDNN_MAX_CPU_ISA then caps oneDNN alone). A level above the CPU's runs the CPU's.
@@ -42,11 +42,19 @@ struct CpuDispatch {
 
   // ordo's AVX-512 kernels may run.
   bool avx512_kernels() const { return active == Isa::avx512; }
+  // ordo's AVX2 kernels may run: AVX2 is the level in use (on an AVX-512 CPU the AVX-512
+  // kernels and brgemm take their place).
+  bool avx2_kernels() const { return active == Isa::avx2; }
   // One line for `ordo --version` and `ordo bench`, e.g. "avx2 (ORDO_ISA=avx2; the CPU has
   // avx512)" or "avx2 (ORDO_ISA=avx512 asks for more than the CPU has)".
   std::string summary() const;
   // Why ordo's AVX-512 kernels do not run ("" when they do), for messages and skipped tests.
   std::string why_no_avx512_kernels() const;
+  // Which of ordo's kernels run: "avx512", "avx2" or "none" (for JSON), and in words for
+  // `ordo --version` and `ordo bench`, e.g. "AVX2 (dot GEMM up to 32 rows; attention on
+  // oneDNN)" or "oneDNN only (ORDO_ISA=generic caps ordo's kernels below AVX2, ...)".
+  const char* kernels() const;
+  std::string kernels_summary() const;
 };
 
 // The levels from ORDO_ISA's value (null or empty: unset) and the CPU's best level; oneDNN's

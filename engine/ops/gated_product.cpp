@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ops/avx512.h"
-#include "ops/panel_gemm.h"
+#include "ops/cpu.h"
 #include "ops/work_shares.h"
+#if ORDO_X86
+#include "ops/avx2.h"
+#include "ops/avx512.h"
+#endif
 
 namespace ordo::ops {
 namespace {
@@ -13,7 +16,7 @@ namespace {
 // Rows per work item: enough to amortise the scheduling, few enough to balance two threads.
 constexpr int64_t kRowsPerItem = 8;
 
-// The exact formulas, in double, for CPUs without AVX-512.
+// The exact formulas, in double, where neither vector path runs.
 float activate_scalar(float x, Activation activation) {
   const double v = x;
   switch (activation) {
@@ -41,6 +44,7 @@ void rows_scalar(const float* gate_up, int64_t first, int64_t last, int64_t widt
   }
 }
 
+#if ORDO_X86
 ORDO_AVX512 void rows_avx512(const float* gate_up, int64_t first, int64_t last, int64_t width,
                              Activation activation, float* out) {
   for (int64_t r = first; r < last; ++r) {
@@ -56,11 +60,38 @@ ORDO_AVX512 void rows_avx512(const float* gate_up, int64_t first, int64_t last, 
   }
 }
 
+ORDO_AVX2 void rows_avx2(const float* gate_up, int64_t first, int64_t last, int64_t width,
+                         Activation activation, float* out) {
+  for (int64_t r = first; r < last; ++r) {
+    const float* gate = gate_up + r * 2 * width;
+    const float* up = gate + width;
+    float* to = out + r * width;
+    for (int64_t i = 0; i < width; i += 8) {
+      const __m256i mask = avx2::tail_mask(width - i);
+      const __m256 g = _mm256_maskload_ps(gate + i, mask);
+      const __m256 u = _mm256_maskload_ps(up + i, mask);
+      _mm256_maskstore_ps(to + i, mask, _mm256_mul_ps(avx2::activate(g, activation), u));
+    }
+  }
+}
+#endif
+
+void product_rows(const CpuDispatch& cpu, const float* gate_up, int64_t first, int64_t last,
+                  int64_t width, Activation activation, float* out) {
+#if ORDO_X86
+  if (cpu.avx512_kernels()) return rows_avx512(gate_up, first, last, width, activation, out);
+  if (cpu.avx2_kernels()) return rows_avx2(gate_up, first, last, width, activation, out);
+#else
+  (void)cpu;
+#endif
+  rows_scalar(gate_up, first, last, width, activation, out);
+}
+
 }  // namespace
 
 void gated_product(const float* gate_up, int64_t rows, int64_t width, Activation activation,
                    float* out) {
-  const bool vector = panel_gemm_supported();  // AVX-512F, the kernels' one requirement
+  const CpuDispatch& cpu = cpu_dispatch();
   const int64_t items = (rows + kRowsPerItem - 1) / kRowsPerItem;
   run_shares(
       [&](int owner, int team) {
@@ -69,11 +100,7 @@ void gated_product(const float* gate_up, int64_t rows, int64_t width, Activation
       [&](int owner, int team, int64_t item) {
         const int64_t first = (share_begin(items, owner, team) + item) * kRowsPerItem;
         const int64_t last = std::min(rows, first + kRowsPerItem);
-        if (vector) {
-          rows_avx512(gate_up, first, last, width, activation, out);
-        } else {
-          rows_scalar(gate_up, first, last, width, activation, out);
-        }
+        product_rows(cpu, gate_up, first, last, width, activation, out);
       });
 }
 

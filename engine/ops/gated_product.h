@@ -5,7 +5,8 @@
 // the FFN's first half is a single matmul). No oneDNN primitive multiplies one operand's
 // activation by another: an eltwise on the strided gate half falls to oneDNN's reference
 // kernel, and matmul post-ops apply to the whole [gate | up] row. So this is ordo's own
-// elementwise loop, on AVX-512 with the activations panel_gemm uses, scalar elsewhere.
+// elementwise loop, on AVX-512 or AVX2 with the activations of ordo's matmul kernels (the
+// level cpu_dispatch() runs), scalar on generic.
 #include <cstdint>
 
 #include "core/encoder.h"

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ops/cpu.h"
+#include "ops/dot_gemm.h"
 #include "ops/panel_gemm.h"
 #include "ordo/error.h"
 
@@ -85,6 +86,8 @@ Linear::Linear(int64_t in_features, int64_t out_features, std::optional<Activati
     padded_in_features_ = panel_layout_depth(weights_desc, in_features, out_features);
     if (padded_in_features_ > 0) return;  // no primitive needed
   }
+  dot_kernel_ = dot_gemm_supported() && weights_desc == plain_weights(in_features, out_features) &&
+                (rows == 0 || dot_gemm_preferred(rows));
   const dnnl::memory::dim row_dim = rows > 0 ? rows : DNNL_RUNTIME_DIM_VAL;
   const dnnl::memory::desc src({row_dim, in_features}, dt::f32, tag::ab);
   const dnnl::memory::desc bias({1, out_features}, dt::f32, tag::ab);
@@ -104,6 +107,10 @@ Linear::Linear(int64_t in_features, int64_t out_features, std::optional<Activati
   primitive_ = dnnl::matmul(primitive_desc);
 }
 
+bool Linear::uses_dot_gemm(int64_t rows) const {
+  return dot_kernel_ && dot_gemm_preferred(rows);
+}
+
 void Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* input,
                         int64_t rows, const float* weight, const float* bias, float* output) const {
   if (fixed_rows_ > 0 && rows != fixed_rows_) {
@@ -113,6 +120,11 @@ void Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const f
   if (uses_panel_gemm()) {
     panel_gemm(input, rows, in_features_, weight, padded_in_features_, out_features_, bias,
                activation_, accumulate_, output);
+    return;
+  }
+  if (uses_dot_gemm(rows)) {
+    dot_gemm(input, rows, in_features_, weight, out_features_, bias, activation_, accumulate_,
+             scratchpad, output);
     return;
   }
   const auto& engine = cpu_engine();

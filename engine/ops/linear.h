@@ -10,7 +10,9 @@
 // matmul in-process; docs/performance.md) packed runs 16x384x1152 at 251 GFLOP/s against 118
 // for plain (gemm:jit packs the weights on every call), and 1024x768x3072 at 292 against 259.
 // On packed weights, the shapes panel_gemm_preferred() names (few rows, or wide outputs) run on
-// ordo's own kernel instead (ops/panel_gemm.h), which reads the same packed matrix.
+// ordo's own kernel instead (ops/panel_gemm.h), which reads the same packed matrix. Where the
+// AVX2 kernels run (ops/cpu.h), calls of up to kDotGemmMaxRows rows on plain weights run on
+// ops/dot_gemm.h instead of gemm:jit.
 #include <optional>
 
 #include "ops/dnnl_context.h"
@@ -61,6 +63,8 @@ class Linear {
 
   // True when calls run on ordo's panel kernel rather than a oneDNN primitive.
   bool uses_panel_gemm() const { return padded_in_features_ > 0; }
+  // True when calls of `rows` rows run on ordo's AVX2 dot kernel rather than gemm:jit.
+  bool uses_dot_gemm(int64_t rows) const;
 
  private:
   int64_t in_features_;
@@ -69,6 +73,7 @@ class Linear {
   std::optional<Activation> activation_;
   bool accumulate_;
   int64_t padded_in_features_ = 0;  // > 0: the panel kernel runs this op
+  bool dot_kernel_ = false;         // the dot kernel runs the calls it prefers
   dnnl::memory::desc weights_desc_;
   dnnl::memory::desc scratchpad_desc_;
   dnnl::matmul primitive_;

@@ -30,7 +30,8 @@ latency, throughput in real tokens per second (padding is not counted), achieved
 its fraction of the machine's f32 FMA peak (measured with the same threads at start-up and
 again after every case, the best kept), peak resident memory and model load time. The header
 and each JSON object name the instruction set in use ("isa", capped by ORDO_ISA; "onednn_isa";
-"ordo_kernels": whether ordo's own AVX-512 kernels run); the FMA peak is that level's.
+"ordo_kernels": which of ordo's own kernels run, "avx512", "avx2" or "none"); the FMA peak
+is that level's.
 
 Without --batch, --seq or --ragged it runs the grid 1x16, 1x128, 8x128, 32x32 and a ragged
 batch of 32 sequences with lengths uniform in 8-128; without --model or --shape it does so on
@@ -272,7 +273,7 @@ nlohmann::json run_case(const LoadedEncoder& loaded, const std::string& model_na
       {"peak_isa", peak.isa},
       {"isa", ops::to_string(ops::cpu_dispatch().active)},
       {"onednn_isa", ops::cpu_dispatch().onednn_name},
-      {"ordo_kernels", ops::cpu_dispatch().avx512_kernels()},
+      {"ordo_kernels", ops::cpu_dispatch().kernels()},
       {"peak_fraction", gflops / peak.gflops},
       {"peak_rss_mb", peak_rss_mb()},
       {"load_ms", loaded.load_ms},
@@ -478,7 +479,7 @@ int run_bench(const std::vector<std::string>& arguments) {
   if (!settings.json) {
     const ops::CpuDispatch& cpu = ops::cpu_dispatch();
     std::cout << "ISA " << cpu.summary() << "; oneDNN " << cpu.onednn_name << "; ordo's kernels "
-              << (cpu.avx512_kernels() ? "AVX-512" : "off") << '\n'
+              << cpu.kernels_summary() << '\n'
               << "f32 FMA peak " << static_cast<int>(peak.gflops) << " GFLOP/s (" << peak.isa
               << ", " << peak.threads
               << " threads, measured; again after each case, the best kept)\n"

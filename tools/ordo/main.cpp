@@ -110,10 +110,7 @@ int print_version() {
   const ordo::ops::CpuDispatch& cpu = ordo::ops::cpu_dispatch();
   std::cout << "ordo " << ordo::version() << "\nISA " << cpu.summary() << "\noneDNN " << dnnl->major
             << '.' << dnnl->minor << '.' << dnnl->patch << " (" << cpu.onednn_name
-            << ")\nordo's kernels: "
-            << (cpu.avx512_kernels() ? "AVX-512"
-                                     : "oneDNN only (" + cpu.why_no_avx512_kernels() + ")")
-            << '\n';
+            << ")\nordo's kernels: " << cpu.kernels_summary() << '\n';
   try {
     ordo::cli::check_stdout();
   } catch (const std::exception& e) {
