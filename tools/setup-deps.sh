@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages ordo needs. Idempotent, and quick when all are present:
 # apt is only touched when something is missing.
 #   tools/setup-deps.sh            build and run (compiler, CMake, oneDNN, SentencePiece, GoogleTest, JSON)
-#   tools/setup-deps.sh --tests    also what only tools/test.sh needs (lint, fuzzing, the browser check)
+#   tools/setup-deps.sh --tests    also what only tools/test.sh needs (lint and the aarch64 compile check,
+#                                  fuzzing, the browser check)
 #   tools/setup-deps.sh --tools    also PyTorch & co. for the fixture and reference scripts
 #   tools/setup-deps.sh --train    also the Debian packages the bundled models' corpus comes from
 set -euo pipefail
@@ -13,6 +14,7 @@ packages=(g++ cmake make pkg-config clang-format libdnnl-dev ocl-icd-opencl-dev 
           python3-dev pybind11-dev python3-numpy python3-pytest  # the Python module (tools/python/)
           libcpp-httplib-dev curl)  # ordo serve, and its tests' client
 tests=(clang-14 libclang-rt-14-dev libomp-14-dev clang-tidy-14 cppcheck  # fuzz/, tools/lint.sh
+       g++-aarch64-linux-gnu  # tools/lint.sh: the sources compile for aarch64 (no x86 code leaks)
        chromium)  # tests/browser/: every picture opened in headless Chromium
 tools=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)
 train=(debian-reference-en debian-reference-zh-cn manpages manpages-dev manpages-zh groff-base man-db bsdextrautils)

@@ -13,7 +13,7 @@
 #      and without the browser check, whose commands the CLI suites already run under ASan);
 #   4. the concurrency tests and `ordo serve`'s test suite built with ThreadSanitizer;
 #   5. clang-format check of the C++ sources;
-#   6. static analysis: clang-tidy and cppcheck (tools/lint.sh);
+#   6. static analysis: clang-tidy and cppcheck, and every source compiled for aarch64 (tools/lint.sh);
 #   7. fuzzing: every seed and past crash replayed, then each libFuzzer target run for
 #      ORDO_FUZZ_SECONDS (default 45) under ASan + UBSan (fuzz/run.sh).
 set -euo pipefail
