@@ -19,13 +19,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup-deps.sh --tests
+# Each stage's header says how long the run has taken so far, so a slow stage shows in the log.
+stage() { echo "== $* [at $((SECONDS / 60)) min $((SECONDS % 60)) s]"; }
 
-echo "== build (Release, -Werror) and test"
+stage "build (Release, -Werror) and test"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DORDO_WERROR=ON >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
-echo "== tokenizer.json references"
+stage "tokenizer.json references"
 # tests/fixtures/tokenizer_json/*/expected.jsonl must still be what the pinned libraries say:
 # a change of strings, fixture or version that was not regenerated fails here. npm ci only
 # when tools/bench/node_modules is missing or does not match package.json.
@@ -34,7 +36,7 @@ if ! (cd tools/bench && npm ls --depth=0 >/dev/null 2>&1); then
 fi
 node tools/tokenizer_reference.mjs --check
 
-echo "== build with AddressSanitizer + UBSan (static libordo) and test"
+stage "build with AddressSanitizer + UBSan (static libordo) and test"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORDO_WERROR=ON \
   -DORDO_SANITIZE=address,undefined -DBUILD_SHARED_LIBS=OFF >/dev/null
 cmake --build build-asan -j"$(nproc)"
@@ -42,7 +44,7 @@ cmake --build build-asan -j"$(nproc)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE 'isa|browser'
 
-echo "== build the concurrency tests with ThreadSanitizer and run them"
+stage "build the concurrency tests with ThreadSanitizer and run them"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORDO_WERROR=ON \
   -DORDO_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$(nproc)" --target test_concurrency test_model_concurrency ordo_cli
@@ -62,13 +64,13 @@ OMP_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan-htt
   ORDO_CLI=build-tsan/tools/ordo ORDO_MODELS=models \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python/test_serve.py
 
-echo "== clang-format"
+stage "clang-format"
 git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
 
-echo "== static analysis"
+stage "static analysis"
 tools/lint.sh
 
-echo "== fuzzing, ${ORDO_FUZZ_SECONDS:-45} s per target"
+stage "fuzzing, ${ORDO_FUZZ_SECONDS:-45} s per target"
 fuzz/run.sh replay
 fuzz/run.sh all "${ORDO_FUZZ_SECONDS:-45}"
-echo "all checks passed"
+echo "all checks passed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
