@@ -333,6 +333,24 @@ TEST_P(AttentionWindow, BothKernelsMatchTheMaskedDefinition) {
   }
 }
 
+// oneDNN's local path scores only the keys each band of queries can reach: a band of
+// max(w, 16) queries against at most that + 2w keys. At ModernBERT's window (64 each side) over
+// 1,024 tokens that is at most 1.5x the pairs the windows hold, against 8x for the whole matrix.
+TEST(AttentionWindow, OneDnnScoresOnlyTheBandsKeys) {
+  for (const auto& [length, window] : {std::pair<int64_t, int64_t>{1024, 64}, {300, 20}, {40, 5}}) {
+    const Attention local(1, length, 2, 64, Attention::Kernel::onednn, false, window);
+    EXPECT_GE(local.scored_pairs(), attended_pairs(length, window)) << length << " / " << window;
+    EXPECT_LE(local.scored_pairs(), length * (std::max<int64_t>(window, 16) + 2 * window))
+        << length << " / " << window;
+    const Attention global(1, length, 2, 64, Attention::Kernel::onednn, false, 0);
+    EXPECT_EQ(global.scored_pairs(), length * length);
+  }
+  const int64_t modernbert =
+      Attention(1, 1024, 2, 64, Attention::Kernel::onednn, false, 64).scored_pairs();
+  EXPECT_LE(modernbert, attended_pairs(1024, 64) * 3 / 2);
+  EXPECT_LT(modernbert * 5, 1024 * 1024);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Ops, AttentionWindow,
     ::testing::Values(WindowCase{{2, 70, 2, 64}, 8},    // ModernBERT's rule at fixture size

@@ -12,6 +12,15 @@ namespace ordo::ops {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
+namespace {
+
+// Queries per band of oneDNN's local path: each band relates rows + 2w keys, at most 1.5x the
+// 2w + 1 a query needs once rows >= w, while the bands stay few; 16 keeps tiny windows from
+// costing three primitive calls per query.
+constexpr int64_t kMinBandRows = 16;
+
+}  // namespace
+
 Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_dim, Kernel kernel,
                      bool score_bias, int64_t window)
     : batch_(batch),
@@ -24,46 +33,100 @@ Attention::Attention(int64_t batch, int64_t length, int64_t heads, int64_t head_
   if (window < 0)
     throw Error("attention window must be 0 or positive, got " + std::to_string(window));
   if (own_kernel_) return;  // no primitives needed
-  const int64_t hidden = heads * head_dim;
+  if (window_ == 0) {
+    primitives_.push_back(make_primitives(length, length));
+    bands_.push_back({0, length, 0, length, 0});
+    return;
+  }
+  const int64_t band_rows = std::max(window_, kMinBandRows);
+  for (int64_t first = 0; first < length; first += band_rows) {
+    const int64_t rows = std::min(band_rows, length - first);
+    const int64_t key_begin = std::max<int64_t>(0, first - window_);
+    const int64_t keys = std::min(length, first + rows + window_) - key_begin;
+    size_t shape = 0;
+    while (shape < primitives_.size() &&
+           (primitives_[shape].rows != rows || primitives_[shape].keys != keys))
+      ++shape;
+    if (shape == primitives_.size()) primitives_.push_back(make_primitives(rows, keys));
+    bands_.push_back({first, rows, key_begin, keys, shape});
+  }
+}
+
+int64_t Attention::scored_pairs() const {
+  int64_t pairs = 0;
+  for (const Band& band : bands_) pairs += band.rows * band.keys;
+  return pairs;
+}
+
+Attention::Primitives Attention::make_primitives(int64_t rows, int64_t keys) const {
+  const int64_t hidden = heads_ * head_dim_;
   const int64_t row = 3 * hidden;  // leading dimension of qkv
-  const int64_t sequence = length * row;
-  // Views over qkv as {batch, head, token, dim}: head h of Q starts at column h * head_dim.
-  // cppcheck-suppress useInitializationList ; the descriptors are built from the locals above
-  query_desc_ =
-      dnnl::memory::desc({batch, heads, length, head_dim}, dt::f32, {sequence, head_dim, row, 1});
-  key_transposed_desc_ =
-      dnnl::memory::desc({batch, heads, head_dim, length}, dt::f32, {sequence, head_dim, 1, row});
-  value_desc_ = query_desc_;
-  scores_desc_ = dnnl::memory::desc({batch, heads, length, length}, dt::f32, tag::abcd);
+  const int64_t sequence = length_ * row;
+  Primitives p;
+  p.rows = rows;
+  p.keys = keys;
+  // Views over qkv as {batch, head, token, dim}: head h of Q starts at column h * head_dim; a
+  // band's views start at its first query (key) row.
+  p.query =
+      dnnl::memory::desc({batch_, heads_, rows, head_dim_}, dt::f32, {sequence, head_dim_, row, 1});
+  p.key_transposed =
+      dnnl::memory::desc({batch_, heads_, head_dim_, keys}, dt::f32, {sequence, head_dim_, 1, row});
+  p.value =
+      dnnl::memory::desc({batch_, heads_, keys, head_dim_}, dt::f32, {sequence, head_dim_, row, 1});
+  p.scores = dnnl::memory::desc({batch_, heads_, rows, keys}, dt::f32, tag::abcd);
   // {batch, head, token, dim} stored token-major: exactly the [batch * length, hidden] rows
   // that the output projection reads.
-  context_desc_ = dnnl::memory::desc({batch, heads, length, head_dim}, dt::f32,
-                                     {length * hidden, head_dim, hidden, 1});
+  p.context = dnnl::memory::desc({batch_, heads_, rows, head_dim_}, dt::f32,
+                                 {length_ * hidden, head_dim_, hidden, 1});
 
   const auto& engine = cpu_engine();
   const auto attr = user_scratchpad_attr();
   // A bias or a window's mask is written into the scores first; the matmul then adds Q K^T.
   auto scores_attr = user_scratchpad_attr();
-  if (score_bias || window_ > 0) {
+  if (score_bias_ || window_ > 0) {
     dnnl::post_ops sum;
     sum.append_sum(1.0f);
     scores_attr.set_post_ops(sum);
   }
   const dnnl::matmul::primitive_desc scores_pd(
-      dnnl::matmul::desc(query_desc_, key_transposed_desc_, scores_desc_), scores_attr, engine);
+      dnnl::matmul::desc(p.query, p.key_transposed, p.scores), scores_attr, engine);
   const dnnl::softmax_v2_forward::primitive_desc softmax_pd(
       dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
-                                     dnnl::algorithm::softmax_accurate, scores_desc_, scores_desc_,
-                                     3),
+                                     dnnl::algorithm::softmax_accurate, p.scores, p.scores, 3),
       attr, engine);
   const dnnl::matmul::primitive_desc weighted_values_pd(
-      dnnl::matmul::desc(scores_desc_, value_desc_, context_desc_), attr, engine);
-  scores_scratchpad_ = scores_pd.scratchpad_desc();
-  softmax_scratchpad_ = softmax_pd.scratchpad_desc();
-  weighted_values_scratchpad_ = weighted_values_pd.scratchpad_desc();
-  scores_ = dnnl::matmul(scores_pd);
-  softmax_ = dnnl::softmax_v2_forward(softmax_pd);
-  weighted_values_ = dnnl::matmul(weighted_values_pd);
+      dnnl::matmul::desc(p.scores, p.value, p.context), attr, engine);
+  p.scores_scratchpad = scores_pd.scratchpad_desc();
+  p.softmax_scratchpad = softmax_pd.scratchpad_desc();
+  p.weighted_values_scratchpad = weighted_values_pd.scratchpad_desc();
+  p.scores_matmul = dnnl::matmul(scores_pd);
+  p.softmax = dnnl::softmax_v2_forward(softmax_pd);
+  p.weighted_values = dnnl::matmul(weighted_values_pd);
+  return p;
+}
+
+void Attention::fill_scores(float* scores, int64_t first, int64_t rows, int64_t key_begin,
+                            int64_t keys, const AttentionPositions& positions) const {
+  // Keys outside the window get the lowest float, as Hugging Face's masks do: e^(score -
+  // maximum) is then 0, with no infinity in the arithmetic.
+  constexpr float kMasked = std::numeric_limits<float>::lowest();
+#pragma omp parallel for schedule(static)
+  for (int64_t pair = 0; pair < batch_ * heads_; ++pair) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t query = first + r;
+      float* row = scores + (pair * rows + r) * keys;
+      if (score_bias_) {
+        std::copy_n(positions.bias.row(pair / heads_, pair % heads_, query) + key_begin, keys, row);
+      } else {
+        std::fill_n(row, keys, 0.0f);
+      }
+      if (window_ == 0) continue;
+      const int64_t begin = std::clamp<int64_t>(query - window_ - key_begin, 0, keys);
+      const int64_t end = std::clamp<int64_t>(query + window_ + 1 - key_begin, 0, keys);
+      std::fill(row, row + begin, kMasked);
+      std::fill(row + end, row + keys, kMasked);
+    }
+  }
 }
 
 void Attention::rotate(float* qkv, const Rotation& rotation) const {
@@ -94,49 +157,60 @@ const float* Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchp
     return kept;
   }
   if (!positions.rotation.empty()) rotate(qkv, positions.rotation);
-  float* all_probabilities = probabilities.reserve(static_cast<size_t>(probabilities_size()));
-  if (score_bias_ || window_ > 0) {
-    // Keys outside the window get the lowest float, as Hugging Face's masks do: e^(score -
-    // maximum) is then 0, with no infinity in the arithmetic.
-    constexpr float kMasked = std::numeric_limits<float>::lowest();
-#pragma omp parallel for schedule(static)
-    for (int64_t pair = 0; pair < batch_ * heads_; ++pair) {
-      for (int64_t query = 0; query < length_; ++query) {
-        float* row = all_probabilities + (pair * length_ + query) * length_;
-        if (score_bias_) {
-          std::copy_n(positions.bias.row(pair / heads_, pair % heads_, query), length_, row);
-        } else {
-          std::fill_n(row, length_, 0.0f);
+  // Global: one band, whose scores are the probabilities tensor itself. Local: each band's scores
+  // in a buffer of their own (after the whole tensor when it is kept, which is zero outside the
+  // bands' keys).
+  const bool global = window_ == 0;
+  const int64_t kept_floats = keep_probabilities || global ? probabilities_size() : 0;
+  int64_t band_floats = 0;
+  if (!global) {
+    for (const Primitives& p : primitives_)
+      band_floats = std::max(band_floats, batch_ * heads_ * p.rows * p.keys);
+  }
+  float* buffer = probabilities.reserve(static_cast<size_t>(kept_floats + band_floats));
+  float* all_probabilities = keep_probabilities || global ? buffer : nullptr;
+  if (!global && keep_probabilities) std::fill_n(all_probabilities, kept_floats, 0.0f);
+
+  const auto& engine = cpu_engine();
+  const int64_t hidden = heads_ * head_dim_;
+  const int64_t row = 3 * hidden;
+  for (const Band& band : bands_) {
+    const Primitives& p = primitives_[band.shape];
+    float* scores_data = global ? buffer : buffer + kept_floats;
+    if (score_bias_ || !global)
+      fill_scores(scores_data, band.first, band.rows, band.key_begin, band.keys, positions);
+    dnnl::memory query(p.query, engine, qkv + band.first * row);
+    dnnl::memory key_transposed(p.key_transposed, engine, qkv + band.key_begin * row + hidden);
+    dnnl::memory value(p.value, engine, qkv + band.key_begin * row + 2 * hidden);
+    dnnl::memory scores(p.scores, engine, scores_data);
+    dnnl::memory out(p.context, engine, context + band.first * hidden);
+    // The three primitives run one after another, so they can share one scratch buffer.
+    p.scores_matmul.execute(
+        stream, {{DNNL_ARG_SRC, query},
+                 {DNNL_ARG_WEIGHTS, key_transposed},
+                 {DNNL_ARG_DST, scores},
+                 {DNNL_ARG_SCRATCHPAD, scratchpad_memory(p.scores_scratchpad, scratchpad)}});
+    p.softmax.execute(stream,
+                      {{DNNL_ARG_SRC, scores},
+                       {DNNL_ARG_DST, scores},
+                       {DNNL_ARG_SCRATCHPAD, scratchpad_memory(p.softmax_scratchpad, scratchpad)}});
+    p.weighted_values.execute(
+        stream,
+        {{DNNL_ARG_SRC, scores},
+         {DNNL_ARG_WEIGHTS, value},
+         {DNNL_ARG_DST, out},
+         {DNNL_ARG_SCRATCHPAD, scratchpad_memory(p.weighted_values_scratchpad, scratchpad)}});
+    if (!global && keep_probabilities) {
+      stream.wait();
+      for (int64_t pair = 0; pair < batch_ * heads_; ++pair) {
+        for (int64_t r = 0; r < band.rows; ++r) {
+          std::copy_n(
+              scores_data + (pair * band.rows + r) * band.keys, band.keys,
+              all_probabilities + (pair * length_ + band.first + r) * length_ + band.key_begin);
         }
-        if (window_ == 0) continue;
-        std::fill(row, row + std::max<int64_t>(0, query - window_), kMasked);
-        std::fill(row + std::min(length_, query + window_ + 1), row + length_, kMasked);
       }
     }
   }
-  const auto& engine = cpu_engine();
-  const int64_t hidden = heads_ * head_dim_;
-  dnnl::memory query(query_desc_, engine, input_handle(qkv));
-  dnnl::memory key_transposed(key_transposed_desc_, engine, input_handle(qkv + hidden));
-  dnnl::memory value(value_desc_, engine, input_handle(qkv + 2 * hidden));
-  dnnl::memory scores(scores_desc_, engine, all_probabilities);
-  dnnl::memory out(context_desc_, engine, context);
-
-  // The three primitives run one after another, so they can share one scratch buffer.
-  scores_.execute(stream,
-                  {{DNNL_ARG_SRC, query},
-                   {DNNL_ARG_WEIGHTS, key_transposed},
-                   {DNNL_ARG_DST, scores},
-                   {DNNL_ARG_SCRATCHPAD, scratchpad_memory(scores_scratchpad_, scratchpad)}});
-  softmax_.execute(stream,
-                   {{DNNL_ARG_SRC, scores},
-                    {DNNL_ARG_DST, scores},
-                    {DNNL_ARG_SCRATCHPAD, scratchpad_memory(softmax_scratchpad_, scratchpad)}});
-  weighted_values_.execute(
-      stream, {{DNNL_ARG_SRC, scores},
-               {DNNL_ARG_WEIGHTS, value},
-               {DNNL_ARG_DST, out},
-               {DNNL_ARG_SCRATCHPAD, scratchpad_memory(weighted_values_scratchpad_, scratchpad)}});
   return keep_probabilities ? all_probabilities : nullptr;
 }
 

@@ -7,11 +7,14 @@
 //   context       = probabilities V                written as [batch * length, hidden]
 // Padding never reaches this op: the encoder groups sequences by length, so no mask is needed
 // and no work is spent on padded keys. With a window w > 0 (sliding-window local attention),
-// query i attends to keys j with |i - j| <= w only: ordo's kernel never computes the others,
-// oneDNN's path masks them in the scores.
+// query i attends to keys j with |i - j| <= w only: ordo's kernel never computes the others;
+// oneDNN's path takes the queries in bands of max(w, 16) and relates each band to the keys its
+// windows reach (at most band + 2w of them), masking in the scores only the band's corners.
 // Where attention_kernel_supported(), ordo's own kernel (attention_kernel.h) runs it; elsewhere,
 // or when asked for (Kernel::onednn, for tests), three oneDNN primitives on strided views of
 // qkv: matmul, softmax, matmul.
+#include <vector>
+
 #include "ops/attention_positions.h"
 #include "ops/dnnl_context.h"
 
@@ -44,20 +47,41 @@ class Attention {
 
   int64_t probabilities_size() const { return batch_ * heads_ * length_ * length_; }
   bool uses_own_kernel() const { return own_kernel_; }
+  // The (query, key) pairs per sequence and head whose scores oneDNN's path computes: length^2
+  // when global; under a window the bands' rows x keys. 0 when ordo's kernel runs.
+  int64_t scored_pairs() const;
 
  private:
   void rotate(float* qkv, const Rotation& rotation) const;
+  // Writes the bias (or zeros) and the window's mask into scores [pairs][rows][keys] for queries
+  // [first, first + rows) and keys [key_begin, key_begin + keys).
+  void fill_scores(float* scores, int64_t first, int64_t rows, int64_t key_begin, int64_t keys,
+                   const AttentionPositions& positions) const;
+
+  // oneDNN's three primitives for a block of `rows` queries against `keys` keys, on strided views
+  // of qkv: the whole sequence when global, one band of queries when local.
+  struct Primitives {
+    int64_t rows = 0, keys = 0;
+    dnnl::memory::desc query, key_transposed, value, scores, context;
+    dnnl::memory::desc scores_scratchpad, softmax_scratchpad, weighted_values_scratchpad;
+    dnnl::matmul scores_matmul;
+    dnnl::softmax_v2_forward softmax;
+    dnnl::matmul weighted_values;
+  };
+  // A band of queries [first, first + rows) and the keys [key_begin, key_begin + keys) its
+  // windows reach; `shape` indexes primitives_.
+  struct Band {
+    int64_t first, rows, key_begin, keys;
+    size_t shape;
+  };
+  Primitives make_primitives(int64_t rows, int64_t keys) const;
 
   int64_t batch_, length_, heads_, head_dim_;
   bool own_kernel_;
   bool score_bias_;
   int64_t window_;  // 0 when global, or when the window covers the whole sequence
-  dnnl::memory::desc query_desc_, key_transposed_desc_, value_desc_;
-  dnnl::memory::desc scores_desc_, context_desc_;
-  dnnl::memory::desc scores_scratchpad_, softmax_scratchpad_, weighted_values_scratchpad_;
-  dnnl::matmul scores_;
-  dnnl::softmax_v2_forward softmax_;
-  dnnl::matmul weighted_values_;
+  std::vector<Primitives> primitives_;  // one per distinct band shape; one when global
+  std::vector<Band> bands_;             // one band of all queries and keys when global
 };
 
 }  // namespace ordo::ops
