@@ -45,7 +45,6 @@ struct Problem {
   const float* bias;
   std::optional<Activation> activation;
   bool accumulate;
-  float* output;
 };
 
 // One tile's share of one depth block, and the part of the next group's weights to prefetch
@@ -146,10 +145,10 @@ ORDO_AVX2 void run_tile(const Problem& problem, const Tile& tile, int64_t rows, 
   }
 }
 
-// Outputs [output, output + outputs), outputs <= 8, for problem.rows <= kDotGemmMaxRows rows:
+// Outputs [output, output + outputs), outputs <= 8, of problem.rows <= kDotGemmMaxRows rows of `out`
 // the dot products into `sums`, then bias, residual and activation on one vector per row.
 // [prefetch_begin, prefetch_end) is the next group's weights, within this thread's share.
-ORDO_AVX2 void run_group(const Problem& problem, int64_t output, int64_t outputs,
+ORDO_AVX2 void run_group(const Problem& problem, float* out, int64_t output, int64_t outputs,
                          const char* prefetch_begin, const char* prefetch_end) {
   float sums[kDotGemmMaxRows][kGroup];
   const int64_t in = problem.in_features;
@@ -189,7 +188,7 @@ ORDO_AVX2 void run_group(const Problem& problem, int64_t output, int64_t outputs
   const __m256 bias = problem.bias != nullptr ? _mm256_maskload_ps(problem.bias + output, mask)
                                               : _mm256_setzero_ps();
   for (int64_t r = 0; r < problem.rows; ++r) {
-    float* destination = problem.output + r * problem.out_features + output;
+    float* destination = out + r * problem.out_features + output;
     __m256 value = _mm256_add_ps(_mm256_loadu_ps(sums[r]), bias);
     if (problem.accumulate) value = _mm256_add_ps(value, _mm256_maskload_ps(destination, mask));
     if (problem.activation) value = avx2::activate(value, *problem.activation);
@@ -222,9 +221,9 @@ void dot_gemm(const float* input, int64_t rows, int64_t in_features, const float
         std::copy_n(chunk_input + r * in_features, in_features, scratch.data() + r * stride);
       chunk_input = scratch.data();
     }
-    const Problem problem{
-        chunk_input,  stride, chunk,      in_features, weight,
-        out_features, bias,   activation, accumulate,  output + row * out_features};
+    const Problem problem{chunk_input,  stride, chunk,      in_features, weight,
+                          out_features, bias,   activation, accumulate};
+    float* chunk_output = output + row * out_features;
     run_shares(
         [&](int owner, int team) {
           return share_begin(groups, owner + 1, team) - share_begin(groups, owner, team);
@@ -236,7 +235,8 @@ void dot_gemm(const float* input, int64_t rows, int64_t in_features, const float
               weights + std::min(share_begin(groups, owner + 1, team) * group_bytes,
                                  out_features * in_features * static_cast<int64_t>(sizeof(float)));
           const char* next = std::min(share_end, weights + (group + 1) * group_bytes);
-          run_group(problem, group * kGroup, std::min(kGroup, out_features - group * kGroup), next,
+          run_group(problem, chunk_output, group * kGroup,
+                    std::min(kGroup, out_features - group * kGroup), next,
                     std::min(share_end, next + group_bytes));
         });
   }
