@@ -145,8 +145,8 @@ ORDO_AVX2 void run_tile(const Problem& problem, const Tile& tile, int64_t rows, 
   }
 }
 
-// Outputs [output, output + outputs), outputs <= 8, of problem.rows <= kDotGemmMaxRows rows of `out`
-// the dot products into `sums`, then bias, residual and activation on one vector per row.
+// Outputs [output, output + outputs), outputs <= 8, of problem.rows <= kDotGemmMaxRows rows of
+// `out`: the dot products into `sums`, then bias, residual and activation on one vector per row.
 // [prefetch_begin, prefetch_end) is the next group's weights, within this thread's share.
 ORDO_AVX2 void run_group(const Problem& problem, float* out, int64_t output, int64_t outputs,
                          const char* prefetch_begin, const char* prefetch_end) {
