@@ -301,6 +301,52 @@ TEST(TokenizerJsonPipeline, Normalizers) {
       (Strings{"e"}));
 }
 
+using Spans = std::vector<std::pair<size_t, size_t>>;
+
+// The byte spans of `text` encoded by `document` with a model that makes every character its
+// own [UNK] token, so that they show each character's span.
+Spans spans_of(nlohmann::json document, const std::string& text) {
+  document["model"] = {{"type", "BPE"},
+                       {"vocab", {{"[UNK]", 0}}},
+                       {"merges", nlohmann::json::array()},
+                       {"unk_token", "[UNK]"}};
+  const Written written(document);
+  const Encoding encoding = written.tokenizer.encode(text, 0, Truncation::longest_first, false);
+  Spans out;
+  for (size_t k = 0; k < encoding.ids.size(); ++k)
+    out.emplace_back(encoding.begin[k], encoding.end[k]);
+  return out;
+}
+
+// NormalizedString::replace and prepend: the inserted characters take the span of the match's
+// last character, or of the text's first. Expected values from the Rust tokenizers 0.23.2 (npm).
+TEST(TokenizerJsonPipeline, ReplaceAndPrependSpansAsTokenizers) {
+  EXPECT_EQ(spans_of({{"normalizer",
+                       {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", "_"}}}},
+                     "a   b"),
+            (Spans{{0, 1}, {3, 4}, {4, 5}}));
+  EXPECT_EQ(spans_of({{"normalizer",
+                       {{"type", "Replace"}, {"pattern", {{"String", "ab"}}}, {"content", "xyz"}}}},
+                     "cabd"),
+            (Spans{{0, 1}, {2, 3}, {2, 3}, {2, 3}, {3, 4}}));
+  EXPECT_EQ(spans_of({{"normalizer", {{"type", "Prepend"}, {"prepend", "xy"}}}}, "ab"),
+            (Spans{{0, 1}, {0, 1}, {0, 1}, {1, 2}}));
+  EXPECT_EQ(spans_of({{"pre_tokenizer",
+                       {{"type", "Metaspace"},
+                        {"replacement", "\xE2\x96\x81"},
+                        {"prepend_scheme", "always"},
+                        {"split", false}}}},
+                     "ab"),
+            (Spans{{0, 1}, {0, 1}, {1, 2}}));
+  EXPECT_EQ(spans_of({{"pre_tokenizer",
+                       {{"type", "ByteLevel"},
+                        {"add_prefix_space", true},
+                        {"trim_offsets", false},
+                        {"use_regex", false}}}},
+                     "ab"),
+            (Spans{{0, 1}, {0, 1}, {1, 2}}));
+}
+
 TEST(TokenizerJsonPipeline, AddedTokensStripSingleWordAndNormalized) {
   const Strings words = {"a", "b", "x", "ab", "abc", "hello", "HELLO"};
   auto run = [&](const nlohmann::json& token, const nlohmann::json& normalizer,

@@ -235,7 +235,9 @@ class Replace : public Normalizer {
     size_t previous = 0;
     for (const Span& match : matches) {
       out.append(text, previous, match.begin);
-      if (match.end > match.begin) out.push_bytes(content_, text.original(match.begin, match.end));
+      // NormalizedString::replace inserts the content after the match: it takes the span of
+      // the match's last character.
+      if (match.end > match.begin) out.push_bytes(content_, text.source_at(match.end - 1));
       previous = match.end;
     }
     out.append(text, previous, text.size());
@@ -253,7 +255,7 @@ class Prepend : public Normalizer {
   void normalize(AlignedText& text) const override {
     if (text.empty()) return;
     AlignedText out;
-    out.push_bytes(prefix_, text.original(0, 0));
+    out.push_bytes(prefix_, text.source_at(0));  // NormalizedString::prepend: the first character's
     out.append(text, 0, text.size());
     text = std::move(out);
   }
