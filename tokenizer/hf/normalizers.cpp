@@ -11,6 +11,7 @@
 #include "json_node.h"
 #include "ordo/error.h"
 #include "pattern.h"
+#include "precompiled.h"
 
 namespace ordo::tokenizer::hf {
 
@@ -264,6 +265,15 @@ class Prepend : public Normalizer {
   std::string prefix_;
 };
 
+class Precompiled : public Normalizer {
+ public:
+  explicit Precompiled(const JsonNode& node) : charsmap_(node.at("precompiled_charsmap")) {}
+  void normalize(AlignedText& text) const override { charsmap_.normalize(text); }
+
+ private:
+  PrecompiledCharsmap charsmap_;
+};
+
 class Sequence : public Normalizer {
  public:
   explicit Sequence(const JsonNode& node) {
@@ -297,10 +307,7 @@ std::unique_ptr<Normalizer> make_normalizer(const JsonNode& node) {
   if (type == "Replace") return std::make_unique<Replace>(node);
   if (type == "Prepend") return std::make_unique<Prepend>(node);
   if (type == "Sequence") return std::make_unique<Sequence>(node);
-  if (type == "Precompiled")
-    node.at("type").fail(
-        "the Precompiled normalizer (a SentencePiece charsmap) is not supported; use the "
-        "model's SentencePiece file (spiece.model, sentencepiece.bpe.model) instead");
+  if (type == "Precompiled") return std::make_unique<Precompiled>(node);
   node.at("type").fail("unknown normalizer type '" + type + "'");
 }
 
