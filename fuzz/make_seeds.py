@@ -9,6 +9,7 @@ every file byte for byte. The safetensors layout comes from tools/py/ordo_tools/
 Seeds are small valid inputs, so that mutations start from something that gets past the first
 checks, plus the known-bad cases of tests/test_safetensors.cpp and tests/test_config.cpp.
 """
+import base64
 import json
 import os
 import random
@@ -310,6 +311,31 @@ def tokenizer_seeds():
     return seeds
 
 
+def precompiled_charsmap(rules):
+    """A SentencePiece precompiled_charsmap for {key bytes: replacement}: u32 trie size, a Darts
+    double array (one 256-unit block per trie node: children at base ^ label, a key's value unit
+    at its node's base), then the NUL-ended replacements."""
+    nodes = {b"": 0}
+    for key in sorted(rules):
+        for end in range(1, len(key) + 1):
+            nodes.setdefault(key[:end], len(nodes))
+    units = [0] * (256 * len(nodes))
+    strings = b""
+    for prefix, node in nodes.items():
+        if not prefix:
+            continue
+        parent = 256 * nodes[prefix[:-1]]
+        label = prefix[-1]
+        offset = (parent ^ label) ^ (256 * node)
+        leaf = 1 << 8 if prefix in rules else 0
+        units[parent ^ label] = (offset << 10) | leaf | label
+        if prefix in rules:
+            units[256 * node] = (1 << 31) | len(strings)
+            strings += rules[prefix].encode() + b"\0"
+    trie = struct.pack("<%dI" % len(units), *units)
+    return base64.b64encode(struct.pack("<I", len(trie)) + trie + strings).decode("ascii")
+
+
 def tokenizer_json_seeds():
     """Small tokenizer.json files, one per model type and a spread of the pipeline's parts, and
     a few broken ones (the loader's error paths)."""
@@ -366,6 +392,17 @@ def tokenizer_json_seeds():
         ("scripts_whitespace", seed({"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
             {"type": "UnicodeScripts"}, {"type": "Whitespace"}, {"type": "Punctuation"}]},
             "model": bpe})),
+        # XLM-R's normalizer on a charsmap of four rules: a replacement, a removal, a key that
+        # continues another one, a composition; "e" + U+0301 and "\t" in the text.
+        ("precompiled", seed({"normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Precompiled", "precompiled_charsmap": precompiled_charsmap(
+                {b"a": "b", b"\x07": "", b"e": "E", b"e\xcc\x81": "\u00e9"})},
+            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+            "pre_tokenizer": {"type": "Metaspace", "replacement": bar,
+                              "prepend_scheme": "always", "split": True},
+            "model": {"type": "Unigram", "unk_id": 0,
+                      "vocab": [["<unk>", 0.0], [bar + "b", -1.0], ["E", -2.0]]}},
+            "ba\x07e\u0301 \tae")),
         ("bad_regex", seed({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(a"},
                                               "behavior": "Removed"}, "model": bpe})),
         ("bad_merge", seed({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a z"]}})),

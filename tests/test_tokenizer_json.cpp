@@ -1,5 +1,5 @@
 // Hugging Face tokenizer.json files (and GPT-2's vocab.json + merges.txt) against what Hugging
-// Face's Rust tokenizers makes of 467 hostile strings, alone and in pairs, with and without
+// Face's Rust tokenizers makes of 475 hostile strings, alone and in pairs, with and without
 // special tokens (tests/fixtures/tokenizer_json/, written by tools/tokenizer_reference.mjs).
 #include <gtest/gtest.h>
 
@@ -8,6 +8,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "hf/aligned_text.h"
+#include "hf/json_node.h"
+#include "hf/precompiled.h"
 #include "ordo/error.h"
 #include "safetensors_test_util.h"
 #include "test_util.h"
@@ -99,6 +102,76 @@ TEST(TokenizerJson, YiByteFallbackBpeAgreesWithTokenizersOnEveryLine) {
 
 TEST(TokenizerJson, AlbertUnigramAgreesWithTokenizersOnEveryLine) {
   EXPECT_EQ(check_fixture("albert_unigram").mismatches, 0u);
+}
+
+TEST(TokenizerJson, XlmrPrecompiledUnigramAgreesWithTokenizersOnEveryLine) {
+  EXPECT_EQ(check_fixture("xlmr_precompiled_unigram").mismatches, 0u);
+}
+
+std::vector<nlohmann::json> json_lines(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// The Precompiled normalizer alone on every string of strings.json, against its two references
+// in normalized.jsonl (tools/make_precompiled_tokenizer_fixture.py): the Rust tokenizers, and
+// SentencePiece's own C++ normalizer on the same charsmap, which agrees with the Rust library
+// except where tokenizers' grapheme rule differs from SentencePiece's longest match (the
+// fixture's README explains those strings).
+TEST(TokenizerJson, PrecompiledNormalizesAsTokenizersAndSentencePiece) {
+  const auto directory = fixture("tokenizer_json/xlmr_precompiled_unigram");
+  std::ifstream in(directory / "tokenizer.json");
+  const nlohmann::json document = nlohmann::json::parse(in);
+  const tokenizer::hf::JsonNode root(document, "tokenizer.json");
+  const tokenizer::hf::PrecompiledCharsmap charsmap(
+      root.at("normalizer").at("normalizers").at(size_t{0}).at("precompiled_charsmap"));
+  size_t lines = 0, with_sentencepiece = 0, sentencepiece_differs = 0;
+  for (const nlohmann::json& line : json_lines(directory / "normalized.jsonl")) {
+    ++lines;
+    const std::string text = line["text"];
+    tokenizer::hf::AlignedText normalized(text);
+    charsmap.normalize(normalized);
+    EXPECT_EQ(normalized.text(), line["tokenizers"].get<std::string>()) << "text: " << text;
+    if (line["sentencepiece"].is_null()) continue;
+    ++with_sentencepiece;
+    const std::string sentencepiece = line["sentencepiece"];
+    if (sentencepiece != line["tokenizers"].get<std::string>())
+      ++sentencepiece_differs;
+    else
+      EXPECT_EQ(normalized.text(), sentencepiece) << "text: " << text;
+  }
+  std::ifstream strings(fixture("tokenizer_json/strings.json"));
+  EXPECT_EQ(lines, nlohmann::json::parse(strings).size());
+  EXPECT_GT(with_sentencepiece, lines * 9 / 10);
+  std::cout << "Precompiled: " << lines << " strings as tokenizers; "
+            << with_sentencepiece - sentencepiece_differs << " of " << with_sentencepiece
+            << " also as SentencePiece, " << sentencepiece_differs
+            << " where tokenizers' graphemes differ from it\n";
+}
+
+// Offsets through Precompiled (and Replace, Metaspace, Unigram): the Rust tokenizers' offsets,
+// in characters, of every string encoded without special tokens.
+TEST(TokenizerJson, PrecompiledOffsetsAreTokenizers) {
+  const auto directory = fixture("tokenizer_json/xlmr_precompiled_unigram");
+  const Tokenizer tokenizer = Tokenizer::from_directory(directory);
+  size_t compared = 0;
+  for (const nlohmann::json& line : json_lines(directory / "normalized.jsonl")) {
+    const std::string text = line["text"];
+    if (text.find('\0') != std::string::npos) continue;  // refused by design
+    const Encoding encoding = tokenizer.encode(text, 0, Truncation::longest_first, false);
+    // Byte offsets to character offsets.
+    std::vector<size_t> characters(text.size() + 1, 0);
+    for (size_t i = 0; i < text.size(); ++i)
+      characters[i + 1] = characters[i] + ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80);
+    std::vector<std::vector<size_t>> offsets;
+    for (size_t k = 0; k < encoding.ids.size(); ++k)
+      offsets.push_back({characters[encoding.begin[k]], characters[encoding.end[k]]});
+    EXPECT_EQ(nlohmann::json(offsets), line["offsets"]) << "text: " << text;
+    ++compared;
+  }
+  EXPECT_GT(compared, 450u);
 }
 
 }  // namespace
@@ -299,6 +372,128 @@ TEST(TokenizerJsonPipeline, Normalizers) {
       run({{"type", "Sequence"}, {"normalizers", {{{"type", "NFD"}}, {{"type", "StripAccents"}}}}},
           "\xC3\xA9"),  // é
       (Strings{"e"}));
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* const digits =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t group = 0;
+    for (size_t k = 0; k < 3; ++k)
+      group = (group << 8) | (i + k < bytes.size() ? static_cast<unsigned char>(bytes[i + k]) : 0U);
+    const size_t symbols = std::min<size_t>(4, (bytes.size() - i) * 4 / 3 + 1);
+    for (size_t k = 0; k < 4; ++k) out += k < symbols ? digits[(group >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
+// A hand-built charsmap (SentencePiece's layout: trie size, Darts units, replacements): 256 units
+// holding the one key "a", whose leaf sits `leaf_offset` units away and points at byte `value`
+// of `replacements`.
+std::string tiny_charsmap(uint32_t value, const std::string& replacements,
+                          uint32_t leaf_offset = 1) {
+  std::vector<uint32_t> units(256, 0);
+  units['a'] = (leaf_offset << 10) | (1U << 8) | 'a';  // label 'a', has a leaf
+  if (('a' ^ leaf_offset) < units.size()) units['a' ^ leaf_offset] = (1U << 31) | value;
+  std::string blob;
+  const auto put = [&](uint32_t word) {
+    for (int k = 0; k < 4; ++k) blob += static_cast<char>((word >> (8 * k)) & 0xFF);
+  };
+  put(static_cast<uint32_t>(units.size() * 4));
+  for (const uint32_t unit : units) put(unit);
+  return blob + replacements;
+}
+
+nlohmann::json precompiled(const std::string& blob) {
+  return {{"type", "Precompiled"}, {"precompiled_charsmap", base64(blob)}};
+}
+
+using Spans = std::vector<std::pair<size_t, size_t>>;
+
+// The byte spans of `text` encoded by `document` with a model that makes every character its
+// own [UNK] token, so that they show each character's span.
+Spans spans_of(nlohmann::json document, const std::string& text) {
+  document["model"] = {{"type", "BPE"},
+                       {"vocab", {{"[UNK]", 0}}},
+                       {"merges", nlohmann::json::array()},
+                       {"unk_token", "[UNK]"}};
+  const Written written(document);
+  const Encoding encoding = written.tokenizer.encode(text, 0, Truncation::longest_first, false);
+  Spans out;
+  for (size_t k = 0; k < encoding.ids.size(); ++k)
+    out.emplace_back(encoding.begin[k], encoding.end[k]);
+  return out;
+}
+
+// NormalizedString::replace and prepend: the inserted characters take the span of the match's
+// last character, or of the text's first. Expected values from the Rust tokenizers 0.23.2 (npm).
+TEST(TokenizerJsonPipeline, ReplaceAndPrependSpansAsTokenizers) {
+  EXPECT_EQ(spans_of({{"normalizer",
+                       {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", "_"}}}},
+                     "a   b"),
+            (Spans{{0, 1}, {3, 4}, {4, 5}}));
+  EXPECT_EQ(spans_of({{"normalizer",
+                       {{"type", "Replace"}, {"pattern", {{"String", "ab"}}}, {"content", "xyz"}}}},
+                     "cabd"),
+            (Spans{{0, 1}, {2, 3}, {2, 3}, {2, 3}, {3, 4}}));
+  EXPECT_EQ(spans_of({{"normalizer", {{"type", "Prepend"}, {"prepend", "xy"}}}}, "ab"),
+            (Spans{{0, 1}, {0, 1}, {0, 1}, {1, 2}}));
+  EXPECT_EQ(spans_of({{"pre_tokenizer",
+                       {{"type", "Metaspace"},
+                        {"replacement", "\xE2\x96\x81"},
+                        {"prepend_scheme", "always"},
+                        {"split", false}}}},
+                     "ab"),
+            (Spans{{0, 1}, {0, 1}, {1, 2}}));
+  EXPECT_EQ(spans_of({{"pre_tokenizer",
+                       {{"type", "ByteLevel"},
+                        {"add_prefix_space", true},
+                        {"trim_offsets", false},
+                        {"use_regex", false}}}},
+                     "ab"),
+            (Spans{{0, 1}, {0, 1}, {1, 2}}));
+}
+
+// Expected values from the Rust tokenizers 0.23.2 (npm) on the same charsmaps: precompiled(bytes)
+// .normalizeString(text), and the offsets of spans_of().
+TEST(TokenizerJsonPipeline, PrecompiledRulesGraphemesAndAlignments) {
+  const Strings words = {"cbt", "b", "bb", "ct", "x", "cxyzt"};
+  auto normalized = [&](const std::string& blob, const std::string& text) {
+    return tokens_of({{"normalizer", precompiled(blob)}, {"model", whole_words(words)}}, text);
+  };
+  const std::string a_to_b = tiny_charsmap(0, std::string("b\0", 2));
+  EXPECT_EQ(normalized(a_to_b, "cat"), (Strings{"cbt"}));
+  // "a" + U+0301 is one grapheme of 3 bytes: the key "a" starts it, and the whole grapheme goes.
+  EXPECT_EQ(normalized(a_to_b,
+                       "a"
+                       "a\xCC\x81"),
+            (Strings{"bb"}));
+  // A value at the end of the replacements is the empty string: "a" is removed.
+  const std::string a_removed = tiny_charsmap(2, std::string("b\0", 2));
+  EXPECT_EQ(normalized(a_removed, "cat"), (Strings{"ct"}));
+  EXPECT_EQ(normalized(a_removed, "xa"), (Strings{"x"}));
+  // Padding is optional, as for the base64 crate's STANDARD engine.
+  nlohmann::json unpadded = precompiled(a_to_b);
+  std::string text = unpadded["precompiled_charsmap"];
+  ASSERT_EQ(text.substr(text.size() - 2), "==");
+  unpadded["precompiled_charsmap"] = text.substr(0, text.size() - 2);
+  EXPECT_EQ(tokens_of({{"normalizer", unpadded}, {"model", whole_words(words)}}, "cat"),
+            (Strings{"cbt"}));
+
+  auto spans = [&](const std::string& blob, const std::string& text) {
+    return spans_of({{"normalizer", precompiled(blob)}}, text);
+  };
+  EXPECT_EQ(spans(a_to_b, "cat"), (Spans{{0, 1}, {1, 2}, {2, 3}}));
+  // A removal joins the previous character's span...
+  EXPECT_EQ(spans(a_removed, "cat"), (Spans{{0, 1}, {2, 3}}));
+  // ...but at the very start nothing takes it, and every later character shifts by one.
+  EXPECT_EQ(spans(a_removed, "aXa"), (Spans{{0, 1}}));
+  // Inserted characters take the span of the one they come from.
+  const std::string a_to_xyz = tiny_charsmap(0, std::string("xyz\0", 4));
+  EXPECT_EQ(spans(a_to_xyz, "cat"), (Spans{{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}}));
+  EXPECT_EQ(spans(a_to_xyz, "aXa"),
+            (Spans{{0, 1}, {0, 1}, {0, 1}, {1, 2}, {2, 3}, {2, 3}, {2, 3}}));
 }
 
 TEST(TokenizerJsonPipeline, AddedTokensStripSingleWordAndNormalized) {
@@ -525,8 +720,6 @@ TEST(TokenizerJsonErrors, MalformedFilesFailAtLoadNamingTheJsonPath) {
                     {"/model/type: unsupported model type 'WordLevel'"});
   expect_load_error(with("normalizer", {{"type", "Nope"}}),
                     {"/normalizer/type: unknown normalizer type 'Nope'"});
-  expect_load_error(with("normalizer", {{"type", "Precompiled"}, {"precompiled_charsmap", "AA"}}),
-                    {"/normalizer/type: the Precompiled normalizer", "not supported"});
   expect_load_error(
       with("pre_tokenizer", {{"type", "Sequence"},
                              {"pretokenizers",
@@ -581,6 +774,53 @@ TEST(TokenizerJsonErrors, MalformedFilesFailAtLoadNamingTheJsonPath) {
   expect_load_error(nlohmann::json::array(), {"/: expected an object, got array"});
   expect_load_error({{"normalizer", nullptr}}, {"/model: missing"});
   expect_load_error(with("extra_field", 1), {"/extra_field: unknown top-level field"});
+}
+
+// Charsmaps the Rust tokenizers refuses at load, or loads and then panics on (an index past its
+// arrays), fail at load, naming the field.
+TEST(TokenizerJsonErrors, MalformedPrecompiledCharsmapsFailAtLoad) {
+  const nlohmann::json model = letters_model();
+  auto charsmap = [&](const std::string& base64_text) {
+    return nlohmann::json{
+        {"normalizer", {{"type", "Precompiled"}, {"precompiled_charsmap", base64_text}}},
+        {"model", model}};
+  };
+  const std::string field = "/normalizer/precompiled_charsmap: ";
+  expect_load_error(charsmap("AAAA\nAAAA"), {field + "not base64: 0x0a at offset 4"});
+  expect_load_error(charsmap("AAAA-AAA"), {field + "not base64: '-' at offset 4"});
+  expect_load_error(charsmap("AA=A"), {field + "not base64: '=' at offset 2"});
+  expect_load_error(charsmap("AAAAA"), {field + "not base64: a lone 6-bit symbol"});
+  expect_load_error(charsmap("AAAAAA==="), {field + "not base64: 3 '=' after a group of 2"});
+  expect_load_error(charsmap("AAAA="), {field + "not base64: 1 '=' after a group of 0"});
+  expect_load_error(charsmap("AAAAAB=="), {field + "not base64: the last symbol has bits set"});
+  expect_load_error(charsmap(""), {field + "the charsmap is 0 bytes, too short"});
+  expect_load_error(charsmap(base64(std::string("\x10\x00\x00", 3))),
+                    {field + "the charsmap is 3 bytes"});
+  std::string blob = tiny_charsmap(0, std::string("b\0", 2));
+  std::string wrong_size = blob;
+  wrong_size[1] = 0x08;  // 2048 bytes of trie in a 1030-byte charsmap
+  expect_load_error(charsmap(base64(wrong_size)),
+                    {field + "the trie size (2048 bytes) runs past the end of the 1030-byte"});
+  expect_load_error(charsmap(base64(std::string("\x03\x00\x00\x00xyz", 7))),
+                    {field + "the trie is empty"});
+  expect_load_error(charsmap(base64(tiny_charsmap(0, "b\xFF"))),
+                    {field + "the replacement strings are not UTF-8 (byte 1 of 2)"});
+  expect_load_error(charsmap(base64(tiny_charsmap(3, std::string("b\0", 2)))),
+                    {field + "a rule's replacement starts at byte 3, past the end of the 2-byte"});
+  expect_load_error(charsmap(base64(tiny_charsmap(1, std::string("\xC3\xA9\0", 3)))),
+                    {field + "a rule's replacement starts inside a UTF-8 sequence (byte 1)"});
+  expect_load_error(charsmap(base64(tiny_charsmap(0, std::string("b\0", 2), 256))),
+                    {field + "a rule's value lies past the end of the trie (unit 353 of 256)"});
+  // Inside a Sequence, the path names the step.
+  expect_load_error(
+      {{"normalizer",
+        {{"type", "Sequence"},
+         {"normalizers",
+          {{{"type", "NFC"}}, {{"type", "Precompiled"}, {"precompiled_charsmap", 7}}}}}},
+       {"model", model}},
+      {"/normalizer/normalizers/1/precompiled_charsmap: expected a string, got number"});
+  expect_load_error({{"normalizer", {{"type", "Precompiled"}}}, {"model", model}},
+                    {"/normalizer/precompiled_charsmap: missing"});
 }
 
 TEST(TokenizerJsonErrors, NotJsonAndMissingFilesAreNamed) {

@@ -51,4 +51,13 @@ void require_valid_utf8(std::string_view text, const std::string& what) {
   }
 }
 
+size_t find_invalid_utf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = sequence_length(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace ordo::tokenizer

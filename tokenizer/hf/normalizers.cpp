@@ -11,6 +11,7 @@
 #include "json_node.h"
 #include "ordo/error.h"
 #include "pattern.h"
+#include "precompiled.h"
 
 namespace ordo::tokenizer::hf {
 
@@ -235,7 +236,9 @@ class Replace : public Normalizer {
     size_t previous = 0;
     for (const Span& match : matches) {
       out.append(text, previous, match.begin);
-      if (match.end > match.begin) out.push_bytes(content_, text.original(match.begin, match.end));
+      // NormalizedString::replace inserts the content after the match: it takes the span of
+      // the match's last character.
+      if (match.end > match.begin) out.push_bytes(content_, text.source_at(match.end - 1));
       previous = match.end;
     }
     out.append(text, previous, text.size());
@@ -253,13 +256,22 @@ class Prepend : public Normalizer {
   void normalize(AlignedText& text) const override {
     if (text.empty()) return;
     AlignedText out;
-    out.push_bytes(prefix_, text.original(0, 0));
+    out.push_bytes(prefix_, text.source_at(0));  // NormalizedString::prepend: the first character's
     out.append(text, 0, text.size());
     text = std::move(out);
   }
 
  private:
   std::string prefix_;
+};
+
+class Precompiled : public Normalizer {
+ public:
+  explicit Precompiled(const JsonNode& node) : charsmap_(node.at("precompiled_charsmap")) {}
+  void normalize(AlignedText& text) const override { charsmap_.normalize(text); }
+
+ private:
+  PrecompiledCharsmap charsmap_;
 };
 
 class Sequence : public Normalizer {
@@ -295,10 +307,7 @@ std::unique_ptr<Normalizer> make_normalizer(const JsonNode& node) {
   if (type == "Replace") return std::make_unique<Replace>(node);
   if (type == "Prepend") return std::make_unique<Prepend>(node);
   if (type == "Sequence") return std::make_unique<Sequence>(node);
-  if (type == "Precompiled")
-    node.at("type").fail(
-        "the Precompiled normalizer (a SentencePiece charsmap) is not supported; use the "
-        "model's SentencePiece file (spiece.model, sentencepiece.bpe.model) instead");
+  if (type == "Precompiled") return std::make_unique<Precompiled>(node);
   node.at("type").fail("unknown normalizer type '" + type + "'");
 }
 

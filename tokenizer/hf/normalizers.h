@@ -1,7 +1,8 @@
 #pragma once
 // tokenizer.json "normalizer": BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents,
-// Strip, Replace, Prepend, Precompiled (refused) and Sequence, as the tokenizers library
-// applies them. Unicode data (categories, case, normal forms) comes from ICU.
+// Strip, Replace, Prepend, Precompiled (a SentencePiece charsmap, precompiled.h) and Sequence,
+// as the tokenizers library applies them. Unicode data (categories, case, normal forms) comes
+// from ICU.
 #include <memory>
 
 #include "aligned_text.h"

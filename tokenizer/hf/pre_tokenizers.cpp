@@ -134,7 +134,9 @@ class Metaspace : public PreTokenizer {
           (scheme_ == Scheme::always || (scheme_ == Scheme::first && text.original().begin == 0)) &&
           bytes.compare(0, replacement_text_.size(), replacement_text_) != 0 &&
           !(!bytes.empty() && bytes[0] == ' ');
-      if (prepend) replaced.push(replacement_, text.original(0, 0));
+      // NormalizedString::prepend: the first character's span (a point for no text).
+      if (prepend)
+        replaced.push(replacement_, bytes.empty() ? text.original(0, 0) : text.source_at(0));
       transform_into(text, replaced);
       text = std::move(replaced);  // the spans below refer to the rewritten text
       if (!split_) {
@@ -175,7 +177,7 @@ class ByteLevel : public PreTokenizer {
       if (add_prefix_space_ && (text.empty() || text.text()[0] != ' ')) {
         AlignedText prefixed;
         prefixed.reserve(text.size() + 1);
-        prefixed.push(' ', text.original(0, 0));
+        prefixed.push(' ', text.empty() ? text.original(0, 0) : text.source_at(0));  // as prepend
         prefixed.append(text, 0, text.size());
         text = std::move(prefixed);
       }
