@@ -128,49 +128,71 @@ TEST(Linear, PackedOpRefusesAnotherRowCount) {
   EXPECT_THROW(op(stream, scratchpad, x.data(), 9, packed, b.data(), y.data()), Error);
 }
 
+// One case of a kernel's shape test: rows x in -> out, activation index (-1: none), accumulate.
+using KernelCase = std::tuple<int64_t, int64_t, int64_t, int, bool>;
+
+// Random inputs for a KernelCase (seeds seed .. seed + 3), and the output buffer initialised to
+// the residual with a guard after the last row.
+struct KernelRun {
+  int64_t rows, in, out;
+  std::optional<Activation> activation;
+  bool accumulate;
+  std::vector<float> x, w, b, before, y;
+
+  KernelRun(const KernelCase& c, unsigned seed)
+      : rows(std::get<0>(c)),
+        in(std::get<1>(c)),
+        out(std::get<2>(c)),
+        activation(std::get<3>(c) < 0
+                       ? std::nullopt
+                       : std::optional<Activation>(static_cast<Activation>(std::get<3>(c)))),
+        accumulate(std::get<4>(c)),
+        x(random_vector(static_cast<size_t>(rows * in), seed)),
+        w(random_vector(static_cast<size_t>(out * in), seed + 1)),
+        b(random_vector(static_cast<size_t>(out), seed + 2)),
+        before(random_vector(static_cast<size_t>(rows * out), seed + 3)),
+        y(before) {
+    y.resize(y.size() + 64, 12345.0f);  // a guard after the last row: must stay untouched
+  }
+  Linear::Output output() const {
+    return accumulate ? Linear::Output::accumulate : Linear::Output::overwrite;
+  }
+
+  // act(x W^T + b + y_before) to float rounding of a dot product of `in` terms in [-1, 1]: 25
+  // times tighter than LinearShapes' tolerance, yet 2x above what the kernels show (16x3072x768:
+  // 2.5e-5 panel, 5.9e-5 oneDNN at 65 rows); nothing written past the output.
+  void expect_matches_plain_loop() const {
+    const auto expected = reference(x, w, b, before, rows, in, out, activation, accumulate);
+    double worst = 0.0;
+    for (size_t i = 0; i < expected.size(); ++i)
+      worst = std::max(worst, std::abs(y[i] - expected[i]));
+    EXPECT_LT(worst, 4e-6 * std::sqrt(static_cast<double>(in)))
+        << "rows " << rows << " in " << in << " out " << out;
+    for (size_t i = before.size(); i < y.size(); ++i)
+      ASSERT_EQ(y[i], 12345.0f) << "wrote past the output";
+  }
+};
+
 // The shapes panel_gemm_preferred() names run on the panel kernel when the weights are packed
 // (every row count up to kPanelGemmMaxRows, and wide outputs at any row count); the others on
 // oneDNN. Both must give act(x W^T + b + y_before), the sum-then-activation order of oneDNN's
 // post-ops. Shapes cover a partial last panel (out not a multiple of 64), depths padded to 16
 // and split into several blocks, row counts that leave a partial row tile, and inputs of more
 // than one 256-row block (257 and 300 rows, the last block partial).
-using PanelCase = std::tuple<int64_t, int64_t, int64_t, int, bool>;  // activation -1: none
+using PanelCase = KernelCase;
 class PanelGemmShapes : public ::testing::TestWithParam<PanelCase> {};
 
 TEST_P(PanelGemmShapes, MatchesAPlainLoop) {
-  const auto [rows, in, out, activation_index, accumulate] = GetParam();
-  const std::optional<Activation> activation =
-      activation_index < 0 ? std::nullopt
-                           : std::optional<Activation>(static_cast<Activation>(activation_index));
-  const auto x = random_vector(static_cast<size_t>(rows * in), 11);
-  const auto w = random_vector(static_cast<size_t>(out * in), 12);
-  const auto b = random_vector(static_cast<size_t>(out), 13);
-  const auto before = random_vector(static_cast<size_t>(rows * out), 14);
-  const PackedWeights packed(w.data(), in, out);
-  const Linear op(in, out, activation,
-                  accumulate ? Linear::Output::accumulate : Linear::Output::overwrite,
-                  packed.desc(), rows);
+  KernelRun run(GetParam(), 11);
+  const PackedWeights packed(run.w.data(), run.in, run.out);
+  const Linear op(run.in, run.out, run.activation, run.output(), packed.desc(), run.rows);
   EXPECT_EQ(op.uses_panel_gemm(),
-            packed.packed() && panel_gemm_supported() && panel_gemm_preferred(rows, out))
-      << "rows " << rows << " in " << in << " out " << out;
-
-  std::vector<float> y = before;
-  y.resize(y.size() + 64, 12345.0f);  // a guard after the last row: must stay untouched
+            packed.packed() && panel_gemm_supported() && panel_gemm_preferred(run.rows, run.out));
   dnnl::stream stream(cpu_engine());
   AlignedBuffer scratchpad;
-  op(stream, scratchpad, x.data(), rows, packed, b.data(), y.data());
+  op(stream, scratchpad, run.x.data(), run.rows, packed, run.b.data(), run.y.data());
   stream.wait();
-  const auto expected = reference(x, w, b, before, rows, in, out, activation, accumulate);
-  double worst = 0.0;
-  for (size_t i = 0; i < expected.size(); ++i)
-    worst = std::max(worst, std::abs(y[i] - expected[i]));
-  // Float rounding of a dot product of `in` terms in [-1, 1]; 25 times tighter than the
-  // tolerance above, yet 2x above what either kernel shows (16x3072x768: 2.5e-5 panel, 5.9e-5
-  // oneDNN at 65 rows).
-  EXPECT_LT(worst, 4e-6 * std::sqrt(static_cast<double>(in)))
-      << "rows " << rows << " in " << in << " out " << out << " activation " << activation_index;
-  for (size_t i = before.size(); i < y.size(); ++i)
-    ASSERT_EQ(y[i], 12345.0f) << "wrote past the output";
+  run.expect_matches_plain_loop();
 }
 
 constexpr int kNone = -1;
@@ -229,37 +251,18 @@ TEST(PanelGemm, ActivationsHoldAtLargeMagnitudes) {
 // level in use (on this suite's ORDO_ISA=avx2 rerun, or an AVX2 CPU); more rows on gemm:jit.
 // Shapes cover every tile remainder: rows not a multiple of 3, outputs not a multiple of 4 or 8
 // (the masked last group), depths not a multiple of 8 (the masked last step), one output.
-using DotCase = std::tuple<int64_t, int64_t, int64_t, int, bool>;  // activation -1: none
+using DotCase = KernelCase;
 class DotGemmShapes : public ::testing::TestWithParam<DotCase> {};
 
 TEST_P(DotGemmShapes, MatchesAPlainLoop) {
-  const auto [rows, in, out, activation_index, accumulate] = GetParam();
-  const std::optional<Activation> activation =
-      activation_index < 0 ? std::nullopt
-                           : std::optional<Activation>(static_cast<Activation>(activation_index));
-  const auto x = random_vector(static_cast<size_t>(rows * in), 21);
-  const auto w = random_vector(static_cast<size_t>(out * in), 22);
-  const auto b = random_vector(static_cast<size_t>(out), 23);
-  const auto before = random_vector(static_cast<size_t>(rows * out), 24);
-  const Linear op(in, out, activation,
-                  accumulate ? Linear::Output::accumulate : Linear::Output::overwrite);
-  EXPECT_EQ(op.uses_dot_gemm(rows), dot_gemm_supported() && rows <= kDotGemmMaxRows)
-      << "rows " << rows;
-  std::vector<float> y = before;
-  y.resize(y.size() + 64, 12345.0f);  // a guard after the last row: must stay untouched
+  KernelRun run(GetParam(), 21);
+  const Linear op(run.in, run.out, run.activation, run.output());
+  EXPECT_EQ(op.uses_dot_gemm(run.rows), dot_gemm_supported() && run.rows <= kDotGemmMaxRows);
   dnnl::stream stream(cpu_engine());
   AlignedBuffer scratchpad;
-  op(stream, scratchpad, x.data(), rows, w.data(), b.data(), y.data());
+  op(stream, scratchpad, run.x.data(), run.rows, run.w.data(), run.b.data(), run.y.data());
   stream.wait();
-  const auto expected = reference(x, w, b, before, rows, in, out, activation, accumulate);
-  double worst = 0.0;
-  for (size_t i = 0; i < expected.size(); ++i)
-    worst = std::max(worst, std::abs(y[i] - expected[i]));
-  // The panel kernel's bound: float rounding of a dot product of `in` terms in [-1, 1].
-  EXPECT_LT(worst, 4e-6 * std::sqrt(static_cast<double>(in)))
-      << "rows " << rows << " in " << in << " out " << out << " activation " << activation_index;
-  for (size_t i = before.size(); i < y.size(); ++i)
-    ASSERT_EQ(y[i], 12345.0f) << "wrote past the output";
+  run.expect_matches_plain_loop();
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -1,28 +1,14 @@
 #pragma once
-// The AVX2 building blocks of ordo's kernels for CPUs without AVX-512 (dot_gemm.cpp): the same
-// arithmetic as ops/avx512.h on 8-float vectors. Only functions marked ORDO_AVX2 are compiled
-// for AVX2 + FMA, so the rest of ordo stays generic. Callers check cpu_dispatch() first.
-
-// x86 only: the kernel files include it under `#if ORDO_X86` (ops/cpu.h).
-#if !(defined(__x86_64__) || defined(__i386__))
-#error "ops/avx2.h is x86 code: include it only under #if ORDO_X86"
-#endif
-
-// As in ops/avx512.h: GCC 12's intrinsics trip -W(maybe-)uninitialized inside the header.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+// The AVX2 building blocks of ordo's kernels for CPUs without AVX-512 (dot_gemm.cpp,
+// gated_product.cpp): the same arithmetic as ops/avx512.h on 8-float vectors. Only functions
+// marked ORDO_AVX2 are compiled for AVX2 + FMA, so the rest of ordo stays generic. Callers check
+// cpu_dispatch() first.
 
 #include <algorithm>
 #include <cstdint>
 
 #include "core/encoder.h"
+#include "ops/x86_intrinsics.h"
 
 #define ORDO_AVX2 __attribute__((target("avx2,fma")))
 

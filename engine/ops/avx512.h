@@ -5,28 +5,11 @@
 // the standard headers instantiate, stays generic, so a CPU without AVX-512 never meets an
 // instruction it lacks. Callers check avx512_supported() first.
 
-// x86 only: the kernel files include it under `#if ORDO_X86` (ops/cpu.h).
-#if !(defined(__x86_64__) || defined(__i386__))
-#error "ops/avx512.h is x86 code: include it only under #if ORDO_X86"
-#endif
-
-// GCC 12's own intrinsics (_mm512_max_ps, _mm512_scalef_ps, _mm512_reduce_add_ps, ...) trip
-// -W(maybe-)uninitialized on the deliberately undefined pass-through operand inside the header.
-// The warnings are off for <immintrin.h> alone: GCC reports them at the operand's line there.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/encoder.h"
+#include "ops/x86_intrinsics.h"
 
 #define ORDO_AVX512 __attribute__((target("avx512f,fma")))
 
