@@ -11,6 +11,7 @@
 #include "cli_test_util.h"
 #include "ordo/version.h"
 #include "test_util.h"
+#include "utf8.h"
 
 namespace ordo::test {
 namespace {
@@ -211,7 +212,7 @@ TEST(CliFill, TextColumnsAlignByDisplayWidth) {
     bool wide = false;
     for (size_t i = 0; i < percent;) {
       const auto lead = static_cast<unsigned char>(line[i]);
-      const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+      const size_t length = tokenizer::utf8_sequence_length(lead);
       const bool cjk = length == 3 && lead >= 0xE4 && lead <= 0xE9;  // U+4000..U+9FFF
       wide = wide || cjk;
       width += cjk ? 2 : 1;

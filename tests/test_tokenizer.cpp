@@ -5,6 +5,7 @@
 #include <sentencepiece_trainer.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "safetensors_test_util.h"
 #include "spm_parity.h"
 #include "tokenizer.h"
+#include "utf8.h"
 
 namespace ordo::test {
 namespace {
@@ -72,6 +74,73 @@ TEST_F(BpeModel, DecodeInvertsEncode) {
   // SentencePiece's default normaliser folds runs of spaces: documented, not lost by ordo.
   EXPECT_EQ(round_trip("two  spaces"), "two spaces");
   EXPECT_EQ(round_trip("tab\tseparated"), "tab separated");
+}
+
+// valid_prefix against Unicode's definition written out another way: the bytes read so far are
+// a valid prefix when the code points they can still become, [lowest, highest], hold a scalar
+// value of their length's range (no overlong form, no surrogate, nothing past U+10FFFF).
+size_t reference_valid_prefix(const unsigned char* bytes) {
+  const unsigned char lead = bytes[0];
+  const size_t length = (lead & 0x80) == 0      ? 1
+                        : (lead & 0xE0) == 0xC0 ? 2
+                        : (lead & 0xF0) == 0xE0 ? 3
+                        : (lead & 0xF8) == 0xF0 ? 4
+                                                : 0;
+  if (length <= 1) return length;
+  const uint32_t first = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+  const uint32_t last = length == 2 ? 0x7FF : length == 3 ? 0xFFFF : 0x10FFFF;
+  size_t valid = 0;
+  for (size_t k = 1; k <= length; ++k) {  // k bytes read
+    if (k > 1 && (bytes[k - 1] & 0xC0) != 0x80) break;
+    uint32_t lowest = lead & (0x7F >> length), highest = lowest;
+    for (size_t j = 1; j < length; ++j) {
+      lowest = (lowest << 6) | (j < k ? bytes[j] & 0x3F : 0x00);
+      highest = (highest << 6) | (j < k ? bytes[j] & 0x3F : 0x3F);
+    }
+    lowest = std::max(lowest, first);
+    highest = std::min(highest, last);
+    const bool only_surrogates = lowest >= 0xD800 && highest <= 0xDFFF;
+    if (lowest > highest || only_surrogates) break;
+    valid = k;
+  }
+  return valid;
+}
+
+TEST(Utf8, ValidPrefixAndSequenceLengthFollowTheStandard) {
+  const unsigned char tails[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+  size_t checked = 0, whole = 0;
+  for (unsigned lead = 0; lead < 256; ++lead) {
+    for (unsigned second = 0; second < 256; ++second) {
+      for (const unsigned char third : tails) {
+        for (const unsigned char fourth : tails) {
+          const unsigned char bytes[] = {static_cast<unsigned char>(lead),
+                                         static_cast<unsigned char>(second), third, fourth};
+          const std::string_view text(reinterpret_cast<const char*>(bytes), 4);
+          const size_t expected = reference_valid_prefix(bytes);
+          ASSERT_EQ(tokenizer::valid_prefix(text, 0), expected)
+              << std::hex << lead << " " << second << " " << unsigned(third) << " "
+              << unsigned(fourth);
+          if (expected == 0) continue;
+          EXPECT_GE(tokenizer::utf8_sequence_length(bytes[0]), expected);
+          if (expected == tokenizer::utf8_sequence_length(bytes[0])) {
+            ++whole;
+            EXPECT_EQ(tokenizer::find_invalid_utf8(text.substr(0, expected)), std::string::npos);
+          }
+          // Cut short, the text ends the prefix: nothing is read past its end.
+          for (size_t size = 1; size < 4; ++size)
+            EXPECT_EQ(tokenizer::valid_prefix(text.substr(0, size), 0), std::min(expected, size));
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000000u);
+  EXPECT_GT(whole, 100000u);
+  // The lengths the lead bytes announce, by their bit patterns.
+  for (unsigned lead = 0; lead < 256; ++lead) {
+    const size_t expected = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    EXPECT_EQ(tokenizer::utf8_sequence_length(static_cast<unsigned char>(lead)), expected);
+  }
 }
 
 TEST(Tokenizer, BertTemplateForPairs) {

@@ -21,33 +21,11 @@ struct CodePoint {
 std::vector<CodePoint> decode_utf8(std::string_view text) {
   std::vector<CodePoint> out;
   for (size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    const size_t length = byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4;
-    char32_t value = length == 1 ? byte : byte & (0xFF >> (length + 1));
-    for (size_t k = 1; k < length; ++k)
-      value = (value << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    out.push_back({value, i, i + length});
-    i += length;
+    const size_t begin = i;
+    const char32_t value = next_code_point(text, i);
+    out.push_back({value, begin, i});
   }
   return out;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 // Hugging Face's _is_whitespace, _is_control, _is_punctuation and _is_chinese_char.

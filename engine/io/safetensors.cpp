@@ -173,7 +173,8 @@ uint64_t read_header_length(const uint8_t* file, uint64_t file_size, const Where
 // ---- Header text ------------------------------------------------------------------------------
 
 // Length of the well-formed UTF-8 sequence at text[i] (Unicode table 3-7: no overlong forms,
-// no surrogates, nothing above U+10FFFF), or 0 if there is none.
+// no surrogates, nothing above U+10FFFF), or 0 if there is none. tokenizer/utf8.h has the same
+// check (valid_prefix), out of the engine's reach: nothing in the engine depends on the tokenizer.
 size_t utf8_sequence_length(std::string_view text, size_t i) {
   const auto byte_at = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
   const uint8_t lead = byte_at(i);

@@ -2,39 +2,9 @@
 
 #include <algorithm>
 
+#include "utf8.h"
+
 namespace ordo::tokenizer::hf {
-
-char32_t next_code_point(std::string_view text, size_t& i) {
-  const auto byte = static_cast<unsigned char>(text[i]);
-  const size_t length = byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4;
-  char32_t value = length == 1 ? byte : byte & (0xFF >> (length + 1));
-  for (size_t k = 1; k < length && i + k < text.size(); ++k)
-    value = (value << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-  i += length;
-  return value;
-}
-
-size_t utf8_length(char32_t c) {
-  return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
 
 AlignedText::AlignedText(std::string_view original, size_t shift)
     : text_(original), compact_(true), shift_(shift) {}

@@ -8,16 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "utf8.h"  // next_code_point, utf8_length, append_utf8
+
 namespace ordo::tokenizer::hf {
 
 struct Span {
   size_t begin = 0, end = 0;
 };
-
-// Decodes the code point at text[i] (valid UTF-8 is assumed: checked on entry) and advances i.
-char32_t next_code_point(std::string_view text, size_t& i);
-size_t utf8_length(char32_t c);
-void append_utf8(std::string& out, char32_t c);
 
 class AlignedText {
  public:

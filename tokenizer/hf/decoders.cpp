@@ -7,6 +7,7 @@
 #include "json_node.h"
 #include "pattern.h"
 #include "pre_tokenizers.h"
+#include "utf8.h"
 
 namespace ordo::tokenizer::hf {
 namespace {
@@ -60,26 +61,10 @@ class WordPiece : public Decoder {
 std::string lossy_utf8(const std::string& bytes) {
   std::string out;
   for (size_t i = 0; i < bytes.size();) {
-    const auto lead = static_cast<unsigned char>(bytes[i]);
-    size_t length = lead < 0x80                      ? 1
-                    : (lead >= 0xC2 && lead <= 0xDF) ? 2
-                    : (lead >= 0xE0 && lead <= 0xEF) ? 3
-                    : (lead >= 0xF0 && lead <= 0xF4) ? 4
-                                                     : 0;
-    size_t valid = length == 0 ? 0 : 1;
-    for (size_t k = 1; k < length && i + k < bytes.size(); ++k) {
-      const auto byte = static_cast<unsigned char>(bytes[i + k]);
-      unsigned char low = 0x80, high = 0xBF;
-      if (k == 1 && lead == 0xE0) low = 0xA0;
-      if (k == 1 && lead == 0xED) high = 0x9F;
-      if (k == 1 && lead == 0xF0) low = 0x90;
-      if (k == 1 && lead == 0xF4) high = 0x8F;
-      if (byte < low || byte > high) break;
-      ++valid;
-    }
-    if (length != 0 && valid == length) {
-      out.append(bytes, i, length);
-      i += length;
+    const size_t valid = valid_prefix(bytes, i);
+    if (valid != 0 && valid == utf8_sequence_length(static_cast<unsigned char>(bytes[i]))) {
+      out.append(bytes, i, valid);
+      i += valid;
     } else {
       out += "\xEF\xBF\xBD";  // one U+FFFD per maximal invalid prefix, as Rust does
       i += std::max<size_t>(valid, 1);

@@ -14,6 +14,7 @@
 #include "ops/bf16_linear.h"
 #include "ordo/error.h"
 #include "output_file.h"
+#include "utf8.h"
 
 namespace ordo::cli {
 
@@ -251,18 +252,13 @@ tokenizer::Encoding tokenize_pair(const LoadedEncoder& loaded, std::string_view 
 size_t display_width(const std::string& text) {
   size_t width = 0;
   for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
-    for (size_t k = 1; k < length && i + k < text.size(); ++k)
-      code = (code << 6) | (text[i + k] & 0x3F);
+    const char32_t code = tokenizer::next_code_point(text, i);
     const bool wide = (code >= 0x1100 && code <= 0x115F) || (code >= 0x2E80 && code <= 0xA4CF) ||
                       (code >= 0xAC00 && code <= 0xD7A3) || (code >= 0xF900 && code <= 0xFAFF) ||
                       (code >= 0xFE30 && code <= 0xFE4F) || (code >= 0xFF00 && code <= 0xFF60) ||
                       (code >= 0xFFE0 && code <= 0xFFE6) || (code >= 0x1F300 && code <= 0x1FAFF) ||
                       (code >= 0x20000 && code <= 0x3FFFD);
     width += wide ? 2 : 1;
-    i += length;
   }
   return width;
 }

@@ -1,6 +1,7 @@
 #include "svg.h"
 
 #include "args.h"
+#include "utf8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,17 +27,13 @@ std::string tick(double value) {
   return out == "-0" ? "0" : out;
 }
 
-size_t utf8_length(unsigned char lead) {
-  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-}
-
 // Width of a text in pixels at `size`, from its characters' East Asian widths: Latin about 0.6
 // of the font size, CJK and other wide characters a full em. An estimate with a margin (the
 // font is the viewer's), used so that no title, caption or legend runs off the drawing.
 double text_width(const std::string& text, double size) {
   double ems = 0;
   for (size_t i = 0; i < text.size();) {
-    const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
+    const size_t length = tokenizer::utf8_sequence_length(static_cast<unsigned char>(text[i]));
     ems += length >= 3 ? 1.0 : 0.62;
     i += length;
   }
@@ -48,7 +45,7 @@ std::string shortened(const std::string& text, double size, double max_width) {
   if (text_width(text, size) <= max_width) return text;
   std::string out;
   for (size_t i = 0; i < text.size();) {
-    const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
+    const size_t length = tokenizer::utf8_sequence_length(static_cast<unsigned char>(text[i]));
     if (text_width(out + text.substr(i, length) + "…", size) > max_width) break;
     out += text.substr(i, length);
     i += length;
@@ -334,7 +331,7 @@ std::vector<std::string> wrap_text(const std::string& text, double size, double 
   std::vector<std::string> pieces;
   bool in_word = false;  // the last piece is a narrow word that this character may continue
   for (size_t i = 0; i < text.size();) {
-    const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
+    const size_t length = tokenizer::utf8_sequence_length(static_cast<unsigned char>(text[i]));
     const std::string character = text.substr(i, length);
     const bool narrow_letter = length < 3 && character != " ";
     if (in_word && narrow_letter) {
