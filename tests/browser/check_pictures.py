@@ -4,7 +4,8 @@ read it: every label lies inside its drawing and no two labels overlap, measured
 glyph metrics of the fonts Chromium really uses (tests/browser/measure_labels.js). Also
 checks that the font the drawings name for Chinese is installed, and that an HTML report
 fits the window it is opened in. Writes a screenshot of each picture next to it in --out
-for a person to look at.
+for a person to look at. The model card's own figures (MODELS/figures/*.svg, drawn by `ordo heads`
+and tools/train/plot_curves.py) are checked the same way.
 
 usage: check_pictures.py --ordo build/tools/ordo --models models --out DIR
 """
@@ -132,6 +133,18 @@ def check(name, picture, binary, out):
     return problems, sum(d["labels"] for d in result["drawings"])
 
 
+def report(name, problems, labels, out):
+    """Prints one picture's verdict; returns 1 if it failed."""
+    if not problems:
+        print(f"ok   {name}: {labels} labels inside the drawing, none overlapping "
+              f"(screenshot {out / (name + '.png')})")
+        return 0
+    print(f"FAIL {name} ({labels} labels): {len(problems)} problems")
+    for problem in problems[:20]:
+        print(f"  {problem}")
+    return 1
+
+
 def self_test(binary, out):
     """The check must be able to fail: drawings with a label past the right edge, two labels
     on top of each other, and a rotated label running out at the top are each caught, and a
@@ -198,14 +211,13 @@ def main():
             failures += 1
             continue
         problems, labels = check(name, picture, binary, out)
-        if problems:
-            failures += 1
-            print(f"FAIL {name} ({labels} labels): {len(problems)} problems")
-            for problem in problems[:20]:
-                print(f"  {problem}")
-        else:
-            print(f"ok   {name}: {labels} labels inside the drawing, none overlapping "
-                  f"(screenshot {out / (name + '.png')})")
+        failures += report(name, problems, labels, out)
+    for picture in sorted((Path(arguments.models) / "figures").glob("*.svg")):
+        name = "card-" + picture.stem
+        if arguments.only and name not in arguments.only:
+            continue
+        problems, labels = check(name, picture, binary, out)
+        failures += report(name, problems, labels, out)
     if failures:
         sys.exit(f"check_pictures.py: {failures} pictures a person cannot read whole")
 

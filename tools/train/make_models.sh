@@ -88,3 +88,5 @@ dirs=$(for pe in $twins; do model_dir "$pe"; done)
 $run "$python" "$here/evaluate.py" --heldout "$repo/models/heldout.txt" \
     --train "$work/corpus/train.txt" --json "$work/eval.json" --save-in-model-dirs $dirs \
     | tee "$work/eval.log"
+# shellcheck disable=SC2086
+"$python" "$here/plot_curves.py" --out "$repo/models/figures/heldout-curves.svg" $dirs
