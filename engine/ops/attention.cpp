@@ -121,12 +121,33 @@ void Attention::fill_scores(float* scores, int64_t first, int64_t rows, int64_t 
         std::fill_n(row, keys, 0.0f);
       }
       if (window_ == 0) continue;
-      const int64_t begin = std::clamp<int64_t>(query - window_ - key_begin, 0, keys);
-      const int64_t end = std::clamp<int64_t>(query + window_ + 1 - key_begin, 0, keys);
+      const auto [begin, end] = window_keys(query, key_begin, keys);
       std::fill(row, row + begin, kMasked);
       std::fill(row + end, row + keys, kMasked);
     }
   }
+}
+
+// The lowest float makes e^(score - maximum) exactly 0 in oneDNN's x86 softmax, but its aarch64
+// build clamps the exponent and gives a denormal (3.6e-39): outside the window a probability
+// must be 0 on every CPU, so it is set to 0.
+void Attention::clear_outside_window(float* probabilities, int64_t first, int64_t rows,
+                                     int64_t key_begin, int64_t keys) const {
+#pragma omp parallel for schedule(static)
+  for (int64_t pair = 0; pair < batch_ * heads_; ++pair) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float* row = probabilities + (pair * rows + r) * keys;
+      const auto [begin, end] = window_keys(first + r, key_begin, keys);
+      std::fill(row, row + begin, 0.0f);
+      std::fill(row + end, row + keys, 0.0f);
+    }
+  }
+}
+
+std::pair<int64_t, int64_t> Attention::window_keys(int64_t query, int64_t key_begin,
+                                                   int64_t keys) const {
+  return {std::clamp<int64_t>(query - window_ - key_begin, 0, keys),
+          std::clamp<int64_t>(query + window_ + 1 - key_begin, 0, keys)};
 }
 
 void Attention::rotate(float* qkv, const Rotation& rotation) const {
@@ -194,6 +215,10 @@ const float* Attention::operator()(dnnl::stream& stream, AlignedBuffer& scratchp
                       {{DNNL_ARG_SRC, scores},
                        {DNNL_ARG_DST, scores},
                        {DNNL_ARG_SCRATCHPAD, scratchpad_memory(p.softmax_scratchpad, scratchpad)}});
+    if (!global) {
+      stream.wait();
+      clear_outside_window(scores_data, band.first, band.rows, band.key_begin, band.keys);
+    }
     p.weighted_values.execute(
         stream,
         {{DNNL_ARG_SRC, scores},

@@ -13,6 +13,7 @@
 // Where attention_kernel_supported(), ordo's own kernel (attention_kernel.h) runs it; elsewhere,
 // or when asked for (Kernel::onednn, for tests), three oneDNN primitives on strided views of
 // qkv: matmul, softmax, matmul.
+#include <utility>
 #include <vector>
 
 #include "ops/attention_positions.h"
@@ -57,6 +58,11 @@ class Attention {
   // [first, first + rows) and keys [key_begin, key_begin + keys).
   void fill_scores(float* scores, int64_t first, int64_t rows, int64_t key_begin, int64_t keys,
                    const AttentionPositions& positions) const;
+  // Sets the probabilities of keys outside each query's window to exactly 0, after the softmax.
+  void clear_outside_window(float* probabilities, int64_t first, int64_t rows, int64_t key_begin,
+                            int64_t keys) const;
+  // The keys [begin, end) of a band's row that lie in `query`'s window, relative to key_begin.
+  std::pair<int64_t, int64_t> window_keys(int64_t query, int64_t key_begin, int64_t keys) const;
 
   // oneDNN's three primitives for a block of `rows` queries against `keys` keys, on strided views
   // of qkv: the whole sequence when global, one band of queries when local.
