@@ -6,6 +6,7 @@
 #                                  fuzzing, the browser check)
 #   tools/setup-deps.sh --tools    also PyTorch & co. for the fixture and reference scripts
 #   tools/setup-deps.sh --train    also the Debian packages the bundled models' corpus comes from
+#   tools/setup-deps.sh --aarch64  also the cross compiler, debootstrap and qemu-user (tools/test-aarch64.sh)
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config clang-format libdnnl-dev ocl-icd-opencl-dev libsentencepiece-dev
@@ -17,13 +18,15 @@ tests=(clang-14 libclang-rt-14-dev libomp-14-dev clang-tidy-14 cppcheck  # fuzz/
        g++-aarch64-linux-gnu  # tools/lint.sh: the sources compile for aarch64 (no x86 code leaks)
        chromium)  # tests/browser/: every picture opened in headless Chromium
 tools=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)
+aarch64=(g++-aarch64-linux-gnu debootstrap qemu-user)
 train=(debian-reference-en debian-reference-zh-cn manpages manpages-dev manpages-zh groff-base man-db bsdextrautils)
 for argument in "$@"; do
   case "$argument" in
     --tests) packages+=("${tests[@]}") ;;
     --tools) packages+=("${tools[@]}") ;;
     --train) packages+=("${tools[@]}" "${train[@]}") ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --aarch64) packages+=("${aarch64[@]}") ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup-deps.sh: unknown option '$argument'" >&2; exit 2 ;;
   esac
 done
@@ -31,7 +34,8 @@ done
 missing=()
 for package in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+  # Several lines when other architectures are known (multiarch): one installed is enough.
+  [[ "$status" == *"install ok installed"* ]] || missing+=("$package")
 done
 if ((${#missing[@]} == 0)); then
   exit 0
