@@ -13,11 +13,13 @@ using dt = dnnl::memory::data_type;
 
 namespace {
 
+#if ORDO_X86
 // oneDNN's ISAs are bit sets; bf16 matmuls are native from avx512_core_bf16 up (AMX included).
 bool has_isa_bits(dnnl::cpu_isa isa, dnnl::cpu_isa bits) {
   const auto wanted = static_cast<unsigned>(bits);
   return (static_cast<unsigned>(isa) & wanted) == wanted;
 }
+#endif
 
 dnnl::memory::desc plain_f32_weights(int64_t in_features, int64_t out_features) {
   return {{in_features, out_features}, dt::f32, tag::ba};  // PyTorch's [out][in], as {K, N}
