@@ -366,6 +366,88 @@ TEST(GatedProduct, MatchesActOfGateTimesUp) {
   }
 }
 
+// A gated FFN's first half fused on the panel kernel (Linear::gated): act(x Wg + bg) * (x Wu + bu)
+// against the double loop, and bit for bit what the unfused matmul + gated_product() give (the
+// header's promise: the same arithmetic in the same order). Shapes: a partial row tile, exactly
+// one, the row limit of the small-input path, more than one 256-row block with a partial last
+// one (300 rows, 768 columns: only outputs that wide take the panel kernel past 128 rows),
+// depths padded to 16 (100) and the full block (768); every activation.
+using GatedCase = std::tuple<int64_t, int64_t, int64_t, int>;  // rows, in, width, activation
+class PanelGemmGated : public ::testing::TestWithParam<GatedCase> {};
+
+TEST_P(PanelGemmGated, MatchesActOfGateTimesUpAndTheUnfusedPath) {
+  const auto [rows, in, width, activation_index] = GetParam();
+  const auto activation = static_cast<Activation>(activation_index);
+  const auto x = random_vector(static_cast<size_t>(rows * in), 41);
+  const auto w = random_vector(static_cast<size_t>(2 * width * in), 42);  // gate rows, then up
+  const auto b = random_vector(static_cast<size_t>(2 * width), 43);
+  const PackedWeights packed(w.data(), in, 2 * width);
+  const std::string unavailable = test::panel_kernel_unavailable(packed);
+  if (!unavailable.empty()) GTEST_SKIP() << "the panel kernel does not run: " << unavailable;
+  const Linear op(in, 2 * width, std::nullopt, Linear::Output::overwrite, packed.desc(), rows);
+  ASSERT_TRUE(op.fuses_gated_product());
+  std::vector<float> fused(static_cast<size_t>(rows * width + 64), 12345.0f);  // + a guard
+  op.gated(x.data(), rows, packed, b.data(), activation, fused.data());
+
+  // Gate and up each to KernelRun's dot-product tolerance d; their product then to about
+  // d * (|act'| |up| + |act(gate)|), with |act'| <= 1.13 for these activations.
+  const double d = 4e-6 * std::sqrt(static_cast<double>(in));
+  const auto gate_up = reference(x, w, b, {}, rows, in, 2 * width, std::nullopt, false);
+  double worst = 0.0;  // error over its bound
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < width; ++i) {
+      const double gate = activate(gate_up[r * 2 * width + i], activation);
+      const double up = gate_up[r * 2 * width + width + i];
+      const double bound = d * (1.2 * std::abs(up) + std::abs(gate) + 1.0);
+      worst = std::max(worst, std::abs(fused[r * width + i] - gate * up) / bound);
+    }
+  }
+  EXPECT_LT(worst, 1.0);
+  for (size_t i = static_cast<size_t>(rows * width); i < fused.size(); ++i)
+    ASSERT_EQ(fused[i], 12345.0f) << "wrote past the output";
+
+  dnnl::stream stream(cpu_engine());
+  AlignedBuffer scratchpad;
+  std::vector<float> unfused_gate_up(static_cast<size_t>(rows * 2 * width));
+  op(stream, scratchpad, x.data(), rows, packed, b.data(), unfused_gate_up.data());
+  std::vector<float> unfused(static_cast<size_t>(rows * width));
+  gated_product(unfused_gate_up.data(), rows, width, activation, unfused.data());
+  for (size_t i = 0; i < unfused.size(); ++i) ASSERT_EQ(fused[i], unfused[i]) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, PanelGemmGated,
+                         ::testing::Values(GatedCase{1, 768, 192, kSilu},
+                                           GatedCase{5, 100, 64, kGelu},
+                                           GatedCase{6, 64, 128, kGeluTanh},
+                                           GatedCase{kPanelGemmMaxRows, 768, 256, kSilu},
+                                           GatedCase{300, 100, 384, kRelu}));
+
+// Where the fused kernel cannot run the matmul still does, apart from the product: a width that is
+// not whole panels, an input deeper than one block, an activation or a residual on the op itself.
+TEST(PanelGemmGated, FusesOnlyWhatItTakes) {
+  struct Case {
+    int64_t in, out;
+    std::optional<Activation> activation;
+    Linear::Output output;
+    bool fuses;
+  };
+  for (const Case& c : {Case{768, 256, std::nullopt, Linear::Output::overwrite, true},
+                        Case{768, 200, std::nullopt, Linear::Output::overwrite, false},
+                        Case{769, 256, std::nullopt, Linear::Output::overwrite, false},
+                        Case{768, 256, Activation::gelu, Linear::Output::overwrite, false},
+                        Case{768, 256, std::nullopt, Linear::Output::accumulate, false}}) {
+    const auto w = random_vector(static_cast<size_t>(c.in * c.out), 44);
+    const PackedWeights packed(w.data(), c.in, c.out);
+    const Linear op(c.in, c.out, c.activation, c.output, packed.desc(), 4);
+    const bool panel = op.uses_panel_gemm();
+    EXPECT_EQ(op.fuses_gated_product(), panel && c.fuses) << c.in << "x" << c.out;
+    if (!op.fuses_gated_product()) {
+      std::vector<float> x(static_cast<size_t>(4 * c.in)), y(static_cast<size_t>(4 * c.out / 2));
+      EXPECT_THROW(op.gated(x.data(), 4, packed, w.data(), Activation::silu, y.data()), Error);
+    }
+  }
+}
+
 TEST(AlignedBuffer, LargeBuffersStartOnAHugePageAndAskForTransparentHugePages) {
   constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
   AlignedBuffer small;

@@ -189,21 +189,34 @@ void EncoderBlock::add_attention(ForwardContext& context, const float* input, fl
           ops::Linear::Output::accumulate, residual);
 }
 
+bool EncoderBlock::project_gated(ForwardContext& context, const float* input,
+                                 float* intermediate) const {
+  if (!ffn_input_.f32) return false;
+  const int64_t rows = context.layout.total_tokens;
+  const auto op =
+      context.ops.linear(*ffn_input_.f32, std::nullopt, ops::Linear::Output::overwrite, rows);
+  if (!op->fuses_gated_product()) return false;
+  ProfileScope timed(context, "ffn gate and up + product",
+                     2.0 * rows * hidden_size_ * 2 * intermediate_size_);
+  op->gated(input, rows, *ffn_input_.f32, ffn_input_bias_.data(), activation_, intermediate);
+  return true;
+}
+
 void EncoderBlock::add_feed_forward(ForwardContext& context, const float* input,
                                     float* residual) const {
   const int64_t tokens = context.layout.total_tokens;
   Workspace& ws = context.workspace;
   float* intermediate = ws.intermediate.reserve(static_cast<size_t>(tokens * intermediate_size_));
-  if (gated_) {
+  if (!gated_) {
+    project(context, "ffn input + activation", ffn_input_, input, ffn_input_bias_.data(),
+            activation_, ops::Linear::Output::overwrite, intermediate);
+  } else if (!project_gated(context, input, intermediate)) {
     float* gate_up = ws.gate_up.reserve(static_cast<size_t>(tokens * 2 * intermediate_size_));
     project(context, "ffn gate and up", ffn_input_, input, ffn_input_bias_.data(), std::nullopt,
             ops::Linear::Output::overwrite, gate_up);
     ProfileScope timed(context, "ffn gated activation");
     context.stream.wait();
     ops::gated_product(gate_up, tokens, intermediate_size_, activation_, intermediate);
-  } else {
-    project(context, "ffn input + activation", ffn_input_, input, ffn_input_bias_.data(),
-            activation_, ops::Linear::Output::overwrite, intermediate);
   }
   project(context, "ffn output", ffn_output_, intermediate, bias_or_zeros(weights_.ffn_output_bias),
           std::nullopt, ops::Linear::Output::accumulate, residual);

@@ -41,6 +41,9 @@ class EncoderBlock {
                      Tensor* attentions) const;
   // residual += act(input W1 + b1) W2 + b2, or its gated form.
   void add_feed_forward(ForwardContext& context, const float* input, float* residual) const;
+  // A gated FFN's [gate | up] matmul with the product in its epilogue (f32 on the panel
+  // kernel); false, with nothing done, where that does not run.
+  bool project_gated(ForwardContext& context, const float* input, float* intermediate) const;
   // The per-head attention of `input` into workspace.context, through the fused projection.
   void attend(ForwardContext& context, const float* input, Tensor* attentions) const;
   // One run's probabilities into the caller's padded [batch, heads, longest, longest].

@@ -111,6 +111,22 @@ bool Linear::uses_dot_gemm(int64_t rows) const {
   return dot_kernel_ && dot_gemm_preferred(rows);
 }
 
+bool Linear::fuses_gated_product() const {
+  return uses_panel_gemm() && !activation_ && !accumulate_ && out_features_ % 2 == 0 &&
+         panel_gemm_gated_fits(in_features_, out_features_ / 2);
+}
+
+void Linear::gated(const float* input, int64_t rows, const PackedWeights& weight, const float* bias,
+                   Activation activation, float* output) const {
+  if (!fuses_gated_product() || (fixed_rows_ > 0 && rows != fixed_rows_)) {
+    throw Error("internal error: gated product called on a linear op that cannot fuse it (" +
+                std::to_string(rows) + " rows, " + std::to_string(in_features_) + " x " +
+                std::to_string(out_features_) + ")");
+  }
+  panel_gemm_gated(input, rows, in_features_, weight.data(), padded_in_features_, out_features_ / 2,
+                   bias, activation, output);
+}
+
 void Linear::operator()(dnnl::stream& stream, AlignedBuffer& scratchpad, const float* input,
                         int64_t rows, const float* weight, const float* bias, float* output) const {
   if (fixed_rows_ > 0 && rows != fixed_rows_) {

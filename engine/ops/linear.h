@@ -63,6 +63,14 @@ class Linear {
 
   // True when calls run on ordo's panel kernel rather than a oneDNN primitive.
   bool uses_panel_gemm() const { return padded_in_features_ > 0; }
+  // True when this op (no activation, overwrite) can run gated(): on the panel kernel, with
+  // out_features the [gate | up] halves panel_gemm_gated_fits() takes.
+  bool fuses_gated_product() const;
+  // A gated feed-forward's first half in one pass: output [rows, out_features / 2] =
+  // act(gate) * up of this op's [gate | up] output (ops/gated_product.h), without writing the
+  // [gate | up] matrix. Requires fuses_gated_product().
+  void gated(const float* input, int64_t rows, const PackedWeights& weight, const float* bias,
+             Activation activation, float* output) const;
   // True when calls of `rows` rows run on ordo's AVX2 dot kernel rather than gemm:jit.
   bool uses_dot_gemm(int64_t rows) const;
 

@@ -26,6 +26,8 @@ constexpr int64_t kPanelGemmMaxRows = 128;
 constexpr int64_t kPanelGemmMinWideColumns = 768;
 constexpr int64_t kPanelColumns = 64;     // the 64b of BA16a64b
 constexpr int64_t kPanelDepthBlock = 16;  // the 16a: in_features is padded to a multiple of it
+// The kernel sums at most this many k-steps of a panel at a time (one block of weights in L2).
+constexpr int64_t kPanelMaxDepth = 768;
 
 // True when ordo's AVX-512 kernels run (cpu_dispatch(): the CPU has AVX-512F, the kernel's only
 // requirement, and ORDO_ISA does not cap it); panel_gemm must not be called otherwise.
@@ -45,5 +47,23 @@ constexpr bool panel_gemm_preferred(int64_t rows, int64_t out_features) {
 void panel_gemm(const float* input, int64_t rows, int64_t in_features, const float* weights,
                 int64_t padded_in_features, int64_t out_features, const float* bias,
                 std::optional<Activation> activation, bool accumulate, float* output);
+
+// Whether panel_gemm_gated takes a gated feed-forward's first matmul: gate and up each whole
+// panels, and in_features within one block (every base-size encoder: 768; larger hidden sizes
+// run the matmul and gated_product() apart).
+constexpr bool panel_gemm_gated_fits(int64_t in_features, int64_t width) {
+  return in_features > 0 && in_features <= kPanelMaxDepth && width > 0 &&
+         width % kPanelColumns == 0;
+}
+
+// The first half of a gated feed-forward in one pass (ops/gated_product.h):
+//   output[r, i] = act(x W_gate + b_gate)[r, i] * (x W_up + b_up)[r, i]
+// `weights` is the {in, 2 * width} matrix of panel_gemm (gate columns first, then up), `bias`
+// [2 * width] likewise, output [rows, width]. The same arithmetic as panel_gemm followed by
+// gated_product(), so the same bits, without writing and reading back the [rows, 2 * width]
+// intermediate. Requires panel_gemm_gated_fits(in_features, width).
+void panel_gemm_gated(const float* input, int64_t rows, int64_t in_features, const float* weights,
+                      int64_t padded_in_features, int64_t width, const float* bias,
+                      Activation activation, float* output);
 
 }  // namespace ordo::ops

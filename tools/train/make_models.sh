@@ -10,6 +10,10 @@
 #   FROM=corpus|spm|train|export|evaluate to resume at that stage, reusing the earlier
 #   stages' outputs in WORKDIR (default: corpus, i.e. everything from scratch). An
 #   interrupted twin resumes from its last checkpoint when the train stage runs again.
+#   MODELS (default: the repository's models/): where the export and evaluate stages put the
+#   twins (MODELS/ordo-<kind>), the held-out text and the curves figure. A twin finished at a
+#   new budget before the others can be exported on its own into a staging directory
+#   (MODELS=models/next TWINS=<kind> FROM=export) and committed there, so no machine loses it.
 # Needs Debian packages: python3-torch python3-numpy python3-sentencepiece sentencepiece
 # man-db groff-base bsdextrautils (col) and the data packages debian-reference-en
 # debian-reference-zh-cn manpages manpages-dev manpages-zh.
@@ -29,7 +33,8 @@ from=${FROM:-corpus}
 case " $stages " in *" $from "*) ;; *) echo "FROM must be one of: $stages" >&2; exit 2 ;; esac
 # want STAGE: true if STAGE is at or after $from
 want() { case " ${stages#*$from} " in *" $1 "*) return 0 ;; esac; [ "$1" = "$from" ]; }
-model_dir() { echo "$repo/models/ordo-${1//_/-}"; }  # relative_bias -> ordo-relative-bias
+models=$(mkdir -p "${MODELS:-$repo/models}" && cd "${MODELS:-$repo/models}" && pwd)
+model_dir() { echo "$models/ordo-${1//_/-}"; }  # relative_bias -> ordo-relative-bias
 mkdir -p "$work"
 
 if want corpus; then
@@ -72,21 +77,22 @@ printf '%s\n' $twins | OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 xargs -P "$paral
 fi
 
 if want export; then
-echo "== 4/5 export -> $repo/models"
+echo "== 4/5 export -> $models"
 for pe in $twins; do
     $run "$python" "$here/export_model.py" --checkpoint "$work/$pe/checkpoint.pt" \
         --spm "$work/spm/ordo.model" --out "$(model_dir "$pe")"
     cp "$work/$pe/train_log.tsv" "$work/$pe/heldout_log.tsv" "$work/$pe/run.json" "$(model_dir "$pe")/"
 done
-cp "$work/corpus/heldout.txt" "$repo/models/heldout.txt"
-cp "$work/corpus/corpus_stats.json" "$repo/models/corpus_stats.json"
+cp "$work/corpus/heldout.txt" "$models/heldout.txt"
+cp "$work/corpus/corpus_stats.json" "$models/corpus_stats.json"
 fi
 
 echo "== 5/5 evaluate"
 dirs=$(for pe in $twins; do model_dir "$pe"; done)
 # shellcheck disable=SC2086  # one argument per twin directory
-$run "$python" "$here/evaluate.py" --heldout "$repo/models/heldout.txt" \
+$run "$python" "$here/evaluate.py" --heldout "$models/heldout.txt" \
     --train "$work/corpus/train.txt" --json "$work/eval.json" --save-in-model-dirs $dirs \
     | tee "$work/eval.log"
 # shellcheck disable=SC2086
-"$python" "$here/plot_curves.py" --out "$repo/models/figures/heldout-curves.svg" $dirs
+mkdir -p "$models/figures"
+"$python" "$here/plot_curves.py" --out "$models/figures/heldout-curves.svg" $dirs
