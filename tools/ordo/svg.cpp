@@ -412,7 +412,9 @@ std::string render_svg(const Figure& figure_in) {
   for (const auto& box : boxes) maps_bottom = std::max(maps_bottom, maps_top + box.height);
   // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
   // Each bar chart takes 290 pixels: its title, 120 of bars, the rotated labels below.
-  const double bars_top = std::max(maps_bottom, maps_top + 60) + 50;
+  // Without maps the bars start under the caption, with room for their title.
+  const double bars_top =
+      figure.maps.empty() ? header + 50 : std::max(maps_bottom, maps_top + 60) + 50;
   const double curves_top = bars_top + 290 * static_cast<double>(figure.bar_charts.size());
   const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
 

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Draws the model card's figures (models/figures/) from the bundled twins with the ordo CLI, so
+# that the card's pictures are what `ordo` computes on the models it ships:
+#   heads-<kind>.svg      ordo heads: every twin's layers x heads grid, positional or content
+#   decompose-<kind>.svg  ordo pe --decompose: word and position recovered from their sum (the
+#                         twins whose encoding is added to the input)
+# (heldout-curves.svg is drawn from the training logs by make_models.sh's evaluate stage.
+# `ordo compare-pe --svg` is not among them: its two 128 x 128 similarity maps, a rectangle and a
+# hover title per cell, make 3.6 MB; the card gives its figures as tables.)
+#
+# Usage (from the repository root, after a build): tools/train/draw_figures.sh [ORDO]
+#   ORDO: the ordo executable (default: build/tools/ordo)
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+ordo=${1:-$repo/build/tools/ordo}
+[ -x "$ordo" ] || { echo "draw_figures.sh: no ordo executable at $ordo (build first)" >&2; exit 2; }
+models=$repo/models
+figures=$models/figures
+mkdir -p "$figures"
+twins="none sinusoidal learned rotary alibi relative-bias"
+for kind in $twins; do
+  [ -f "$models/ordo-$kind/config.json" ] || { echo "draw_figures.sh: $models/ordo-$kind is missing" >&2; exit 2; }
+done
+
+for kind in $twins; do
+  echo "== heads, ordo-$kind -> $figures/heads-$kind.svg"
+  "$ordo" heads --model "$models/ordo-$kind" --svg "$figures/heads-$kind.svg" >/dev/null
+done
+for kind in sinusoidal learned; do
+  echo "== pe --decompose, ordo-$kind -> $figures/decompose-$kind.svg"
+  "$ordo" pe --decompose --model "$models/ordo-$kind" --svg "$figures/decompose-$kind.svg" >/dev/null
+done
