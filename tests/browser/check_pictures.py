@@ -3,20 +3,26 @@
 read it: every label lies inside its drawing and no two labels overlap, measured with the
 glyph metrics of the fonts Chromium really uses (tests/browser/measure_labels.js). Also
 checks that the font the drawings name for Chinese is installed, and that an HTML report
-fits the window it is opened in. Writes a screenshot of each picture next to it in --out
-for a person to look at. The model card's own figures (MODELS/figures/*.svg, drawn by `ordo heads`
-and tools/train/plot_curves.py) are checked the same way.
+fits the window it is opened in. Large heatmaps are embedded PNG images: each is decoded here
+with Python's own zlib (chunk CRCs, the zlib stream's Adler-32, the pixel rows) and must fill
+its place with square cells. Writes a screenshot of each picture next to it in --out
+for a person to look at. The model card's own figures (MODELS/figures/*.svg, drawn by
+tools/train/draw_figures.sh and tools/train/plot_curves.py) are checked the same way.
 
 usage: check_pictures.py --ordo build/tools/ordo --models models --out DIR
 """
 import argparse
+import base64
+import binascii
 import html
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -99,10 +105,57 @@ def measure(binary, page):
     return json.loads(html.unescape(found.group(1)))
 
 
+IMAGE = re.compile(r'<image\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"[^>]*?'
+                   r'\bhref="data:image/png;base64,([^"]*)"')
+
+
+def png_problems(data):
+    """What is wrong with one PNG (8-bit RGB, as ordo writes them): [] and its size, or the
+    problems and None."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return ["not a PNG signature"], None
+    chunks, at = {}, 8
+    while at + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
+            return [f"chunk {kind!r}: CRC mismatch"], None
+        chunks[kind] = chunks.get(kind, b"") + body
+        at += 12 + length
+    if b"IHDR" not in chunks or b"IDAT" not in chunks or b"IEND" not in chunks:
+        return [f"chunks {sorted(chunks)}: IHDR, IDAT or IEND missing"], None
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    if (depth, colour) != (8, 2):
+        return [f"bit depth {depth}, colour type {colour}: not 8-bit RGB"], None
+    try:
+        rows = zlib.decompress(chunks[b"IDAT"])
+    except zlib.error as error:
+        return [f"pixel data: {error}"], None
+    stride = 1 + 3 * width
+    if len(rows) != height * stride or any(rows[y * stride] > 4 for y in range(height)):
+        return [f"pixel data: {len(rows)} bytes for {width}x{height} pixels"], None
+    return [], (width, height)
+
+
+def embedded_image_problems(svg_text):
+    """Problems of the PNG images embedded in an SVG: broken, or not a square per pixel."""
+    problems = []
+    for number, (width, height, encoded) in enumerate(IMAGE.findall(svg_text)):
+        try:
+            found, size = png_problems(base64.b64decode(encoded, validate=True))
+        except binascii.Error as error:
+            found, size = [f"base64: {error}"], None
+        problems += [f"image {number}: {problem}" for problem in found]
+        if size and abs(float(width) / size[0] - float(height) / size[1]) > 1e-3:
+            problems.append(f"image {number}: {size[0]}x{size[1]} pixels drawn {width}x{height}")
+    return problems
+
+
 def check(name, picture, binary, out):
     """Returns the problems found in one picture (an SVG or an HTML report)."""
-    problems = []
     text = picture.read_text(encoding="utf-8")
+    problems = embedded_image_problems(text)
     page = out / f"{name}.measure.html"
     if picture.suffix == ".svg":
         width, height = drawing_size(text)
@@ -173,9 +226,35 @@ def self_test(binary, out):
             wrong.append(f"{name}: reported {problems}")
         if expected is not None and not any(expected in problem for problem in problems):
             wrong.append(f"{name}: expected a problem with {expected!r}, got {problems}")
+    # Embedded images: a valid 2x1 PNG passes; a flipped pixel byte (CRC), a stretched
+    # drawing and a broken zlib stream (a valid CRC over it) are each caught.
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    pixels = zlib.compress(b"\x00\x08\x30\x6b\xff\xff\xff")
+    header = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    good = header + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    flipped = bytearray(good)
+    flipped[len(header) + 9] ^= 1
+    broken = header + chunk(b"IDAT", pixels[:-2]) + chunk(b"IEND", b"")
+
+    def image(png, width=20, height=10):
+        return (f'<image width="{width}" height="{height}" '
+                f'href="data:image/png;base64,{base64.b64encode(png).decode()}"/>')
+    image_cases = {"valid image": (image(good), None),
+                   "flipped byte": (image(bytes(flipped)), "CRC mismatch"),
+                   "stretched": (image(good, 20, 20), "drawn 20x20"),
+                   "broken stream": (image(broken), "pixel data")}
+    for name, (body, expected) in image_cases.items():
+        problems = embedded_image_problems(body)
+        if expected is None and problems:
+            wrong.append(f"{name}: reported {problems}")
+        if expected is not None and not any(expected in problem for problem in problems):
+            wrong.append(f"{name}: expected a problem with {expected!r}, got {problems}")
     if wrong:
         sys.exit("check_pictures.py: the check itself is wrong:\n  " + "\n  ".join(wrong))
-    print(f"ok   self-test: {len(cases) - 1} faulty drawings caught, the clean one passes")
+    print(f"ok   self-test: {len(cases) - 1} faulty drawings and {len(image_cases) - 1} faulty "
+          "images caught, the clean ones pass")
 
 
 def main():

@@ -44,7 +44,8 @@ Compares models' positional encodings, running each on the same text:
   --svg FILE        similarity heatmaps, similarity against distance, accuracy by bucket and
                     order sensitivity
   --html FILE       one self-contained page: tables (1) and (2) (hover a row for its counts)
-                    and the --svg picture inline (hover a cell or bar for its value)
+                    and the --svg picture inline (hover a bar for its value; maps of more
+                    than 64 x 64 positions are one image, without per-cell values)
   --threads N       OpenMP threads
   --check-weights   stop with an error if any weight is NaN or Inf (a load-time scan)
 )";

@@ -48,7 +48,8 @@ attention row moved between A and B. Try a sentence and a reordering of it, with
                   (the darkest is probability 1)
   --html FILE     one self-contained page to open and share: the model, both token lists,
                   the drift table (hover a row for its details), the verdict and the picture
-                  of --svg (hover a cell for its value); not with --joint
+                  of --svg (hover a cell for its value, in maps of up to 64 x 64 tokens);
+                  not with --joint
   --align HOW     id (default): shared tokens are the same piece; surface: the same text
                   without the word-boundary marker (so ▁我 and 我 match)
   --joint         encode A and B as one pair input ([CLS] A [SEP] B [SEP] with token types,

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "png.h"
+
 namespace ordo::cli {
 namespace {
 
@@ -163,24 +165,9 @@ PairRequest parse_pair(std::string_view body) {
 }
 
 std::string base64_floats(const float* values, size_t count) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  if (count == 0) return "";
   std::string bytes(count * sizeof(float), '\0');
-  std::memcpy(bytes.data(), values, bytes.size());  // x86 and aarch64 Linux are little-endian
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const auto byte = [&](size_t k) {
-      return k < bytes.size() ? static_cast<unsigned char>(bytes[k]) : 0u;
-    };
-    const unsigned triple = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out += kAlphabet[(triple >> 18) & 63];
-    out += kAlphabet[(triple >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(triple >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[triple & 63] : '=';
-  }
-  return out;
+  if (count > 0) std::memcpy(bytes.data(), values, bytes.size());  // x86, aarch64: little-endian
+  return base64(bytes);
 }
 
 }  // namespace ordo::cli

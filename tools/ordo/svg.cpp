@@ -1,6 +1,7 @@
 #include "svg.h"
 
 #include "args.h"
+#include "png.h"
 #include "utf8.h"
 
 #include <algorithm>
@@ -79,17 +80,30 @@ std::string rgb(double r, double g, double b) {
   return text;
 }
 
+struct Colour {
+  double r, g, b;
+};
+
 // [0, 1]: white to deep blue, with a square root to stretch the small probabilities that
 // dominate an attention map. [-1, 1]: red through white to blue.
-std::string heat_colour(double value, bool signed_values) {
+Colour heat_rgb(double value, bool signed_values) {
   if (!signed_values) {
     const double t = std::sqrt(std::clamp(value, 0.0, 1.0));
-    return rgb(247 - t * (247 - 8), 251 - t * (251 - 48), 255 - t * (255 - 107));
+    return {247 - t * (247 - 8), 251 - t * (251 - 48), 255 - t * (255 - 107)};
   }
   const double t = std::clamp(value, -1.0, 1.0);
-  if (t >= 0) return rgb(255 - t * (255 - 8), 255 - t * (255 - 48), 255 - t * (255 - 107));
-  return rgb(255 + t * (255 - 165), 255 + t * (255 - 15), 255 + t * (255 - 21));
+  if (t >= 0) return {255 - t * (255 - 8), 255 - t * (255 - 48), 255 - t * (255 - 107)};
+  return {255 + t * (255 - 165), 255 + t * (255 - 15), 255 + t * (255 - 21)};
 }
+
+std::string heat_colour(double value, bool signed_values) {
+  const Colour c = heat_rgb(value, signed_values);
+  return rgb(c.r, c.g, c.b);
+}
+
+// Maps of more cells than this are drawn as one image, a pixel a cell (png.h says why); smaller
+// ones as a rectangle per cell with its value as a hover title.
+constexpr size_t kMostVectorCells = size_t{64} * 64;
 
 // Distinct on white and for the common colour-vision deficiencies (Okabe & Ito's palette,
 // plus black and grey): one per model when a figure compares up to eight.
@@ -171,6 +185,23 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
                   double title_width) {
   const size_t rows = map.rows(), columns = map.columns();
   svg.text(left, top - 74, 14, shortened(map.title, 14, title_width), "font-weight=\"bold\"");
+  const bool image = rows * columns > kMostVectorCells && map.cell_text.empty();
+  if (image) {
+    std::vector<unsigned char> pixels;
+    pixels.reserve(rows * columns * 3);
+    for (const float value : map.values) {
+      const Colour c = heat_rgb(value / map.scale_max, map.signed_values);
+      for (const double channel : {c.r, c.g, c.b})
+        pixels.push_back(static_cast<unsigned char>(channel));
+    }
+    // Scaled up without smoothing, so each cell stays a square of one colour.
+    svg.raw() << "<image x=\"" << number(left) << "\" y=\"" << number(top) << "\" width=\""
+              << number(box.width) << "\" height=\"" << number(box.height)
+              << "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
+              << "href=\"data:image/png;base64,"
+              << base64(png_rgb(static_cast<int64_t>(columns), static_cast<int64_t>(rows), pixels))
+              << "\"/>\n";
+  }
   // Cells meet edge to edge without anti-aliased hairlines between them.
   svg.raw() << "<g shape-rendering=\"crispEdges\">\n";
   for (size_t i = 0; i < rows; ++i) {
@@ -179,7 +210,7 @@ void draw_heatmap(Canvas& svg, const Heatmap& map, const MapLayout& box, double 
       svg.text(left - 4, top + offset + box.font / 3, box.font, map.labels[i],
                "text-anchor=\"end\"");
     }
-    for (size_t j = 0; j < columns; ++j) {
+    for (size_t j = 0; j < columns && !image; ++j) {
       const float value = map.values[i * columns + j];
       std::ostringstream tooltip;
       tooltip << map.labels[i] << " → " << map.column_label(j) << ": " << value;

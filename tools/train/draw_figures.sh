@@ -1,12 +1,12 @@
 #!/bin/bash
 # Draws the model card's figures (models/figures/) from the bundled twins with the ordo CLI, so
 # that the card's pictures are what `ordo` computes on the models it ships:
+#   compare-pe.svg        ordo compare-pe over the six twins: accuracy by position bucket to 8x
+#                         the training length, order sensitivity, position structure
 #   heads-<kind>.svg      ordo heads: every twin's layers x heads grid, positional or content
 #   decompose-<kind>.svg  ordo pe --decompose: word and position recovered from their sum (the
 #                         twins whose encoding is added to the input)
-# (heldout-curves.svg is drawn from the training logs by make_models.sh's evaluate stage.
-# `ordo compare-pe --svg` is not among them: its two 128 x 128 similarity maps, a rectangle and a
-# hover title per cell, make 3.6 MB; the card gives its figures as tables.)
+# (heldout-curves.svg is drawn from the training logs by make_models.sh's evaluate stage.)
 #
 # Usage (from the repository root, after a build): tools/train/draw_figures.sh [ORDO]
 #   ORDO: the ordo executable (default: build/tools/ordo)
@@ -23,6 +23,10 @@ for kind in $twins; do
   [ -f "$models/ordo-$kind/config.json" ] || { echo "draw_figures.sh: $models/ordo-$kind is missing" >&2; exit 2; }
 done
 
+echo "== compare-pe -> $figures/compare-pe.svg"
+# shellcheck disable=SC2046  # one argument per twin directory
+"$ordo" compare-pe $(for kind in $twins; do echo "$models/ordo-$kind"; done) \
+  --svg "$figures/compare-pe.svg" >/dev/null
 for kind in $twins; do
   echo "== heads, ordo-$kind -> $figures/heads-$kind.svg"
   "$ordo" heads --model "$models/ordo-$kind" --svg "$figures/heads-$kind.svg" >/dev/null
