@@ -282,6 +282,15 @@ void draw_bars(Canvas& svg, const BarChart& chart, double top, double width) {
   }
 }
 
+// The height a bar chart takes: its title, 120 pixels of bars and the labels rotated 60 degrees
+// below them, at least 290 pixels, more when a long label reaches further down.
+double bar_chart_height(const BarChart& chart) {
+  double longest = 0;
+  for (const auto& bar : chart.bars) longest = std::max(longest, text_width(bar.label, 11));
+  constexpr double kSin60 = 0.8660254037844386;  // the labels' drop per pixel of length
+  return std::max(290.0, 120 + 8 + longest * kSin60 + 60);
+}
+
 void draw_curves(Canvas& svg, const Figure& figure, double top) {
   const double left = 80, width = 560, height = 200;
   size_t points = 2;
@@ -442,11 +451,16 @@ std::string render_svg(const Figure& figure_in) {
   double maps_bottom = 60 + shift;
   for (const auto& box : boxes) maps_bottom = std::max(maps_bottom, maps_top + box.height);
   // Sections stack downwards: maps, bars (their labels are rotated below the axis), curves.
-  // Each bar chart takes 290 pixels: its title, 120 of bars, the rotated labels below.
+  // Each bar chart takes bar_chart_height(): its title, 120 of bars, the rotated labels below.
   // Without maps the bars start under the caption, with room for their title.
   const double bars_top =
       figure.maps.empty() ? header + 50 : std::max(maps_bottom, maps_top + 60) + 50;
-  const double curves_top = bars_top + 290 * static_cast<double>(figure.bar_charts.size());
+  std::vector<double> chart_tops;
+  double curves_top = bars_top;
+  for (const auto& chart : figure.bar_charts) {
+    chart_tops.push_back(curves_top);
+    curves_top += bar_chart_height(chart);
+  }
   const double height = figure.curves.empty() ? curves_top - 10 : curves_top + 300;
 
   Canvas svg;
@@ -470,7 +484,7 @@ std::string render_svg(const Figure& figure_in) {
     left += boxes[m].width + label_width + gap;
   }
   for (size_t c = 0; c < figure.bar_charts.size(); ++c)
-    draw_bars(svg, figure.bar_charts[c], bars_top + 290 * static_cast<double>(c), width);
+    draw_bars(svg, figure.bar_charts[c], chart_tops[c], width);
   if (!figure.curves.empty()) draw_curves(svg, figure, curves_top + 30);
   svg.raw() << "</svg>\n";
   return svg.raw().str();
