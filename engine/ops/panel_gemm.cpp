@@ -116,14 +116,15 @@ ORDO_AVX512 void tile_kernel(const Problem& problem, const Tile& tile) {
                                          : _mm512_setzero_ps();
     for (int64_t r = 0; r < Rows; ++r) {
       float* destination = tile.output + r * tile.output_stride + 16 * v;
-      float* gate = tile.gate + r * kPanelColumns + 16 * v;
       __m512 value = _mm512_add_ps(sums[r][v], bias);
+      // tile.gate is null outside the gated epilogues: offset it only inside them.
       switch (tile.epilogue) {  // the gated ones run on a single, whole block (run_gated_panel)
         case Epilogue::gate:
-          _mm512_store_ps(gate, activate(value, *problem.activation));
+          _mm512_store_ps(tile.gate + r * kPanelColumns + 16 * v,
+                          activate(value, *problem.activation));
           continue;
         case Epilogue::gated_product:  // as gated_product(): act(gate) * up
-          value = _mm512_mul_ps(_mm512_load_ps(gate), value);
+          value = _mm512_mul_ps(_mm512_load_ps(tile.gate + r * kPanelColumns + 16 * v), value);
           break;
         case Epilogue::store:
           if (carry) {

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "png.h"
+#include "base64.h"
 
 namespace ordo::cli {
 namespace {

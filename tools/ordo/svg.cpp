@@ -1,6 +1,7 @@
 #include "svg.h"
 
 #include "args.h"
+#include "base64.h"
 #include "png.h"
 #include "utf8.h"
 
