@@ -5,9 +5,12 @@ glyph metrics of the fonts Chromium really uses (tests/browser/measure_labels.js
 checks that the font the drawings name for Chinese is installed, and that an HTML report
 fits the window it is opened in. Large heatmaps are embedded PNG images: each is decoded here
 with Python's own zlib (chunk CRCs, the zlib stream's Adler-32, the pixel rows) and must fill
-its place with square cells. Writes a screenshot of each picture next to it in --out
-for a person to look at. The model card's own figures (MODELS/figures/*.svg, drawn by
-tools/train/draw_figures.sh and tools/train/plot_curves.py) are checked the same way.
+its place with square cells. The SVG drawings are measured together, on one page in one
+Chromium run (a launch costs seconds; each drawing is measured in its own coordinates), an
+HTML report on a page of its own. Every picture stays in --out; a picture that fails gets a
+screenshot beside it, for a person to see the problem. The model card's own figures
+(MODELS/figures/*.svg, drawn by tools/train/draw_figures.sh and tools/train/plot_curves.py) are
+checked the same way.
 
 usage: check_pictures.py --ordo build/tools/ordo --models models --out DIR
 """
@@ -152,47 +155,77 @@ def embedded_image_problems(svg_text):
     return problems
 
 
-def check(name, picture, binary, out):
-    """Returns the problems found in one picture (an SVG or an HTML report)."""
+def drawing_problems(drawing):
+    """The problems measure_labels.js found in one <svg> drawing."""
+    where = f"drawing {drawing['drawing']} ({drawing['width']:.0f}x{drawing['height']:.0f})"
+    problems = [] if drawing["labels"] else [f"{where}: no labels"]
+    for label in drawing["outside"]:
+        problems.append(f"{where}: label {label['text']!r} leaves the drawing "
+                        f"(x {label['left']:.1f}..{label['right']:.1f}, "
+                        f"y {label['top']:.1f}..{label['bottom']:.1f})")
+    for pair in drawing["overlaps"]:
+        problems.append(f"{where}: labels {pair['a']!r} and {pair['b']!r} overlap by "
+                        f"{pair['depth']:.1f} px")
+    return problems
+
+
+def verdicts(drawings, texts):
+    """name -> (problems, labels) for the pictures (name -> text) whose drawings were measured."""
+    found = {name: (embedded_image_problems(text), 0) for name, text in texts.items()}
+    for drawing in drawings:
+        problems, labels = found[drawing["picture"]]
+        found[drawing["picture"]] = (problems + drawing_problems(drawing),
+                                     labels + drawing["labels"])
+    for name in texts:
+        if not any(drawing["picture"] == name for drawing in drawings):
+            found[name][0].append("no <svg> drawing in it")
+    return found
+
+
+def check_svgs(pictures, binary, out, page_name="svg-pictures"):
+    """Measures every SVG picture (name -> path) on one page: name -> (problems, labels)."""
+    texts = {name: path.read_text(encoding="utf-8") for name, path in pictures.items()}
+    body = "".join(f'<div data-picture="{html.escape(name)}">'
+                   f'{re.sub(r"^<[?]xml[^>]*[?]>", "", text)}</div>'
+                   for name, text in texts.items())
+    page = out / f"{page_name}.measure.html"
+    measurement_page(body, page)
+    return verdicts(measure(binary, page)["drawings"], texts)
+
+
+def check_report(name, picture, binary, out):
+    """Measures one HTML report on a page of its own: it must also fit its window."""
     text = picture.read_text(encoding="utf-8")
-    problems = embedded_image_problems(text)
     page = out / f"{name}.measure.html"
-    if picture.suffix == ".svg":
-        width, height = drawing_size(text)
-        measurement_page(re.sub(r"^<\?xml[^>]*\?>", "", text), page)
-        shot_size = f"{int(width + 0.999)},{int(height + 0.999)}"
-    else:
-        measurement_page(re.sub(r"(?s)^.*?<body[^>]*>|</body>.*$", "", text), page)
-        shot_size = "1400,1000"
+    body = re.sub(r"(?s)^.*?<body[^>]*>|</body>.*$", "", text)
+    measurement_page(f'<div data-picture="{html.escape(name)}">{body}</div>', page)
     result = measure(binary, page)
-    if not result["drawings"]:
-        problems.append("no <svg> drawing in it")
-    for drawing in result["drawings"]:
-        where = f"drawing {drawing['drawing']} ({drawing['width']:.0f}x{drawing['height']:.0f})"
-        if drawing["labels"] == 0:
-            problems.append(f"{where}: no labels")
-        for label in drawing["outside"]:
-            problems.append(f"{where}: label {label['text']!r} leaves the drawing "
-                            f"(x {label['left']:.1f}..{label['right']:.1f}, "
-                            f"y {label['top']:.1f}..{label['bottom']:.1f})")
-        for pair in drawing["overlaps"]:
-            problems.append(f"{where}: labels {pair['a']!r} and {pair['b']!r} overlap by "
-                            f"{pair['depth']:.1f} px")
-    if picture.suffix == ".html" and result["page_width"] > result["view_width"]:
+    problems, labels = verdicts(result["drawings"], {name: text})[name]
+    if result["page_width"] > result["view_width"]:
         problems.append(f"the page is {result['page_width']} px wide in a "
                         f"{result['view_width']} px window")
-    chromium(binary, f"--screenshot={out / (name + '.png')}", f"--window-size={shot_size}",
-             picture.resolve().as_uri())
-    return problems, sum(d["labels"] for d in result["drawings"])
+    return problems, labels
 
 
-def report(name, problems, labels, out):
-    """Prints one picture's verdict; returns 1 if it failed."""
+def screenshot(binary, picture, out):
+    """Chromium's rendering of a picture that failed, for a person to look at."""
+    if picture.suffix == ".svg":
+        width, height = drawing_size(picture.read_text(encoding="utf-8"))
+        size = f"{int(width + 0.999)},{int(height + 0.999)}"
+    else:
+        size = "1400,1000"
+    shot = out / (picture.stem + ".png")
+    chromium(binary, f"--screenshot={shot}", f"--window-size={size}", picture.resolve().as_uri())
+    return shot
+
+
+def report(name, problems, labels, picture, binary, out):
+    """Prints one picture's verdict (a failing one with a screenshot); returns 1 if it failed."""
     if not problems:
-        print(f"ok   {name}: {labels} labels inside the drawing, none overlapping "
-              f"(screenshot {out / (name + '.png')})")
+        print(f"ok   {name}: {labels} labels inside the drawing, none overlapping")
         return 0
-    print(f"FAIL {name} ({labels} labels): {len(problems)} problems")
+    print(f"FAIL {name} ({labels} labels): {len(problems)} problems; the picture: {picture}, "
+          f"Chromium's rendering: {screenshot(binary, picture, out)}")
     for problem in problems[:20]:
         print(f"  {problem}")
     return 1
@@ -218,10 +251,13 @@ def self_test(binary, out):
                         'a long rotated label</text>', "leaves the drawing"),
     }
     wrong = []
-    for name, (body, expected) in cases.items():
-        picture = out / ("self-test-" + name.replace(" ", "-") + ".svg")
-        picture.write_text(head + body + "</svg>\n", encoding="utf-8")
-        problems, _ = check(picture.stem, picture, binary, out)
+    pictures = {}
+    for name, (body, _) in cases.items():
+        pictures[name] = out / ("self-test-" + name.replace(" ", "-") + ".svg")
+        pictures[name].write_text(head + body + "</svg>\n", encoding="utf-8")
+    found = check_svgs(pictures, binary, out, "self-test")
+    for name, (_, expected) in cases.items():
+        problems = found[name][0]
         if expected is None and problems:
             wrong.append(f"{name}: reported {problems}")
         if expected is not None and not any(expected in problem for problem in problems):
@@ -276,6 +312,7 @@ def main():
               "the Chinese labels would be drawn in a stand-in or as boxes")
         failures += 1
     environment = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
+    svgs, reports = {}, {}
     for name, command in PICTURES.items():
         if arguments.only and name not in arguments.only:
             continue
@@ -289,14 +326,16 @@ def main():
             print(f"FAIL {name}: {' '.join(line)} exited {drawn.returncode}: {drawn.stderr}")
             failures += 1
             continue
-        problems, labels = check(name, picture, binary, out)
-        failures += report(name, problems, labels, out)
+        (reports if suffix == ".html" else svgs)[name] = picture
     for picture in sorted((Path(arguments.models) / "figures").glob("*.svg")):
-        name = "card-" + picture.stem
-        if arguments.only and name not in arguments.only:
-            continue
-        problems, labels = check(name, picture, binary, out)
-        failures += report(name, problems, labels, out)
+        if not arguments.only or "card-" + picture.stem in arguments.only:
+            svgs["card-" + picture.stem] = picture
+    if svgs:
+        for name, (problems, labels) in check_svgs(svgs, binary, out).items():
+            failures += report(name, problems, labels, svgs[name], binary, out)
+    for name, picture in reports.items():
+        problems, labels = check_report(name, picture, binary, out)
+        failures += report(name, problems, labels, picture, binary, out)
     if failures:
         sys.exit(f"check_pictures.py: {failures} pictures a person cannot read whole")
 

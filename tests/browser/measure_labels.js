@@ -36,7 +36,7 @@ function overlapDepth(a, b) {
   return depth;
 }
 
-function measure(svg, index) {
+function measure(svg, picture, index) {
   const view = svg.viewBox.baseVal;
   const width = view && view.width ? view.width : svg.width.baseVal.value;
   const height = view && view.height ? view.height : svg.height.baseVal.value;
@@ -59,12 +59,20 @@ function measure(svg, index) {
       if (depth > 1) overlaps.push({a: labels[i].text, b: labels[j].text, depth});
     }
   }
-  return {drawing: index, width, height, labels: labels.length, outside, overlaps};
+  return {picture, drawing: index, width, height, labels: labels.length, outside, overlaps};
 }
 
 window.addEventListener('load', async () => {
   await document.fonts.ready;
-  const drawings = [...document.querySelectorAll('svg')].map(measure);
+  // A page may hold several pictures, each in an element with data-picture="NAME"; a
+  // drawing's number counts within its picture.
+  const counts = new Map();
+  const drawings = [...document.querySelectorAll('svg')].map(svg => {
+    const holder = svg.closest('[data-picture]');
+    const picture = holder ? holder.dataset.picture : '';
+    counts.set(picture, (counts.get(picture) || 0) + 1);
+    return measure(svg, picture, counts.get(picture) - 1);
+  });
   const result = document.createElement('pre');
   result.id = 'ordo-labels';
   result.textContent = JSON.stringify({
