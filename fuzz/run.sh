@@ -22,6 +22,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELW
   -DORDO_FUZZ=ON -DORDO_BUILD_TESTS=OFF -DORDO_WERROR=ON >/dev/null
 cmake --build "$build" -j"${ORDO_JOBS:-$(nproc)}" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
 
+cores=$(nproc)  # before OMP_NUM_THREADS=1 below, which GNU nproc reports instead
 # One thread: the engine's OpenMP loops are not what is being fuzzed, and a busy machine
 # makes spinning workers slow. Leaks are checked (libFuzzer reports them per input).
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
@@ -93,7 +94,7 @@ case $1 in
     (($# == 2)) || usage
     # As many targets at once as there are cores (ORDO_JOBS): each libFuzzer process runs on one
     # OpenMP thread, so every target still gets its SECONDS of a core, in less wall time.
-    jobs=${ORDO_JOBS:-$(nproc)} running=0 status=0
+    jobs=${ORDO_JOBS:-$cores} running=0 status=0
     for target in "${targets[@]}"; do
       if ((running >= jobs)); then
         wait -n || status=1
