@@ -7,9 +7,12 @@
 #   decompose-<kind>.svg  ordo pe --decompose: word and position recovered from their sum (the
 #                         twins whose encoding is added to the input)
 # (heldout-curves.svg is drawn from the training logs by make_models.sh's evaluate stage.)
+# Each command's --json report goes to DATA, from which tools/train/card_tables.py writes the
+# card's tables.
 #
 # Usage (from the repository root, after a build): tools/train/draw_figures.sh [ORDO]
 #   ORDO: the ordo executable (default: build/tools/ordo)
+#   DATA (environment): where the JSON reports go (default /tmp/ordo-figures)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +20,8 @@ ordo=${1:-$repo/build/tools/ordo}
 [ -x "$ordo" ] || { echo "draw_figures.sh: no ordo executable at $ordo (build first)" >&2; exit 2; }
 models=$repo/models
 figures=$models/figures
-mkdir -p "$figures"
+data=${DATA:-/tmp/ordo-figures}
+mkdir -p "$figures" "$data"
 twins="none sinusoidal learned rotary alibi relative-bias"
 for kind in $twins; do
   [ -f "$models/ordo-$kind/config.json" ] || { echo "draw_figures.sh: $models/ordo-$kind is missing" >&2; exit 2; }
@@ -26,12 +30,15 @@ done
 echo "== compare-pe -> $figures/compare-pe.svg"
 # shellcheck disable=SC2046  # one argument per twin directory
 "$ordo" compare-pe $(for kind in $twins; do echo "$models/ordo-$kind"; done) \
-  --svg "$figures/compare-pe.svg" >/dev/null
+  --svg "$figures/compare-pe.svg" --json >"$data/compare-pe.json"
 for kind in $twins; do
   echo "== heads, ordo-$kind -> $figures/heads-$kind.svg"
-  "$ordo" heads --model "$models/ordo-$kind" --svg "$figures/heads-$kind.svg" >/dev/null
+  "$ordo" heads --model "$models/ordo-$kind" --svg "$figures/heads-$kind.svg" --json \
+    >"$data/heads-$kind.json"
 done
 for kind in sinusoidal learned; do
   echo "== pe --decompose, ordo-$kind -> $figures/decompose-$kind.svg"
-  "$ordo" pe --decompose --model "$models/ordo-$kind" --svg "$figures/decompose-$kind.svg" >/dev/null
+  "$ordo" pe --decompose --model "$models/ordo-$kind" --svg "$figures/decompose-$kind.svg" \
+    --json >"$data/decompose-$kind.json"
 done
+echo "JSON reports in $data: tools/train/card_tables.py --data $data writes the card's tables"
