@@ -8,7 +8,10 @@ produced them, so that no figure in a table is copied by hand:
   order        ordo compare-pe --json: order sensitivity, with --pe none as the control
   heads        ordo heads --json, one file per twin: positional, mixed and content heads
   decompose    ordo pe --decompose --json (the twins whose encoding is added to the input)
-  distance     ordo compare-pe --json: cosine between the position vectors d apart
+  distance     ordo compare-pe --json: cosine between the position vectors d apart, and
+               ordo-learned/position_table.json: between what training added to rows d apart
+  learned      ordo-learned/position_table.json (tools/train/learned_table.py): how far the
+               learned table moved from its random start and how near it is to the sinusoid
 
 A table sits in the card between `<!-- table NAME -->` and `<!-- /table -->`; the prose
 around it is written by hand and is not touched. The JSON reports are the ones
@@ -186,14 +189,30 @@ def decompose_table(data):
                   "overlap with the word subspace"], rows)
 
 
-def distance_table(data):
+def distance_table(models, data):
     by_name = compare_pe_models(data)
     distances = [1, 2, 4, 8, 16, 32, 64]
-    rows = []
-    for t in ("sinusoidal", "learned"):
-        curve = by_name[f"ordo-{t}"]["position_similarity_by_distance"]
-        rows.append([f"ordo-{t}"] + [f"{curve[d]:.3f}".replace("-", "−") for d in distances])
+
+    def cells(values):
+        return [f"{v:.3f}".replace("-", "−") for v in values]
+
+    rows = [[f"ordo-{t}"] + cells(by_name[f"ordo-{t}"]["position_similarity_by_distance"][d]
+                                  for d in distances) for t in ("sinusoidal", "learned")]
+    table_report = load_json(models / "ordo-learned" / "position_table.json")
+    rows.append(["ordo-learned, what training added to its rows"]
+                + cells(table_report["change_correlation"][str(d)] for d in distances))
     return table(["d"] + [str(d) for d in distances], rows)
+
+
+def learned_table(models):
+    r = load_json(models / "ordo-learned" / "position_table.json")
+    start, sinusoid = r["row_cosine_with_initial"], r["row_cosine_with_sinusoid"]
+    return table(["ordo-learned", "row cosine with its start", "row cosine with the sinusoid",
+                  "RMS at the start → now", "RMS of the change"],
+                 [[f"after {r['steps']:,} steps", f"{start['mean']:.3f} (lowest {start['min']:.3f})",
+                   f"{sinusoid['mean']:.3f} (from {sinusoid['min']:.3f} to {sinusoid['max']:.3f})"
+                   .replace("-", "−"),
+                   f"{r['initial_rms']:.3f} → {r['rms']:.3f}", f"{r['change_rms']:.3f}"]])
 
 
 NUMBER = re.compile(r"[−+-]?\d[\d,]*(?:\.(\d+))?")
@@ -255,7 +274,8 @@ def main():
 def rewrite(card_path, models, data, check):
     tables = {"curves": lambda: curves_table(models), "buckets": lambda: buckets_table(models),
               "order": lambda: order_table(data), "heads": lambda: heads_table(data),
-              "decompose": lambda: decompose_table(data), "distance": lambda: distance_table(data)}
+              "decompose": lambda: decompose_table(data),
+              "distance": lambda: distance_table(models, data), "learned": lambda: learned_table(models)}
     card = card_path.read_text(encoding="utf-8")
     stale = []
 

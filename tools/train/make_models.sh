@@ -82,6 +82,8 @@ for pe in $twins; do
     $run "$python" "$here/export_model.py" --checkpoint "$work/$pe/checkpoint.pt" \
         --spm "$work/spm/ordo.model" --out "$(model_dir "$pe")"
     cp "$work/$pe/train_log.tsv" "$work/$pe/heldout_log.tsv" "$work/$pe/run.json" "$(model_dir "$pe")/"
+    # How far the learned table moved from its random start (the model card's learned-table table).
+    if [ "$pe" = learned ]; then $run "$python" "$here/learned_table.py" "$(model_dir "$pe")"; fi
 done
 cp "$work/corpus/heldout.txt" "$models/heldout.txt"
 cp "$work/corpus/corpus_stats.json" "$models/corpus_stats.json"
