@@ -5,7 +5,9 @@ its output must be the text shown under it — words exactly, numbers to the dig
 (within two units of the last one, so that another CPU's rounding cannot fail it). The
 server and the benchmark, whose output is a machine's, are not shown that way.
 
-usage: doc_examples.py --ordo build/tools/ordo --root .
+usage: doc_examples.py --ordo build/tools/ordo --root .            # check
+       doc_examples.py --ordo build/tools/ordo --root . --update   # write what differs into the
+                                                                   # pages (new bundled models)
 """
 import argparse
 import re
@@ -53,12 +55,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ordo", required=True)
     parser.add_argument("--root", required=True)
+    parser.add_argument("--update", action="store_true",
+                        help="replace each differing output shown in the page by the actual one")
     arguments = parser.parse_args()
     root = Path(arguments.root).resolve()
     checked, failures = 0, []
     scratch = tempfile.mkdtemp(prefix="ordo-doc-examples-")
     for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
-        for command, shown in sessions(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for command, shown in sessions(text):
             words = shlex.split(command)
             words[0] = arguments.ordo
             # Files the session writes go to a scratch directory, not over the repository's.
@@ -68,7 +73,11 @@ def main():
             done = subprocess.run(words, capture_output=True, text=True, cwd=root)
             actual = done.stdout.rstrip().replace(str(root) + "/", "")
             checked += 1
-            if done.returncode != 0 or not same(shown, actual):
+            if done.returncode == 0 and arguments.update and not same(shown, actual):
+                text = text.replace(f"$ {command}\n{shown}", f"$ {command}\n{actual}", 1)
+                print(f"updated {page.relative_to(root)}: `{command}`")
+                page.write_text(text, encoding="utf-8")
+            elif done.returncode != 0 or not same(shown, actual):
                 failures.append(f"{page.relative_to(root)}: `{command}` (exit "
                                 f"{done.returncode}) prints\n{actual}\n--- the page shows\n{shown}")
     shutil.rmtree(scratch)
