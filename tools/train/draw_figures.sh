@@ -7,8 +7,8 @@
 #   decompose-<kind>.svg  ordo pe --decompose: word and position recovered from their sum (the
 #                         twins whose encoding is added to the input)
 # (heldout-curves.svg is drawn from the training logs by make_models.sh's evaluate stage.)
-# Each command's --json report goes to DATA, from which tools/train/card_tables.py writes the
-# card's tables.
+# Each command's --json report goes to DATA, from which tools/train/card_tables.py then writes
+# the card's tables.
 #
 # Usage (from the repository root, after a build): tools/train/draw_figures.sh [ORDO]
 #   ORDO: the ordo executable (default: build/tools/ordo)
@@ -41,4 +41,5 @@ for kind in sinusoidal learned; do
   "$ordo" pe --decompose --model "$models/ordo-$kind" --svg "$figures/decompose-$kind.svg" \
     --json >"$data/decompose-$kind.json"
 done
-echo "JSON reports in $data: tools/train/card_tables.py --data $data writes the card's tables"
+echo "== the card's tables (models/README.md) from the JSON reports in $data"
+/usr/bin/python3 "$repo/tools/train/card_tables.py" --data "$data" --models "$models"
