@@ -24,6 +24,7 @@ Usage (from the repository root):
 """
 import argparse
 import difflib
+import functools
 import json
 import re
 import subprocess
@@ -133,6 +134,7 @@ def exact(x, fmt):
     return "0 (exactly)" if x == 0 else format(x, fmt)
 
 
+@functools.lru_cache(maxsize=None)  # the order and distance tables read the same report
 def compare_pe_models(data):
     document = load_json(data / "compare-pe.json")
     return {Path(m["directory"]).name: m for m in document["models"]}
