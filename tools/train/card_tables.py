@@ -14,12 +14,12 @@ produced them, so that no figure in a table is copied by hand:
                learned table moved from its random start and how near it is to the sinusoid
 
 A table sits in the card between `<!-- table NAME -->` and `<!-- /table -->`; the prose
-around it is written by hand and is not touched. The JSON reports are the ones
-tools/train/draw_figures.sh writes while drawing the figures (its DATA directory), or, with
---ordo, computed here by the same commands (the test ModelCardTables does that with --check).
+around it is written by hand and is not touched. The JSON reports are computed here with
+--ordo (tools/train/draw_figures.sh adds --figures, to draw the card's figures from the same
+runs; the test ModelCardTables adds --check), or read from a directory with --data.
 
 Usage (from the repository root):
-  tools/train/card_tables.py --data /tmp/ordo-figures            # rewrite the tables
+  tools/train/card_tables.py --ordo build/tools/ordo             # rewrite the tables
   tools/train/card_tables.py --ordo build/tools/ordo --check     # exit 1 if any differs
 """
 import argparse
@@ -240,16 +240,23 @@ def same_table(card, fresh):
     return True
 
 
-def run_reports(ordo, models, data):
-    """The JSON reports of tools/train/draw_figures.sh, with the same commands and defaults."""
-    def run(args, out):
+def run_reports(ordo, models, data, figures=None):
+    """The JSON reports the tables come from; with `figures`, each command draws the card's
+    figure there too (tools/train/draw_figures.sh)."""
+    def run(args, out, svg):
+        if figures:
+            print(f"== {' '.join(args[:2])} -> {figures / svg}", flush=True)
+            args = args + ["--svg", str(figures / svg)]
         with open(data / out, "w", encoding="utf-8") as f:
             subprocess.run([str(ordo)] + args + ["--json"], stdout=f, check=True)
-    run(["compare-pe"] + [str(models / f"ordo-{t}") for t in TWINS], "compare-pe.json")
+    control_first = ["none"] + [t for t in TWINS if t != "none"]  # the figure's order
+    run(["compare-pe"] + [str(models / f"ordo-{t}") for t in control_first], "compare-pe.json",
+        "compare-pe.svg")
     for t in TWINS:
-        run(["heads", "--model", str(models / f"ordo-{t}")], f"heads-{t}.json")
+        run(["heads", "--model", str(models / f"ordo-{t}")], f"heads-{t}.json", f"heads-{t}.svg")
     for t in ("sinusoidal", "learned"):
-        run(["pe", "--decompose", "--model", str(models / f"ordo-{t}")], f"decompose-{t}.json")
+        run(["pe", "--decompose", "--model", str(models / f"ordo-{t}")], f"decompose-{t}.json",
+            f"decompose-{t}.svg")
 
 
 def main():
@@ -257,18 +264,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     source = ap.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", type=Path,
-                        help="the JSON that tools/train/draw_figures.sh wrote (its DATA directory)")
+                        help="a directory with the JSON reports (as --ordo computes them)")
     source.add_argument("--ordo", type=Path,
                         help="an ordo executable: compute the reports now, in a temporary directory")
     ap.add_argument("--models", type=Path, default=root / "models")
     ap.add_argument("--card", type=Path, default=None, help="default: MODELS/README.md")
+    ap.add_argument("--figures", type=Path,
+                    help="with --ordo: also draw the card's figures into this directory")
     ap.add_argument("--check", action="store_true",
                     help="change nothing; exit 1 if a table in the card differs")
     args = ap.parse_args()
     card_path = args.card or args.models / "README.md"
     if args.ordo:
         with tempfile.TemporaryDirectory(prefix="ordo-card-") as data:
-            run_reports(args.ordo, args.models, Path(data))
+            run_reports(args.ordo, args.models, Path(data), args.figures)
             return rewrite(card_path, args.models, Path(data), args.check)
     return rewrite(card_path, args.models, args.data, args.check)
 
