@@ -243,6 +243,8 @@ def same_table(card, fresh):
 def run_reports(ordo, models, data, figures=None):
     """The JSON reports the tables come from; with `figures`, each command draws the card's
     figure there too (tools/train/draw_figures.sh)."""
+    if figures:
+        figures.mkdir(parents=True, exist_ok=True)
     def run(args, out, svg):
         if figures:
             print(f"== {' '.join(args[:2])} -> {figures / svg}", flush=True)
