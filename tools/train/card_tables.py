@@ -5,6 +5,7 @@ produced them, so that no figure in a table is copied by hand:
   curves       each twin's heldout_log.tsv (held-out top-1 during training)
   buckets      each twin's eval.json (tools/train/evaluate.py: top-1 by position bucket at
                1x-8x the training length)
+  targets      each twin's eval.json: top-1 on CJK-piece targets and on the others, at 128
   order        ordo compare-pe --json: order sensitivity, with --pe none as the control
   heads        ordo heads --json, one file per twin: positional, mixed and content heads
   decompose    ordo pe --decompose --json (the twins whose encoding is added to the input)
@@ -127,6 +128,21 @@ def buckets_table(models):
         else:
             rows += [[f"ordo-{t}", str(n)] + bucket_cells(r["model"], n)
                      for n, r in zip(LONGER, results)]
+    return table(header, rows)
+
+
+def targets_table(models):
+    evals = {t: load_json(models / f"ordo-{t}" / "eval.json") for t in TWINS}
+    first = evals["sinusoidal"]["L128"]["model"]
+    header = ["model (L = 128)"] + [
+        f"{name} ({first[key]['scored']:,} masked)"
+        for name, key in (("CJK-piece targets", "cjk_piece_targets"), ("other targets", "other_targets"))]
+    rows = [[f"ordo-{t}"] + [pct(evals[t]["L128"]["model"][k]["accuracy"])
+                             for k in ("cjk_piece_targets", "other_targets")] for t in TWINS]
+    base = evals["sinusoidal"]
+    rows.append([f"always `{base['baseline_piece']['piece']}`"]
+                + [pct(base["L128"]["baseline"][k]["accuracy"])
+                   for k in ("cjk_piece_targets", "other_targets")])
     return table(header, rows)
 
 
@@ -286,6 +302,7 @@ def main():
 
 def rewrite(card_path, models, data, check):
     tables = {"curves": lambda: curves_table(models), "buckets": lambda: buckets_table(models),
+              "targets": lambda: targets_table(models),
               "order": lambda: order_table(data), "heads": lambda: heads_table(data),
               "decompose": lambda: decompose_table(data),
               "distance": lambda: distance_table(models, data), "learned": lambda: learned_table(models)}
