@@ -8,6 +8,8 @@ server and the benchmark, whose output is a machine's, are not shown that way.
 usage: doc_examples.py --ordo build/tools/ordo --root .            # check
        doc_examples.py --ordo build/tools/ordo --root . --update   # write what differs into the
                                                                    # pages (new bundled models)
+With --update, a file a session writes (--svg, --html, --npy) that the repository has at that
+path is replaced by the new one too (a picture the page shows, e.g. docs/pair-cat-mouse.svg).
 """
 import argparse
 import re
@@ -67,10 +69,17 @@ def main():
             words = shlex.split(command)
             words[0] = arguments.ordo
             # Files the session writes go to a scratch directory, not over the repository's.
+            written = []
             for k in range(1, len(words) - 1):
                 if words[k] in ("--svg", "--html", "--npy"):
-                    words[k + 1] = str(Path(scratch) / Path(words[k + 1]).name)
+                    written.append((Path(scratch) / Path(words[k + 1]).name, root / words[k + 1]))
+                    words[k + 1] = str(written[-1][0])
             done = subprocess.run(words, capture_output=True, text=True, cwd=root)
+            if done.returncode == 0 and arguments.update:
+                for new, kept in written:
+                    if kept.is_file() and kept.read_bytes() != new.read_bytes():
+                        shutil.copyfile(new, kept)
+                        print(f"updated {kept.relative_to(root)}")
             actual = done.stdout.rstrip().replace(str(root) + "/", "")
             checked += 1
             if done.returncode == 0 and arguments.update and not same(shown, actual):
