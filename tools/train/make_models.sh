@@ -4,7 +4,7 @@
 #
 # Usage (from the repository root):
 #   tools/train/make_models.sh [WORKDIR]        # WORKDIR defaults to /tmp/ordo-train
-# Environment: STEPS (default 8000), PYTHON (default /usr/bin/python3), NICE (default 19),
+# Environment: STEPS (default 16000), PYTHON (default /usr/bin/python3), NICE (default 19),
 #   TWINS (default "none sinusoidal learned rotary alibi relative_bias"), PARALLEL (twins
 #   trained at once, one thread each; default 2),
 #   FROM=corpus|spm|train|export|evaluate to resume at that stage, reusing the earlier
@@ -17,13 +17,13 @@
 # Needs Debian packages: python3-torch python3-numpy python3-sentencepiece sentencepiece
 # man-db groff-base bsdextrautils (col) and the data packages debian-reference-en
 # debian-reference-zh-cn manpages manpages-dev manpages-zh.
-# Everything runs under `nice`; the two models are trained one after the other.
+# Everything runs under `nice`.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work=${1:-/tmp/ordo-train}
-steps=${STEPS:-8000}
+steps=${STEPS:-16000}
 python=${PYTHON:-/usr/bin/python3}
 run="nice -n ${NICE:-19}"
 twins=${TWINS:-none sinusoidal learned rotary alibi relative_bias}
