@@ -103,8 +103,13 @@ def bucket_cells(result, length):
     return cells
 
 
+@functools.lru_cache(maxsize=None)  # the buckets and targets tables read the same files
+def twin_evals(models):
+    return {t: load_json(models / f"ordo-{t}" / "eval.json") for t in TWINS}
+
+
 def buckets_table(models):
-    evals = {t: load_json(models / f"ordo-{t}" / "eval.json") for t in TWINS}
+    evals = twin_evals(models)
     header = ["model", "L", "overall"] + [b.replace("-", "–") for b in BUCKETS]
     rows = []
     for t in TWINS:
@@ -132,17 +137,15 @@ def buckets_table(models):
 
 
 def targets_table(models):
-    evals = {t: load_json(models / f"ordo-{t}" / "eval.json") for t in TWINS}
-    first = evals["sinusoidal"]["L128"]["model"]
-    header = ["model (L = 128)"] + [
-        f"{name} ({first[key]['scored']:,} masked)"
-        for name, key in (("CJK-piece targets", "cjk_piece_targets"), ("other targets", "other_targets"))]
-    rows = [[f"ordo-{t}"] + [pct(evals[t]["L128"]["model"][k]["accuracy"])
-                             for k in ("cjk_piece_targets", "other_targets")] for t in TWINS]
+    evals = twin_evals(models)
+    kinds = {"cjk_piece_targets": "CJK-piece targets", "other_targets": "other targets"}
     base = evals["sinusoidal"]
+    header = ["model (L = 128)"] + [f"{name} ({base['L128']['model'][k]['scored']:,} masked)"
+                                    for k, name in kinds.items()]
+    rows = [[f"ordo-{t}"] + [pct(evals[t]["L128"]["model"][k]["accuracy"]) for k in kinds]
+            for t in TWINS]
     rows.append([f"always `{base['baseline_piece']['piece']}`"]
-                + [pct(base["L128"]["baseline"][k]["accuracy"])
-                   for k in ("cjk_piece_targets", "other_targets")])
+                + [pct(base["L128"]["baseline"][k]["accuracy"]) for k in kinds])
     return table(header, rows)
 
 

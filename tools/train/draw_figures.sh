@@ -20,6 +20,5 @@ models=$repo/models
 for kind in none sinusoidal learned rotary alibi relative-bias; do
   [ -f "$models/ordo-$kind/config.json" ] || { echo "draw_figures.sh: $models/ordo-$kind is missing" >&2; exit 2; }
 done
-mkdir -p "$models/figures"
 /usr/bin/python3 "$repo/tools/train/card_tables.py" --ordo "$ordo" --models "$models" \
   --figures "$models/figures"

@@ -13,8 +13,9 @@ model knows position differs:
 Shared weights are drawn from one generator in name order and position parameters from
 their own, so all twins start from the same shared weights.
 
-Schedule: 16000 AdamW steps (the lab's budget; --steps); the first 30% on sequences of at most 32 tokens (128 per batch),
-the rest on 128 tokens (32 per batch), the same number of tokens per step. Trained on 128
+Schedule: 16000 AdamW steps (the lab's budget; --steps); the first 30% on sequences of at most
+32 tokens (128 per batch), the rest on 128 tokens (32 per batch), the same number of tokens per
+step. Trained on 128
 tokens from the first step, the twins sat at the most-frequent-piece plateau for over 1000
 steps (held-out 4.4-4.8% at steps 500-1000): with near-uniform attention over 128 tokens the
 context carries little. This is BERT's own curriculum in small (90% of its steps at 128
